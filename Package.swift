@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+// Polybit: one network at many bit-widths, and what each precision costs on an accelerator.
+import PackageDescription
+import class Foundation.ProcessInfo
+
+/// Release builds use AVX2+FMA (`-target-cpu haswell`) so SIMD code fuses multiply-adds, and
+/// `-Ounchecked` so hot loops vectorize. `POLYBIT_PORTABLE=1 swift build` drops the CPU flag.
+let portable = ProcessInfo.processInfo.environment["POLYBIT_PORTABLE"] == "1"
+let releaseFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"] + (portable ? [] : ["-target-cpu", "haswell"]),
+                 .when(configuration: .release))
+]
+
+/// A library target of Polybit with the shared release flags.
+func module(_ name: String, _ deps: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: deps, swiftSettings: releaseFlags)
+}
+
+/// The test target `<Module>Tests` of a module.
+func tests(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
+    .testTarget(name: name + "Tests", dependencies: [.target(name: name)] + extra,
+                swiftSettings: releaseFlags)
+}
+
+let package = Package(
+    name: "Polybit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "polybit", targets: ["polybit"]),
+        .library(name: "Polybit", targets: [
+            "PolybitTensor", "PolybitHDF5", "PolybitData", "PolybitNN", "PolybitQuant",
+            "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch",
+        ]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        module("PolybitTensor", ["CBLAS"]),
+        module("PolybitHDF5", ["CHDF5", "PolybitTensor"]),
+        module("PolybitData", ["PolybitTensor", "PolybitHDF5", "CZlib"]),
+        module("PolybitNN", ["PolybitTensor"]),
+        module("PolybitQuant", ["PolybitNN"]),
+        module("PolybitTrain", ["PolybitQuant", "PolybitData", "PolybitHDF5"]),
+        module("PolybitSim", ["PolybitQuant", "PolybitHDF5", "PolybitData"]),
+        module("PolybitHardware", ["PolybitSim", .product(name: "Yams", package: "Yams")]),
+        module("PolybitSearch", ["PolybitHardware", "PolybitTrain"]),
+        .executableTarget(
+            name: "polybit",
+            dependencies: [
+                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: releaseFlags),
+
+        tests("PolybitTensor"),
+        tests("PolybitHDF5"),
+        tests("PolybitData"),
+        tests("PolybitNN"),
+        tests("PolybitQuant"),
+        tests("PolybitTrain"),
+        tests("PolybitSim"),
+        tests("PolybitHardware"),
+        tests("PolybitSearch"),
+        .testTarget(name: "polybitTests", dependencies: ["polybit"], swiftSettings: releaseFlags),
+    ]
+)
