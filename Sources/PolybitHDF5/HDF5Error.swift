@@ -1,7 +1,8 @@
 import CHDF5
+import PolybitTensor
 
 /// A failed HDF5 operation: which file, which object inside it, and what went wrong.
-public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+public struct HDF5Error: BadInput, Equatable {
     /// Path of the file on disk.
     public let file: String
     /// Object path inside the file (`/` for the file itself).
