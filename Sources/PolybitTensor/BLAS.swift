@@ -62,3 +62,51 @@ extension Tensor {
         return out
     }
 }
+
+extension BLAS {
+    /// `C = op(A) · B` (+ `beta·C`) with the `n` columns of B and C split over `Parallel.threads`
+    /// workers, each calling single-threaded sgemm (keep `BLAS.threads == 1` so the two thread
+    /// pools do not compete). B is `k × n` (not transposed), row stride `ldb`.
+    @inlinable
+    public static func sgemmSplitColumns(transA: Bool = false, m: Int, n: Int, k: Int,
+                                         a: UnsafePointer<Float>, lda: Int,
+                                         b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+                                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let minimum = max(256, (1 << 16) / max(1, m * k / 64))
+        Parallel.forEachChunk(n, minimumChunk: minimum) { r in
+            sgemm(transA: transA, m: m, n: r.count, k: k, a: a, lda: lda, b: b + r.lowerBound, ldb: ldb,
+                  beta: beta, c: c + r.lowerBound, ldc: ldc)
+        }
+    }
+
+    /// `C = A · Bᵀ` where the shared dimension `k` is long (e.g. weight gradients summed over
+    /// every output position): each worker multiplies a slice of `k` into its own partial product,
+    /// and the partials are added. A is `m × k` (row stride `lda`), B is `n × k` (row stride `ldb`).
+    public static func sgemmSplitReduction(m: Int, n: Int, k: Int,
+                                           a: UnsafePointer<Float>, lda: Int,
+                                           b: UnsafePointer<Float>, ldb: Int,
+                                           c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let workers = max(1, min(Parallel.threads, k / 4096))
+        if workers == 1 {
+            sgemm(transB: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+            return
+        }
+        var partial = [Float](repeating: 0, count: (workers - 1) * m * n)
+        partial.withUnsafeMutableBufferPointer { pp in
+            let p = pp.baseAddress!
+            Parallel.forEachChunk(workers) { ws in
+                for w in ws {
+                    let lo = k * w / workers, hi = k * (w + 1) / workers
+                    let out = w == 0 ? c : p + (w - 1) * m * n
+                    let ld = w == 0 ? ldc : n
+                    sgemm(transB: true, m: m, n: n, k: hi - lo, a: a + lo, lda: lda, b: b + lo, ldb: ldb,
+                          c: out, ldc: ld)
+                }
+            }
+            for w in 1..<workers {
+                let src = p + (w - 1) * m * n
+                for i in 0..<m { Vec.axpy(n, 1, src + i * n, c + i * ldc) }
+            }
+        }
+    }
+}

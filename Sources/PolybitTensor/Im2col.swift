@@ -36,16 +36,19 @@ public struct ConvGeometry: Sendable, Equatable, Hashable, Codable {
 /// im2col / col2im for one image, generic over the element type so the integer simulator can use
 /// the same layout. The column matrix has `patchSize` rows and `outPositions` columns, row-major
 /// with row stride `ld` (so several images can share one wide matrix, image `n` starting at
-/// column `n · outPositions`).
+/// column `n · outPositions`). Channel planes of the image are `channelStride` elements apart:
+/// `H·W` for NCHW images, `N·H·W` for one image of a CNHW batch.
 public enum Im2col {
     /// Unfolds one `C×H×W` image into columns; padded positions get `padValue`.
     @inlinable
     public static func unfold<T>(_ g: ConvGeometry, image: UnsafePointer<T>,
+                                 channelStride: Int? = nil,
                                  columns: UnsafeMutablePointer<T>, ld: Int, padValue: T) {
         let oh = g.outH, ow = g.outW
+        let cs = channelStride ?? g.height * g.width
         var row = 0
         for c in 0..<g.channels {
-            let plane = image + c * g.height * g.width
+            let plane = image + c * cs
             for ky in 0..<g.kernelH {
                 for kx in 0..<g.kernelW {
                     let dst = columns + row * ld
@@ -61,7 +64,7 @@ public enum Im2col {
                             let shift = kx - g.padW
                             let lo = max(0, -shift), hi = min(ow, g.width - shift)
                             for ox in 0..<min(lo, ow) { d[ox] = padValue }
-                            if lo < hi { (d + lo).update(from: src + lo + shift, count: hi - lo) }
+                            if lo < hi { let s = src + shift; for ox in lo..<hi { d[ox] = s[ox] } }
                             for ox in max(hi, min(lo, ow))..<ow { d[ox] = padValue }
                         } else {
                             for ox in 0..<ow {
@@ -80,11 +83,12 @@ public enum Im2col {
     /// (the caller zeroes it first when it wants a fresh gradient).
     @inlinable
     public static func fold(_ g: ConvGeometry, columns: UnsafePointer<Float>, ld: Int,
-                            image: UnsafeMutablePointer<Float>) {
+                            image: UnsafeMutablePointer<Float>, channelStride: Int? = nil) {
         let oh = g.outH, ow = g.outW
+        let cs = channelStride ?? g.height * g.width
         var row = 0
         for c in 0..<g.channels {
-            let plane = image + c * g.height * g.width
+            let plane = image + c * cs
             for ky in 0..<g.kernelH {
                 for kx in 0..<g.kernelW {
                     let src = columns + row * ld

@@ -15,6 +15,17 @@ public struct Tensor: Sendable, Equatable {
         self.storage = [Float](repeating: value, count: shape.reduce(1, *))
     }
 
+    /// A tensor of `shape` whose elements are written by `fill` (which must write every element).
+    /// Avoids zero-filling large buffers that are overwritten anyway.
+    public init(shape: [Int], fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let n = shape.reduce(1, *)
+        self.shape = shape
+        self.storage = [Float](unsafeUninitializedCapacity: n) { buf, count in
+            fill(buf)
+            count = n
+        }
+    }
+
     /// A tensor of `shape` over `storage` (row-major); the counts must agree.
     public init(shape: [Int], storage: [Float]) {
         precondition(shape.reduce(1, *) == storage.count,

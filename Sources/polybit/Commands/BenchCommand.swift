@@ -3,7 +3,6 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark training or simulation throughput. (not built yet)")
-
-    func run() throws { throw NotBuiltYet(command: "bench") }
+        abstract: "Benchmark training or simulation throughput.",
+        subcommands: [BenchTrainCommand.self, BenchKernelsCommand.self])
 }

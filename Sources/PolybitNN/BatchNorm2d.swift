@@ -1,0 +1,133 @@
+import PolybitTensor
+
+/// Batch normalization over CNHW activations: per channel, statistics over `N·H·W` values.
+///
+/// Training uses batch statistics and updates running statistics (momentum 0.1, unbiased
+/// variance, as PyTorch); evaluation uses the running statistics. Input and output `[C, N, H, W]`.
+public final class BatchNorm2d: Layer {
+    public let channels: Int
+    public let epsilon: Float
+    public var momentum: Float
+    public let gamma: Parameter, beta: Parameter
+    public let runningMean: Parameter, runningVar: Parameter
+
+    private var normalized: Tensor?
+    private var inverseStd: [Float] = []
+
+    public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
+        self.channels = channels; self.epsilon = epsilon; self.momentum = momentum
+        gamma = Parameter(name: name + ".gamma", role: .bias, value: Tensor(shape: [channels], repeating: 1))
+        beta = Parameter(name: name + ".beta", role: .bias, value: .zeros([channels]))
+        runningMean = Parameter(name: name + ".running_mean", role: .buffer, value: .zeros([channels]))
+        runningVar = Parameter(name: name + ".running_var", role: .buffer,
+                               value: Tensor(shape: [channels], repeating: 1))
+    }
+
+    public var parameters: [Parameter] { [gamma, beta, runningMean, runningVar] }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.shape[0] == channels, "\(gamma.name): expected \(channels) channels, got \(x.shape)")
+        let m = x.count / channels
+        var y = Tensor(shape: x.shape) { _ in }
+        if !training {
+            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                for c in 0..<channels {
+                    let inv = 1 / (runningVar.value.storage[c] + epsilon).squareRoot()
+                    let scale = gamma.value.storage[c] * inv
+                    let shift = beta.value.storage[c] - runningMean.value.storage[c] * scale
+                    let src = xp.baseAddress! + c * m, dst = yp.baseAddress! + c * m
+                    for i in 0..<m { dst[i] = src[i] * scale + shift }
+                }
+            } }
+            return y
+        }
+        var xhat = Tensor(shape: x.shape) { _ in }
+        var means = [Float](repeating: 0, count: channels)
+        var variances = [Float](repeating: 0, count: channels)
+        inverseStd = [Float](repeating: 0, count: channels)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                xhat.withUnsafeMutableBufferPointer { hp in
+                    means.withUnsafeMutableBufferPointer { mp in
+                        variances.withUnsafeMutableBufferPointer { vp in
+                            inverseStd.withUnsafeMutableBufferPointer { ip in
+                                gamma.value.withUnsafeBufferPointer { gp in
+                                    beta.value.withUnsafeBufferPointer { bp in
+                                        let xs = xp.baseAddress!, ys = yp.baseAddress!, hs = hp.baseAddress!
+                                        let ms = mp.baseAddress!, vs = vp.baseAddress!, iv = ip.baseAddress!
+                                        let gs = gp.baseAddress!, bs = bp.baseAddress!
+                                        Parallel.forEach(channels) { c in
+                                            let src = xs + c * m
+                                            let mean = Float(Vec.sum(m, src) / Double(m))
+                                            var acc: Double = 0, part: Float = 0
+                                            for i in 0..<m {
+                                                let d = src[i] - mean
+                                                part += d * d
+                                                if i & 1023 == 1023 { acc += Double(part); part = 0 }
+                                            }
+                                            let variance = Float((acc + Double(part)) / Double(m))
+                                            let inv = 1 / (variance + epsilon).squareRoot()
+                                            ms[c] = mean; vs[c] = variance; iv[c] = inv
+                                            let gv = gs[c], bv = bs[c]
+                                            let h = hs + c * m, out = ys + c * m
+                                            for i in 0..<m {
+                                                let n = (src[i] - mean) * inv
+                                                h[i] = n
+                                                out[i] = n * gv + bv
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let unbias = Float(m) / Float(max(1, m - 1))
+        for c in 0..<channels {
+            runningMean.value.storage[c] += momentum * (means[c] - runningMean.value.storage[c])
+            runningVar.value.storage[c] += momentum * (variances[c] * unbias - runningVar.value.storage[c])
+        }
+        normalized = xhat
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        guard let xhat = normalized else { preconditionFailure("\(gamma.name): backward without a training forward") }
+        let m = xhat.count / channels
+        var gradInput = Tensor(shape: xhat.shape) { _ in }
+        var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
+        gradOutput.withUnsafeBufferPointer { dyp in
+            xhat.withUnsafeBufferPointer { hp in
+                gradInput.withUnsafeMutableBufferPointer { dxp in
+                    dGamma.withUnsafeMutableBufferPointer { dgp in
+                        dBeta.withUnsafeMutableBufferPointer { dbp in
+                            let dy = dyp.baseAddress!, h = hp.baseAddress!, dx = dxp.baseAddress!
+                            let dg = dgp.baseAddress!, db = dbp.baseAddress!
+                            let gs = gamma.value.storage, inv = inverseStd
+                            Parallel.forEach(channels) { c in
+                                let g = dy + c * m, hc = h + c * m, out = dx + c * m
+                                var sumG: Double = 0, sumGH: Double = 0
+                                var pg: Float = 0, pgh: Float = 0
+                                for i in 0..<m {
+                                    pg += g[i]; pgh += g[i] * hc[i]
+                                    if i & 1023 == 1023 { sumG += Double(pg); sumGH += Double(pgh); pg = 0; pgh = 0 }
+                                }
+                                sumG += Double(pg); sumGH += Double(pgh)
+                                dg[c] = Float(sumGH); db[c] = Float(sumG)
+                                let k = gs[c] * inv[c]
+                                let meanG = Float(sumG / Double(m)), meanGH = Float(sumGH / Double(m))
+                                for i in 0..<m { out[i] = k * (g[i] - meanG - hc[i] * meanGH) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        gamma.accumulateGrad(Tensor(shape: [channels], storage: dGamma))
+        beta.accumulateGrad(Tensor(shape: [channels], storage: dBeta))
+        normalized = nil
+        return gradInput
+    }
+}

@@ -1,0 +1,178 @@
+import PolybitTensor
+
+/// 2-D convolution over CNHW activations: per image, im2col into a cache-resident panel and
+/// one GEMM; images are spread over `Parallel.threads` workers (OpenBLAS single-threaded).
+///
+/// Input `[C, N, H, W]`, output `[O, N, outH, outW]`; weight `[O, C, kH, kW]`, optional bias `[O]`.
+/// `inputTransform` (e.g. an activation quantizer) is applied to the input and
+/// `weightTransform` (e.g. a weight quantizer) to the weights inside forward and backward.
+public final class Conv2d: Layer {
+    public let inChannels: Int, outChannels: Int
+    public let kernel: Int, stride: Int, padding: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    public var inputTransform: (any Layer)?
+    public var weightTransform: (any WeightTransform)?
+    /// False for a network's first layer: backward then skips computing dLoss/dInput.
+    public var needsInputGradient = true
+
+    private var cachedInput: Tensor?
+    private var effectiveWeight: Tensor?
+
+    /// He-normal initialized convolution (`std = sqrt(2 / (C·k·k))`).
+    public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
+                padding: Int = 0, bias: Bool = false, rng: inout SeededRNG) {
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        let fanIn = Float(inChannels * kernel * kernel)
+        weight = Parameter(name: name + ".weight", role: .weight,
+                           value: .randomNormal([outChannels, inChannels, kernel, kernel],
+                                                std: (2 / fanIn).squareRoot(), rng: &rng))
+        self.bias = bias ? Parameter(name: name + ".bias", role: .bias, value: .zeros([outChannels])) : nil
+    }
+
+    public var parameters: [Parameter] {
+        [weight] + (bias.map { [$0] } ?? []) + (inputTransform?.parameters ?? [])
+            + (weightTransform?.parameters ?? [])
+    }
+
+    /// True when the convolution is a plain matrix product over the input (1x1, stride 1, no pad).
+    private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    private func geometry(_ x: Tensor) -> ConvGeometry {
+        ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3], kernel: kernel,
+                     stride: stride, padding: padding)
+    }
+
+    /// Calls `body(i, panel, ldPanel)` for each image `i` of `images`, where `panel` is image
+    /// i's im2col matrix `[C·k·k, outPositions]` (built in `scratch`, or the input itself for
+    /// pointwise convolutions).
+    private func withPanels(_ g: ConvGeometry, n: Int, x: UnsafePointer<Float>, images: Range<Int>,
+                            scratch: UnsafeMutablePointer<Float>,
+                            _ body: (Int, UnsafePointer<Float>, Int) -> Void) {
+        let plane = g.height * g.width
+        for i in images {
+            if isPointwise {
+                body(i, x + i * plane, n * plane)
+            } else {
+                Im2col.unfold(g, image: x + i * plane, channelStride: n * plane, columns: scratch,
+                              ld: g.outPositions, padValue: 0)
+                body(i, scratch, g.outPositions)
+            }
+        }
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(input.rank == 4 && input.shape[0] == inChannels,
+                     "\(weight.name): expected [\(inChannels), N, H, W], got \(input.shape)")
+        let x = inputTransform?.forward(input, training: training) ?? input
+        let w = weightTransform?.forward(weight.value, training: training) ?? weight.value
+        let n = x.shape[1], g = geometry(x)
+        let p = g.outPositions, k = g.patchSize, o = outChannels
+        let out = Tensor(shape: [o, n, g.outH, g.outW]) { op in
+            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
+                let xs = xp.baseAddress!, ws = wp.baseAddress!, os = op.baseAddress!
+                Parallel.forEachChunk(n) { images in
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : k * p)
+                    defer { scratch.deallocate() }
+                    withPanels(g, n: n, x: xs, images: images, scratch: scratch) { i, panel, ld in
+                        convGemm(m: o, n: p, k: k, a: ws, transposeA: false, b: panel, ldb: ld,
+                                 c: os + i * p, ldc: n * p)
+                    }
+                }
+                if let bias { addBias(bias.value, os, rowLength: n * p) }
+            } }
+        }
+        if training {
+            cachedInput = x
+            effectiveWeight = w
+        }
+        return out
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        guard let x = cachedInput, let w = effectiveWeight else {
+            preconditionFailure("\(weight.name): backward without a training forward")
+        }
+        let n = x.shape[1], g = geometry(x)
+        let p = g.outPositions, k = g.patchSize, o = outChannels, plane = g.height * g.width
+        let workers = max(1, min(Parallel.threads, n))
+        var partials = [Float](repeating: 0, count: workers * o * k)
+        var gradInput = Tensor(shape: needsInputGradient ? x.shape : [0]) { _ in }
+        let wantInput = needsInputGradient, pointwise = isPointwise
+        gradOutput.withUnsafeBufferPointer { dyp in
+            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
+                partials.withUnsafeMutableBufferPointer { pp in gradInput.withUnsafeMutableBufferPointer { dxp in
+                    let dy = dyp.baseAddress!, xs = xp.baseAddress!, ws = wp.baseAddress!
+                    let parts = pp.baseAddress!, dx = dxp.baseAddress
+                    Parallel.forEach(workers) { worker in
+                        let images = (n * worker / workers)..<(n * (worker + 1) / workers)
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * k * p)
+                        defer { scratch.deallocate() }
+                        let dcols = scratch + k * p
+                        let dW = parts + worker * o * k
+                        withPanels(g, n: n, x: xs, images: images, scratch: scratch) { i, panel, ld in
+                            let dyi = dy + i * p
+                            // dW += dY_i [O, P] · panel_iᵀ [P, CKK]
+                            BLAS.sgemm(transB: true, m: o, n: k, k: p, a: dyi, lda: n * p, b: panel,
+                                       ldb: ld, beta: 1, c: dW, ldc: k)
+                            guard wantInput, let dx else { return }
+                            // dCols_i = Wᵀ [CKK, O] · dY_i [O, P], folded back into image i.
+                            if pointwise {
+                                convGemm(m: k, n: p, k: o, a: ws, transposeA: true, b: dyi, ldb: n * p,
+                                         c: dx + i * plane, ldc: n * plane)
+                            } else {
+                                convGemm(m: k, n: p, k: o, a: ws, transposeA: true, b: dyi, ldb: n * p,
+                                         c: dcols, ldc: p)
+                                for c in 0..<inChannels {
+                                    (dx + c * n * plane + i * plane).update(repeating: 0, count: plane)
+                                }
+                                Im2col.fold(g, columns: dcols, ld: p, image: dx + i * plane,
+                                            channelStride: n * plane)
+                            }
+                        }
+                    }
+                } }
+            } }
+            if let bias {
+                bias.grad.withUnsafeMutableBufferPointer { db in
+                    for c in 0..<o { db[c] += Float(Vec.sum(n * p, dyp.baseAddress! + c * n * p)) }
+                }
+            }
+        }
+        var gradWeight = Tensor(shape: weight.value.shape) { gw in
+            gw.update(repeating: 0)
+            partials.withUnsafeBufferPointer { pp in
+                for worker in 0..<workers { Vec.axpy(o * k, 1, pp.baseAddress! + worker * o * k, gw.baseAddress!) }
+            }
+        }
+        if let t = weightTransform { gradWeight = t.backward(gradWeight) }
+        weight.accumulateGrad(gradWeight)
+        cachedInput = nil
+        return inputTransform?.backward(gradInput) ?? gradInput
+    }
+}
+
+/// `C = op(A)·B` for one image's convolution GEMM (single-threaded; callers parallelize over
+/// images). `A` is `m×k` row-major, or `k×m` when `transposeA`. Polybit's micro-kernel is faster
+/// where m or k is at most 16 (the first ResNet stage; `polybit bench kernels`), OpenBLAS elsewhere.
+func convGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transposeA: Bool,
+              b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m <= 16 || k <= 16 {
+        MicroGemm.nn(m: m, n: n, k: k, a: a, aRow: transposeA ? 1 : k, aCol: transposeA ? m : 1,
+                     b: b, ldb: ldb, c: c, ldc: ldc, accumulate: false)
+    } else {
+        BLAS.sgemm(transA: transposeA, m: m, n: n, k: k, a: a, lda: transposeA ? m : k,
+                   b: b, ldb: ldb, c: c, ldc: ldc)
+    }
+}
+
+/// Adds `bias[r]` to every element of row `r` of a row-major matrix.
+func addBias(_ bias: Tensor, _ out: UnsafeMutablePointer<Float>, rowLength: Int) {
+    bias.withUnsafeBufferPointer { b in
+        for r in 0..<b.count {
+            let row = out + r * rowLength, v = b[r]
+            for j in 0..<rowLength { row[j] += v }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import PolybitTensor
+
+/// The basic residual block: conv3x3–BN–ReLU–conv3x3–BN, plus the shortcut (identity, or a
+/// 1x1 strided conv + BN when the shape changes), then ReLU. CNHW in and out.
+public final class BasicBlock: Layer {
+    public let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d
+    public let projection: (conv: Conv2d, bn: BatchNorm2d)?
+    private let relu1 = ReLU(), relu2 = ReLU()
+
+    public init(name: String, inChannels: Int, outChannels: Int, stride: Int, rng: inout SeededRNG) {
+        conv1 = Conv2d(name: name + ".conv1", inChannels: inChannels, outChannels: outChannels,
+                       kernel: 3, stride: stride, padding: 1, rng: &rng)
+        bn1 = BatchNorm2d(name: name + ".bn1", channels: outChannels)
+        conv2 = Conv2d(name: name + ".conv2", inChannels: outChannels, outChannels: outChannels,
+                       kernel: 3, stride: 1, padding: 1, rng: &rng)
+        bn2 = BatchNorm2d(name: name + ".bn2", channels: outChannels)
+        if stride != 1 || inChannels != outChannels {
+            projection = (Conv2d(name: name + ".shortcut.conv", inChannels: inChannels, outChannels: outChannels,
+                                 kernel: 1, stride: stride, rng: &rng),
+                          BatchNorm2d(name: name + ".shortcut.bn", channels: outChannels))
+        } else {
+            projection = nil
+        }
+    }
+
+    public var parameters: [Parameter] {
+        conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters
+            + (projection.map { $0.conv.parameters + $0.bn.parameters } ?? [])
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let a = relu1.forward(bn1.forward(conv1.forward(x, training: training), training: training), training: training)
+        let b = bn2.forward(conv2.forward(a, training: training), training: training)
+        let s = projection.map { $0.bn.forward($0.conv.forward(x, training: training), training: training) } ?? x
+        return relu2.forward(b + s, training: training)
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        let d = relu2.backward(gradOutput)
+        let da = conv2.backward(bn2.backward(d))
+        let dx = conv1.backward(bn1.backward(relu1.backward(da)))
+        let ds = projection.map { $0.conv.backward($0.bn.backward(d)) } ?? d
+        return dx + ds
+    }
+}
+
+/// CIFAR-style ResNet (He et al. 2016, §4.2) for any input size: a 3x3 stem with 16·width
+/// channels, three stages of `(depth − 2) / 6` basic blocks with 16/32/64·width channels (stride 2
+/// at stages 2 and 3, projection shortcuts), global average pooling and a linear classifier.
+/// ResNet-20 has 0.27 M parameters at width 1.
+public final class ResNet: ImageClassifier {
+    public let architecture: String
+    public let stem: Conv2d, stemBN: BatchNorm2d
+    public let blocks: [BasicBlock]
+    public let classifier: Linear
+    private let stemReLU = ReLU(), pool = GlobalAvgPool()
+
+    /// - Parameters: depth 6n+2 (20, 32, 56, ...); `inputChannels` of the images; `classes`;
+    ///   `width` multiplies every stage's channels.
+    public init(depth: Int, inputChannels: Int, classes: Int, width: Int = 1, seed: UInt64) {
+        precondition(depth >= 8 && (depth - 2) % 6 == 0, "ResNet depth must be 6n+2, got \(depth)")
+        architecture = "resnet\(depth)"
+        var rng = SeededRNG(seed: seed)
+        let n = (depth - 2) / 6
+        let widths = [16, 32, 64].map { $0 * width }
+        stem = Conv2d(name: "stem.conv", inChannels: inputChannels, outChannels: widths[0], kernel: 3,
+                      padding: 1, rng: &rng)
+        stem.needsInputGradient = false
+        stemBN = BatchNorm2d(name: "stem.bn", channels: widths[0])
+        var blocks: [BasicBlock] = []
+        var channels = widths[0]
+        for (s, w) in widths.enumerated() {
+            for b in 0..<n {
+                blocks.append(BasicBlock(name: "stage\(s + 1).block\(b)", inChannels: channels, outChannels: w,
+                                         stride: (s > 0 && b == 0) ? 2 : 1, rng: &rng))
+                channels = w
+            }
+        }
+        self.blocks = blocks
+        classifier = Linear(name: "classifier", inFeatures: channels, outFeatures: classes, rng: &rng)
+    }
+
+    public var parameters: [Parameter] {
+        stem.parameters + stemBN.parameters + blocks.flatMap(\.parameters) + classifier.parameters
+    }
+
+    public var weightedLayers: [any WeightedLayer] {
+        var layers: [any WeightedLayer] = [stem]
+        for b in blocks {
+            layers.append(b.conv1); layers.append(b.conv2)
+            if let p = b.projection { layers.append(p.conv) }
+        }
+        layers.append(classifier)
+        return layers
+    }
+
+    public var normLayers: [BatchNorm2d] {
+        [stemBN] + blocks.flatMap { [$0.bn1, $0.bn2] + ($0.projection.map { [$0.bn] } ?? []) }
+    }
+
+    public func forward(_ images: Tensor, training: Bool) -> Tensor {
+        var x = Layout.swapOuter(images)
+        x = stemReLU.forward(stemBN.forward(stem.forward(x, training: training), training: training), training: training)
+        for b in blocks { x = b.forward(x, training: training) }
+        return classifier.forward(pool.forward(x, training: training), training: training)
+    }
+
+    public func backward(_ gradLogits: Tensor) {
+        var d = pool.backward(classifier.backward(gradLogits))
+        for b in blocks.reversed() { d = b.backward(d) }
+        _ = stem.backward(stemBN.backward(stemReLU.backward(d)))
+    }
+}
