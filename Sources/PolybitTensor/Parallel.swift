@@ -50,3 +50,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// One place to set the compute resources of a run.
+public enum Compute {
+    /// Uses `threads` workers for Polybit's parallel loops and keeps OpenBLAS single-threaded
+    /// (one level of parallelism: GEMMs are issued per image from the workers), and tunes the
+    /// allocator for large tensors.
+    public static func configure(threads: Int) {
+        Parallel.threads = max(1, threads)
+        BLAS.threads = 1
+        Memory.tuneAllocator()
+    }
+}
