@@ -1,0 +1,109 @@
+import Foundation
+import PolybitData
+import PolybitHDF5
+import PolybitNN
+import PolybitTensor
+
+/// A training checkpoint in HDF5 (written atomically: temporary file, then rename).
+///
+/// Layout: root attributes `format` = "polybit-checkpoint", `format_version` = 1, `recipe` (JSON),
+/// `epochs_completed`, `steps_completed`; float32 datasets `parameters/<name>` (every parameter and
+/// buffer, e.g. `parameters/stage1.block0.conv1.weight`), `optimizer/<name>` (optimizer state),
+/// and `normalization/mean`, `normalization/std` (per input channel).
+public struct Checkpoint {
+    public static let format = "polybit-checkpoint"
+    public static let formatVersion = 1
+
+    public var recipe: TrainingRecipe
+    public var epochsCompleted: Int
+    public var stepsCompleted: Int
+    /// Parameter and buffer values by name.
+    public var parameters: [String: Tensor]
+    public var optimizerState: [String: Tensor]
+    public var normalization: ChannelNormalization
+
+    public init(recipe: TrainingRecipe, epochsCompleted: Int, stepsCompleted: Int, parameters: [String: Tensor],
+                optimizerState: [String: Tensor], normalization: ChannelNormalization) {
+        self.recipe = recipe; self.epochsCompleted = epochsCompleted; self.stepsCompleted = stepsCompleted
+        self.parameters = parameters; self.optimizerState = optimizerState; self.normalization = normalization
+    }
+
+    /// Captures a model's parameters and an optimizer's state.
+    public init(recipe: TrainingRecipe, epochsCompleted: Int, stepsCompleted: Int, model: any ImageClassifier,
+                optimizer: (any Optimizer)?, normalization: ChannelNormalization) {
+        var params: [String: Tensor] = [:]
+        for p in model.parameters { params[p.name] = p.value }
+        self.init(recipe: recipe, epochsCompleted: epochsCompleted, stepsCompleted: stepsCompleted,
+                  parameters: params, optimizerState: optimizer?.state ?? [:], normalization: normalization)
+    }
+
+    /// Writes the checkpoint to `path` atomically.
+    public func write(to path: String) throws {
+        let recipeJSON = String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self)
+        try HDF5File.writeAtomically(to: path) { file in
+            let root = file.root
+            try root.setAttribute("format", .string(Checkpoint.format))
+            try root.setAttribute("format_version", .int(Checkpoint.formatVersion))
+            try root.setAttribute("recipe", .string(recipeJSON))
+            try root.setAttribute("epochs_completed", .int(epochsCompleted))
+            try root.setAttribute("steps_completed", .int(stepsCompleted))
+            for (name, t) in parameters.sorted(by: { $0.key < $1.key }) {
+                try root.write("parameters/" + name, t.storage, shape: t.shape)
+            }
+            for (name, t) in optimizerState.sorted(by: { $0.key < $1.key }) {
+                try root.write("optimizer/" + name, t.storage, shape: t.shape)
+            }
+            try root.write("normalization/mean", normalization.mean, shape: [normalization.mean.count])
+            try root.write("normalization/std", normalization.std, shape: [normalization.std.count])
+        }
+    }
+
+    /// Reads a checkpoint, checking its format; errors name the file and what is wrong.
+    public static func read(from path: String) throws -> Checkpoint {
+        let file = try HDF5File(path: path, mode: .readOnly)
+        let root = file.root
+        guard root.hasAttribute("format"), try root.attribute("format").stringValue == format else {
+            throw InputError("\(path): not a Polybit checkpoint (no format attribute \"\(format)\")")
+        }
+        let version = try root.attribute("format_version").intValue ?? -1
+        guard version == formatVersion else {
+            throw InputError("\(path): checkpoint format_version \(version); this Polybit reads version \(formatVersion)")
+        }
+        guard let json = try root.attribute("recipe").stringValue,
+              let recipe = try? JSONDecoder().decode(TrainingRecipe.self, from: Data(json.utf8)) else {
+            throw InputError("\(path): the 'recipe' attribute is not a valid training recipe")
+        }
+        func tensors(_ group: String) throws -> [String: Tensor] {
+            guard root.contains(group) else { return [:] }
+            let g = try root.group(group)
+            var out: [String: Tensor] = [:]
+            for name in try g.childNames() {
+                let a = try g.read(name, as: Float.self)
+                out[name] = Tensor(shape: a.shape, storage: a.values)
+            }
+            return out
+        }
+        let params = try tensors("parameters")
+        guard !params.isEmpty else { throw InputError("\(path): no parameters group") }
+        let mean = try root.read("normalization/mean", as: Float.self).values
+        let std = try root.read("normalization/std", as: Float.self).values
+        return Checkpoint(recipe: recipe,
+                          epochsCompleted: try root.attribute("epochs_completed").intValue ?? 0,
+                          stepsCompleted: try root.attribute("steps_completed").intValue ?? 0,
+                          parameters: params, optimizerState: try tensors("optimizer"),
+                          normalization: ChannelNormalization(mean: mean, std: std))
+    }
+
+    /// Copies the stored values into `model`; every model parameter must be present with its shape.
+    public func restore(into model: any ImageClassifier, file: String) throws {
+        for p in model.parameters {
+            guard let t = parameters[p.name] else {
+                throw InputError("\(file): parameters/\(p.name) is missing (checkpoint of another model?)")
+            }
+            guard t.shape == p.value.shape else {
+                throw InputError("\(file): parameters/\(p.name) has shape \(t.shape), the model expects \(p.value.shape)")
+            }
+            p.value = t
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import PolybitData
+import PolybitNN
+
+/// Builds the network a recipe names for a dataset's image shape and class count.
+public enum ModelFactory {
+    /// A freshly initialized model (initialization fixed by `recipe.seed`).
+    public static func make(_ recipe: TrainingRecipe, for data: Dataset) throws -> any ImageClassifier {
+        try recipe.validate()
+        if let depth = recipe.resnetDepth {
+            return ResNet(depth: depth, inputChannels: data.channels, classes: data.classes, width: recipe.width,
+                          seed: recipe.seed &+ 1)
+        }
+        guard data.height % recipe.patch == 0, data.width % recipe.patch == 0 else {
+            throw InputError("--patch \(recipe.patch): the \(data.height)x\(data.width) images do not divide into patches of that size")
+        }
+        guard recipe.dim % recipe.heads == 0 else {
+            throw InputError("--dim \(recipe.dim) is not divisible by --heads \(recipe.heads)")
+        }
+        return ViT(inputChannels: data.channels, height: data.height, width: data.width, classes: data.classes,
+                   patch: recipe.patch, dim: recipe.dim, depth: recipe.depth, heads: recipe.heads, seed: recipe.seed &+ 1)
+    }
+
+    /// The optimizer a recipe names.
+    public static func optimizer(_ recipe: TrainingRecipe) -> any Optimizer {
+        recipe.optimizer == "adamw"
+            ? AdamW(learningRate: recipe.learningRate, weightDecay: recipe.weightDecay)
+            : SGD(learningRate: recipe.learningRate, momentum: recipe.momentum, weightDecay: recipe.weightDecay)
+    }
+}

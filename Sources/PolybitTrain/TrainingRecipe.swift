@@ -1,0 +1,62 @@
+import PolybitTensor
+
+/// Everything that determines a training run: model, data, schedule and optimizer. Stored as JSON
+/// in every checkpoint so a run can be resumed, evaluated or exported without repeating flags.
+public struct TrainingRecipe: Codable, Equatable, Sendable {
+    /// `resnet20`, `resnet32`, `resnet56` (any 6n+2) or `vit`.
+    public var model = "resnet20"
+    /// Channel multiplier of ResNet stages.
+    public var width = 1
+    /// Dataset name (see `DatasetCatalog.names`) and optional location.
+    public var dataset = "fashion-mnist"
+    public var dataDir: String?
+    /// Use only the first `limit` training and test images.
+    public var limit: Int?
+    public var epochs = 15
+    public var batch = 128
+    public var seed: UInt64 = 0
+    /// `sgd` (Nesterov momentum) or `adamw`.
+    public var optimizer = "sgd"
+    /// Peak learning rate of the cosine schedule.
+    public var learningRate: Float = 0.1
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 5e-4
+    /// Epochs of linear warm-up.
+    public var warmupEpochs = 1
+    public var labelSmoothing: Float = 0
+    /// Random-crop padding in pixels (0 disables) and horizontal flips.
+    public var cropPadding = 2
+    public var flip = true
+    /// ViT shape: patch size, width, depth, heads.
+    public var patch = 4, dim = 64, depth = 4, heads = 4
+
+    public init() {}
+
+    /// ResNet depth when `model` is `resnetN`.
+    public var resnetDepth: Int? {
+        guard model.hasPrefix("resnet"), let d = Int(model.dropFirst(6)), d >= 8, (d - 2) % 6 == 0 else { return nil }
+        return d
+    }
+
+    /// Checks every field; throws a `BadInput` naming the flag and what was expected.
+    public func validate() throws {
+        guard resnetDepth != nil || model == "vit" else {
+            throw InputError("--model \(model): expected resnet20, resnet32, resnet56 (any resnet 6n+2) or vit")
+        }
+        guard epochs > 0 else { throw InputError("--epochs \(epochs): expected a positive number") }
+        guard batch > 0 else { throw InputError("--batch \(batch): expected a positive number") }
+        guard width > 0 else { throw InputError("--width \(width): expected a positive number") }
+        guard ["sgd", "adamw"].contains(optimizer) else {
+            throw InputError("--optimizer \(optimizer): expected sgd or adamw")
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw InputError("--lr \(learningRate): expected a positive number")
+        }
+        guard (0..<1).contains(labelSmoothing) else {
+            throw InputError("--label-smoothing \(labelSmoothing): expected a value in [0, 1)")
+        }
+        guard cropPadding >= 0, warmupEpochs >= 0 else {
+            throw InputError("--crop-padding and --warmup-epochs must not be negative")
+        }
+    }
+}
