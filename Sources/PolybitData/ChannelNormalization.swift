@@ -16,41 +16,69 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
     /// The per-channel mean and standard deviation of `dataset`'s images.
     public init(fitting dataset: Dataset) {
         let channels = dataset.channels, plane = dataset.height * dataset.width
-        var sum = [Double](repeating: 0, count: channels), squares = sum
-        dataset.images.withUnsafeBufferPointer { px in
-            for n in 0..<dataset.count {
-                for c in 0..<channels {
-                    // Float partial sums per plane (small), accumulated in Double across images.
-                    var s: Float = 0, q: Float = 0
-                    let base = (n * channels + c) * plane
-                    for i in 0..<plane { let v = px[base + i]; s += v; q += v * v }
-                    sum[c] += Double(s); squares[c] += Double(q)
+        // Sums per block of images (a fixed split, so results do not depend on the thread count),
+        // in Float within one image plane and in Double across planes.
+        let blocks = min(64, max(1, dataset.count))
+        var partial = [Double](repeating: 0, count: blocks * channels * 2)
+        partial.withUnsafeMutableBufferPointer { buffer in
+            let out = buffer
+            dataset.images.withUnsafeBufferPointer { px in
+                Parallel.forEach(blocks) { b in
+                    for n in (dataset.count * b / blocks)..<(dataset.count * (b + 1) / blocks) {
+                        for c in 0..<channels {
+                            let (s, q) = Self.sums(px.baseAddress! + (n * channels + c) * plane, plane)
+                            out[(b * channels + c) * 2] += Double(s)
+                            out[(b * channels + c) * 2 + 1] += Double(q)
+                        }
+                    }
                 }
             }
         }
         let total = Double(max(1, dataset.count * plane))
-        mean = sum.map { Float($0 / total) }
-        std = zip(sum, squares).map { s, q in
+        var mean = [Float](), std = [Float]()
+        for c in 0..<channels {
+            let s = (0..<blocks).reduce(0.0) { $0 + partial[($1 * channels + c) * 2] }
+            let q = (0..<blocks).reduce(0.0) { $0 + partial[($1 * channels + c) * 2 + 1] }
             let m = s / total
-            return max(Float(max(q / total - m * m, 0).squareRoot()), 1e-6)
+            mean.append(Float(m))
+            std.append(max(Float(max(q / total - m * m, 0).squareRoot()), 1e-6))
         }
+        self.init(mean: mean, std: std)
+    }
+
+    /// Sum and sum of squares of `count` values, in eight Float lanes.
+    @inline(__always)
+    private static func sums(_ p: UnsafePointer<Float>, _ count: Int) -> (Float, Float) {
+        var s = SIMD8<Float>(), q = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            s += v; q += v * v
+            i += 8
+        }
+        var sum = s.sum(), squares = q.sum()
+        while i < count { sum += p[i]; squares += p[i] * p[i]; i += 1 }
+        return (sum, squares)
     }
 
     /// `dataset` with every image standardized; its channel count must match.
     public func apply(to dataset: Dataset) -> Dataset {
         precondition(dataset.channels == mean.count,
                      "normalization for \(mean.count) channels applied to \(dataset.channels)")
-        var out = dataset
         let plane = dataset.height * dataset.width, channels = dataset.channels
         let scale = std.map { 1 / $0 }, shift = mean
-        out.images.withUnsafeMutableBufferPointer { buffer in
-            let px = buffer
-            Parallel.forEach(dataset.count) { n in
-                for c in 0..<channels {
-                    let base = (n * channels + c) * plane, m = shift[c], k = scale[c]
-                    for i in 0..<plane { px[base + i] = (px[base + i] - m) * k }
+        var out = dataset
+        out.images = [Float](unsafeUninitializedCapacity: dataset.images.count) { buffer, initialized in
+            let dst = buffer
+            dataset.images.withUnsafeBufferPointer { src in
+                Parallel.forEach(dataset.count) { n in
+                    for c in 0..<channels {
+                        let base = (n * channels + c) * plane, m = shift[c], k = scale[c]
+                        for i in base..<(base + plane) { dst[i] = (src[i] - m) * k }
+                    }
                 }
             }
+            initialized = dataset.images.count
         }
         return out
     }

@@ -45,7 +45,11 @@ public enum IDX {
             throw DataError(file: path, "truncated header (\(bytes.count) bytes); expected \(headerSize)")
         }
         let dims = (0..<dimensions).map { Int(bigEndian(bytes, at: 4 + 4 * $0)) }
-        let expected = dims.reduce(1, *)
+        let (product, overflow) = dims.reduce((1, false)) { acc, d in
+            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+            return (p, acc.1 || o)
+        }
+        let expected = overflow ? Int.max : product
         let have = bytes.count - headerSize
         guard have == expected else {
             let shape = dims.map(String.init).joined(separator: "x")

@@ -90,6 +90,8 @@ import PolybitData
         expectError("short: truncated", "10x4x4 images (160 bytes of data)", "holds 144") {
             _ = try IDX.readImages(dir + "/short")
         }
+        try writeBytes(idxHeader(dimensions: [1 << 32 - 1, 1 << 32 - 1, 1 << 32 - 1]) + [1, 2], to: dir + "/huge")
+        expectError("huge: truncated", "4294967295x4294967295x4294967295 images") { _ = try IDX.readImages(dir + "/huge") }
         try writeBytes([0, 0, 8, 3, 0, 0], to: dir + "/header")
         expectError("header: truncated header") { _ = try IDX.readImages(dir + "/header") }
     }
