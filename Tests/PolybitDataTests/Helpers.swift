@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PolybitTensor
 
 /// A fresh temporary directory for one test.
 func temporaryDirectory() -> String {
@@ -45,7 +46,7 @@ func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
     return [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/f.gz")))
 }
 
-/// Expects `body` to throw an error whose description contains every fragment.
+/// Expects `body` to throw a one-line `BadInput` error whose description contains every fragment.
 func expectError(_ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
                  _ body: () throws -> Void) {
     do {
@@ -57,6 +58,7 @@ func expectError(_ fragments: String..., sourceLocation: SourceLocation = #_sour
             #expect(text.contains(f), "'\(f)' not in: \(text)", sourceLocation: sourceLocation)
         }
         #expect(!text.contains("\n"), "message spans lines: \(text)", sourceLocation: sourceLocation)
+        #expect(error is any BadInput, "not a bad-input error: \(type(of: error))", sourceLocation: sourceLocation)
     }
 }
 
