@@ -1,5 +1,6 @@
 import PolybitData
 import PolybitNN
+import PolybitTensor
 
 /// Builds the network a recipe names for a dataset's image shape and class count.
 public enum ModelFactory {

@@ -18,9 +18,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        Memory.tuneAllocator()
-        BLAS.threads = 1  // one level of parallelism: GEMMs are split over Parallel's workers
-        Parallel.threads = threads
+        Compute.configure(threads: threads)
         let dims = input.split(separator: "x").compactMap { Int($0) }
         guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--input must look like 1x28x28, got '\(input)'")
@@ -39,7 +37,7 @@ struct BenchTrainCommand: ParsableCommand {
             sgd.step(params)
         }
         if json {
-            print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self))
+            try printJSON(r)
         } else {
             print("\(model) \(input) batch \(batch), \(threads) threads: \(String(format: "%.0f", r.images_per_s)) images/s, \(String(format: "%.1f", r.step_ms)) ms/step")
         }

@@ -1,9 +1,79 @@
 import ArgumentParser
+import Foundation
+import PolybitData
+import PolybitTensor
+import PolybitTrain
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a network (float, multi-bit or dedicated per bit-width). (not built yet)")
+        abstract: "Train a network; writes RUN_DIR/checkpoint.h5 (each epoch, atomically) and RUN_DIR/log.jsonl.",
+        discussion: """
+            Defaults reproduce the README's Fashion-MNIST ResNet-20 run. With --resume the recipe is read from \
+            the checkpoint: flags need not be repeated, and only --epochs may differ.
+            """)
 
-    func run() throws { throw NotBuiltYet(command: "train") }
+    @Option(help: "resnet20, resnet32, resnet56 (any resnet 6n+2) or vit. [default: resnet20]") var model: String?
+    @Option(help: "Channel multiplier of ResNet stages. [default: 1]") var width: Int?
+    @Option(help: "fashion-mnist, mnist, cifar10, cifar100, synthetic or hdf5. [default: fashion-mnist]") var dataset: String?
+    @Option(help: "Where the dataset's files are (the HDF5 file for hdf5).") var dataDir: String?
+    @Option(help: "Use only the first N training and test images.") var limit: Int?
+    @Option(help: "Epochs. [default: 15]") var epochs: Int?
+    @Option(help: "Batch size. [default: 128]") var batch: Int?
+    @Option(help: "Seed of initialization, data order and augmentation. [default: 0]") var seed: UInt64?
+    @Option(help: "sgd (Nesterov momentum) or adamw. [default: sgd]") var optimizer: String?
+    @Option(name: .customLong("lr"), help: "Peak learning rate (cosine schedule). [default: 0.1]") var learningRate: Float?
+    @Option(help: "Weight decay of conv/linear weights. [default: 5e-4]") var weightDecay: Float?
+    @Option(help: "Epochs of linear warm-up. [default: 1]") var warmupEpochs: Int?
+    @Option(help: "Label smoothing. [default: 0]") var labelSmoothing: Float?
+    @Option(help: "Random-crop padding in pixels (0: none). [default: 2]") var cropPadding: Int?
+    @Flag(help: "No horizontal flips.") var noFlip = false
+    @Option(help: "ViT patch size. [default: 4]") var patch: Int?
+    @Option(help: "ViT width. [default: 64]") var dim: Int?
+    @Option(help: "ViT depth. [default: 4]") var depth: Int?
+    @Option(help: "ViT heads. [default: 4]") var heads: Int?
+    @Option(help: "Threads (results repeat exactly at a fixed thread count).") var threads = System.activeProcessorCount
+    @Option(help: "Run folder.") var out: String
+    @Flag(help: "Continue from RUN_DIR/checkpoint.h5.") var resume = false
+    @Flag(help: "Print the summary as one JSON object.") var json = false
+
+    /// The recipe: defaults, or the checkpoint's when resuming, overridden by the flags given.
+    func recipe() throws -> TrainingRecipe {
+        let checkpoint = out + "/checkpoint.h5"
+        var r = TrainingRecipe()
+        if resume && FileManager.default.fileExists(atPath: checkpoint) {
+            r = try Checkpoint.read(from: checkpoint).recipe
+        }
+        if let model { r.model = model }
+        if let width { r.width = width }
+        if let dataset { r.dataset = dataset }
+        if let dataDir { r.dataDir = dataDir }
+        if let limit { r.limit = limit }
+        if let epochs { r.epochs = epochs }
+        if let batch { r.batch = batch }
+        if let seed { r.seed = seed }
+        if let optimizer { r.optimizer = optimizer }
+        if let learningRate { r.learningRate = learningRate }
+        if let weightDecay { r.weightDecay = weightDecay }
+        if let warmupEpochs { r.warmupEpochs = warmupEpochs }
+        if let labelSmoothing { r.labelSmoothing = labelSmoothing }
+        if let cropPadding { r.cropPadding = cropPadding }
+        if noFlip { r.flip = false }
+        if let patch { r.patch = patch }
+        if let dim { r.dim = dim }
+        if let depth { r.depth = depth }
+        if let heads { r.heads = heads }
+        return r
+    }
+
+    func run() throws {
+        guard threads > 0 else { throw InputError("--threads \(threads): expected a positive number") }
+        Compute.configure(threads: threads)
+        let recipe = try recipe()
+        try recipe.validate()
+        let splits = try DatasetCatalog.load(name: recipe.dataset, dataDir: recipe.dataDir, limit: recipe.limit)
+        let trainer = try Trainer(recipe: recipe, splits: splits, runDirectory: out)
+        let summary = try trainer.run(resume: resume)
+        if json { try printJSON(summary) }
+    }
 }
