@@ -9,6 +9,12 @@ public struct Batch: Sendable {
     /// `B` indices into the dataset the samples were taken from.
     public var indices: [Int]
 
+    public init(images: Tensor, labels: [Int32], indices: [Int]) {
+        precondition(images.shape.first == labels.count && indices.count == labels.count,
+                     "batch of \(labels.count) labels, \(indices.count) indices, images \(images.shape)")
+        self.images = images; self.labels = labels; self.indices = indices
+    }
+
     /// Number of samples `B`.
     public var count: Int { labels.count }
 }
