@@ -1,8 +1,11 @@
 import CHDF5
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension HDF5Group {
     /// Sets attribute `key` on the object `object` below this group (`""` for this group itself),
-    /// replacing any previous value. Strings are stored as fixed-length UTF-8.
+    /// replacing any previous value. Strings are stored as variable-length UTF-8.
     public func setAttribute(_ key: String, _ value: HDF5AttributeValue, on object: String = "") throws {
         HDF5Errors.silence()
         let obj = object.isEmpty ? "." : object
@@ -31,16 +34,15 @@ extension HDF5Group {
             }
         }
         func strings(_ v: [String], scalar: Bool) throws {
-            let width = max(1, v.map { $0.utf8.count }.max() ?? 1)
+            // Variable-length UTF-8, as h5py writes them (h5py reads them back as str, not bytes).
             let type = H5Tcopy(ph5_c_s1())
             defer { H5Tclose(type) }
-            H5Tset_size(type, width)
-            H5Tset_strpad(type, H5T_STR_NULLPAD)
+            H5Tset_size(type, ph5_variable())
             H5Tset_cset(type, H5T_CSET_UTF8)
-            var bytes = [UInt8](repeating: 0, count: width * v.count)
-            for (i, s) in v.enumerated() { for (j, b) in s.utf8.enumerated() { bytes[i * width + j] = b } }
+            let cStrings = v.map { strdup($0) }
+            defer { cStrings.forEach { free($0) } }
             try create(type, scalar ? nil : [v.count]) { aid, t in
-                bytes.withUnsafeBufferPointer { H5Awrite(aid, t, $0.baseAddress) }
+                cStrings.withUnsafeBufferPointer { H5Awrite(aid, t, $0.baseAddress) }
             }
         }
         switch value {

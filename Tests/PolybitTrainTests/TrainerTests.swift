@@ -1,0 +1,97 @@
+import Foundation
+import PolybitData
+import PolybitHDF5
+import PolybitNN
+import PolybitTensor
+import PolybitTrain
+import Testing
+
+func temporaryRunDirectory() -> String {
+    NSTemporaryDirectory() + "polybit-run-" + UUID().uuidString
+}
+
+/// A tiny recipe on synthetic 8×8 data that trains in well under a second per epoch.
+func tinyRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
+    var r = TrainingRecipe()
+    r.model = "resnet8"; r.dataset = "synthetic"; r.epochs = epochs; r.batch = 32; r.seed = 3
+    r.learningRate = 0.05; r.cropPadding = 1
+    let splits = SyntheticDataset.splits(train: 256, test: 128, channels: 1, height: 8, width: 8, classes: 4, seed: 5)
+    return (r, splits)
+}
+
+@Suite(.serialized) struct TrainerTests {
+    init() { Compute.configure(threads: 2) }
+
+    @Test func tinyModelLearnsSyntheticData() throws {
+        let (recipe, splits) = tinyRecipe(epochs: 6)
+        let summary = try Trainer(recipe: recipe, splits: splits, runDirectory: temporaryRunDirectory(),
+                                  progress: ProgressLine(enabled: false)).run(resume: false)
+        #expect(summary.epochs.count == 6)
+        #expect(summary.epochs.last!.train_loss < summary.epochs.first!.train_loss)
+        #expect(summary.final_test_accuracy > 0.6, "test accuracy \(summary.final_test_accuracy) on 4 classes")
+    }
+
+    /// A run stopped after epoch 2 and resumed ends with exactly the weights of an uninterrupted run.
+    @Test func resumedRunEqualsUninterruptedRun() throws {
+        let (recipe, splits) = tinyRecipe(epochs: 4)
+        let straightDir = temporaryRunDirectory(), resumedDir = temporaryRunDirectory()
+        let straight = try Trainer(recipe: recipe, splits: splits, runDirectory: straightDir,
+                                   progress: ProgressLine(enabled: false)).run(resume: false)
+        let first = try Trainer(recipe: recipe, splits: splits, runDirectory: resumedDir, progress: ProgressLine(enabled: false))
+        first.stopAfterEpochs = 2
+        _ = try first.run(resume: false)
+        #expect(try Checkpoint.read(from: resumedDir + "/checkpoint.h5").epochsCompleted == 2)
+        let resumed = try Trainer(recipe: recipe, splits: splits, runDirectory: resumedDir,
+                                  progress: ProgressLine(enabled: false)).run(resume: true)
+        let a = try Checkpoint.read(from: straightDir + "/checkpoint.h5")
+        let b = try Checkpoint.read(from: resumedDir + "/checkpoint.h5")
+        #expect(a.parameters.keys.sorted() == b.parameters.keys.sorted())
+        for (name, t) in a.parameters { #expect(t == b.parameters[name], "\(name) differs after resume") }
+        for (name, t) in a.optimizerState { #expect(t == b.optimizerState[name], "optimizer \(name) differs") }
+        #expect(resumed.epochs.map(\.test_accuracy) == straight.epochs.map(\.test_accuracy))
+        #expect(try TrainingLog(runDirectory: resumedDir).records().count == 4)
+    }
+
+    @Test func existingRunIsNotOverwrittenWithoutResume() throws {
+        let (recipe, splits) = tinyRecipe(epochs: 1)
+        let dir = temporaryRunDirectory()
+        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/checkpoint.h5"))
+        #expect(throws: (any Error).self) {
+            _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)
+        }
+        var other = recipe
+        other.learningRate = 0.5
+        #expect(throws: (any Error).self) {
+            _ = try Trainer(recipe: other, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: true)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/checkpoint.h5")) == before)
+    }
+
+    @Test func checkpointIsReadableWithoutPolybitAndRejectsForeignFiles() throws {
+        let (recipe, splits) = tinyRecipe(epochs: 1)
+        let dir = temporaryRunDirectory()
+        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import h5py, json, sys
+            f = h5py.File(sys.argv[1], 'r')
+            r = json.loads(f.attrs['recipe'])
+            print(f.attrs['format'], int(f.attrs['epochs_completed']), r['model'], f['parameters/stem.conv.weight'].shape)
+            """, dir + "/checkpoint.h5"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run(); p.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "polybit-checkpoint 1 resnet8 (16, 1, 3, 3)")
+        let foreign = dir + "/foreign.h5"
+        try HDF5File.writeAtomically(to: foreign) { try $0.root.write("x", [Float(1)], shape: [1]) }
+        do {
+            _ = try Checkpoint.read(from: foreign)
+            Issue.record("a foreign HDF5 file was accepted as a checkpoint")
+        } catch let e as BadInput {
+            #expect(e.description.contains("not a Polybit checkpoint"))
+        }
+    }
+}
