@@ -5,6 +5,9 @@ import PolybitTensor
 public final class BasicBlock: Layer {
     public let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d
     public let projection: (conv: Conv2d, bn: BatchNorm2d)?
+    /// Applied once to the block input for conv1 and the projection (which read the same tensor);
+    /// the identity shortcut carries the untransformed input.
+    public var convInputTransform: (any Layer)?
     private let relu1 = ReLU(), relu2 = ReLU()
 
     public init(name: String, inChannels: Int, outChannels: Int, stride: Int, rng: inout SeededRNG) {
@@ -25,22 +28,26 @@ public final class BasicBlock: Layer {
 
     public var parameters: [Parameter] {
         conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters
-            + (projection.map { $0.conv.parameters + $0.bn.parameters } ?? [])
+            + (projection.map { $0.conv.parameters + $0.bn.parameters } ?? []) + (convInputTransform?.parameters ?? [])
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let a = relu1.forward(bn1.forward(conv1.forward(x, training: training), training: training), training: training)
+        let xq = convInputTransform?.forward(x, training: training) ?? x
+        let a = relu1.forward(bn1.forward(conv1.forward(xq, training: training), training: training), training: training)
         let b = bn2.forward(conv2.forward(a, training: training), training: training)
-        let s = projection.map { $0.bn.forward($0.conv.forward(x, training: training), training: training) } ?? x
+        let s = projection.map { $0.bn.forward($0.conv.forward(xq, training: training), training: training) } ?? x
         return relu2.forward(b + s, training: training)
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
         let d = relu2.backward(gradOutput)
         let da = conv2.backward(bn2.backward(d))
-        let dx = conv1.backward(bn1.backward(relu1.backward(da)))
-        let ds = projection.map { $0.conv.backward($0.bn.backward(d)) } ?? d
-        return dx + ds
+        var dq = conv1.backward(bn1.backward(relu1.backward(da)))
+        if let p = projection {
+            dq = dq + p.conv.backward(p.bn.backward(d))
+            return convInputTransform?.backward(dq) ?? dq
+        }
+        return (convInputTransform?.backward(dq) ?? dq) + d
     }
 }
 

@@ -94,10 +94,13 @@ public struct Checkpoint {
                           normalization: ChannelNormalization(mean: mean, std: std))
     }
 
-    /// Copies the stored values into `model`; every model parameter must be present with its shape.
+    /// Copies the stored values into `model`; every model parameter must be present with its
+    /// shape, except quantizer steps of bit-widths the checkpoint never had (left uninitialized,
+    /// for interpolation from the trained ones).
     public func restore(into model: any ImageClassifier, file: String) throws {
         for p in model.parameters {
             guard let t = parameters[p.name] else {
+                if p.role == .stepSize { continue }
                 throw InputError("\(file): parameters/\(p.name) is missing (checkpoint of another model?)")
             }
             guard t.shape == p.value.shape else {

@@ -1,5 +1,6 @@
 import PolybitData
 import PolybitNN
+import PolybitQuant
 import PolybitTensor
 
 /// Accuracy and loss of a model on a dataset.
@@ -24,5 +25,17 @@ public enum Evaluator {
         }
         return EvaluationResult(accuracy: Double(correct) / Double(max(1, data.count)),
                                 loss: loss / Double(max(1, data.count)), images: data.count)
+    }
+
+    /// Evaluates a quantized network at each precision, untrained bit-widths with steps
+    /// interpolated from `trained` (no fine-tuning, no recalibration). Leaves the network at the
+    /// last precision.
+    public static func evaluate(_ net: QuantizedNetwork, at precisions: [Precision], trained: [Int],
+                                on data: Dataset) -> [(Precision, EvaluationResult)] {
+        net.interpolateUntrainedSteps(trained: trained)
+        return precisions.map { p in
+            net.set(p)
+            return (p, evaluate(net.model, on: data))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PolybitData
 import PolybitNN
+import PolybitQuant
 import PolybitTensor
 
 /// What a finished (or stopped) run reports.
@@ -42,6 +43,11 @@ public final class Trainer {
         }
         let (data, fitted) = splits.normalized()
         let model = try ModelFactory.make(recipe, for: data.train)
+        let trained = try recipe.trainedBits(), deployed = try recipe.deployedBits()
+        let quant = try trained.map {
+            try QuantizedNetwork(model: model, bitWidths: $0.bits + deployed.bits, options: recipe.quantizer,
+                                 quantizeFirstLast: recipe.quantizeFirstLast)
+        }
         let optimizer = ModelFactory.optimizer(recipe)
         let log = TrainingLog(runDirectory: runDirectory)
         var records: [EpochRecord] = []
@@ -62,48 +68,76 @@ public final class Trainer {
             progress.finish("resuming \(runDirectory) after epoch \(startEpoch)")
         }
         let train = normalization.apply(to: splits.train), test = normalization.apply(to: splits.test)
-        let loader = BatchLoader(dataset: train, batchSize: recipe.batch, shuffle: true,
-                                 augmentation: Augmentation(padding: recipe.cropPadding, flip: recipe.flip),
-                                 dropLast: train.count >= recipe.batch, seed: recipe.seed)
-        let stepsPerEpoch = loader.epoch(0).count
-        let schedule = CosineSchedule(peak: recipe.learningRate, warmupSteps: recipe.warmupEpochs * stepsPerEpoch,
-                                      totalSteps: recipe.epochs * stepsPerEpoch)
+        // Each trained precision draws its own batches (sequential multi-bit training, EMQ).
+        let passes = trained?.precisionsHighestFirst ?? [.float]
+        let loaders = passes.indices.map { k in
+            BatchLoader(dataset: train, batchSize: recipe.batch, shuffle: true,
+                        augmentation: Augmentation(padding: recipe.cropPadding, flip: recipe.flip),
+                        dropLast: train.count >= recipe.batch, seed: recipe.seed &+ UInt64(k) &* 0x9E37_79B9)
+        }
+        let stepsPerEpoch = loaders[0].epoch(0).count
+        let updatesPerEpoch = stepsPerEpoch * passes.count
+        let schedule = CosineSchedule(peak: recipe.learningRate, warmupSteps: recipe.warmupEpochs * updatesPerEpoch,
+                                      totalSteps: recipe.epochs * updatesPerEpoch)
         let params = model.parameters
         let lastEpoch = min(recipe.epochs, stopAfterEpochs ?? recipe.epochs)
         let runStart = Clock.seconds()
         for epoch in startEpoch..<max(startEpoch, lastEpoch) {
             let epochStart = Clock.seconds()
-            var lossSum = 0.0, correct = 0, seen = 0
+            var lossSums = [Double](repeating: 0, count: passes.count), corrects = [Int](repeating: 0, count: passes.count)
+            var seen = 0
             var lr: Float = 0
-            let batches = loader.epoch(epoch)
-            for (i, batch) in batches.enumerated() {
-                let step = epoch * stepsPerEpoch + i
-                lr = schedule.rate(at: step)
-                optimizer.learningRate = lr
-                let r = crossEntropy(logits: model.forward(batch.images, training: true), labels: batch.labels,
-                                     labelSmoothing: recipe.labelSmoothing)
-                model.backward(r.gradient)
-                optimizer.step(params)
-                lossSum += Double(r.loss) * Double(batch.count); correct += r.correct; seen += batch.count
+            let batches = loaders.map { $0.epoch(epoch) }
+            for i in 0..<stepsPerEpoch {
+                for (k, precision) in passes.enumerated() {
+                    lr = schedule.rate(at: epoch * updatesPerEpoch + i * passes.count + k)
+                    optimizer.learningRate = lr
+                    quant?.set(precision)
+                    let batch = batches[k][i]
+                    let r = crossEntropy(logits: model.forward(batch.images, training: true), labels: batch.labels,
+                                         labelSmoothing: recipe.labelSmoothing)
+                    model.backward(r.gradient)
+                    optimizer.step(params)
+                    lossSums[k] += Double(r.loss) * Double(batch.count); corrects[k] += r.correct
+                    if k == 0 { seen += batch.count }
+                }
                 let elapsed = Clock.seconds() - epochStart
-                let rate = Double(seen) / elapsed
-                let remaining = Double((lastEpoch - epoch) * stepsPerEpoch - i - 1) * Double(recipe.batch) / rate
-                progress.update("epoch \(epoch + 1)/\(recipe.epochs) step \(i + 1)/\(stepsPerEpoch) "
-                    + "loss \(fmt(lossSum / Double(seen), 4)) acc \(fmt(100 * Double(correct) / Double(seen), 1))% "
-                    + "\(Int(rate)) img/s ETA \(ProgressLine.duration(remaining))")
+                let rate = Double(seen * passes.count) / elapsed
+                let remaining = Double((lastEpoch - epoch) * stepsPerEpoch - i - 1) * Double(recipe.batch * passes.count) / rate
+                let losses = passes.indices.map { k in
+                    (passes.count > 1 ? "\(passes[k]) " : "") + fmt(lossSums[k] / Double(seen), 3)
+                }.joined(separator: " ")
+                progress.update("epoch \(epoch + 1)/\(recipe.epochs) step \(i + 1)/\(stepsPerEpoch) loss \(losses) "
+                    + "acc \(fmt(100 * Double(corrects[0]) / Double(seen), 1))% \(Int(rate)) img/s "
+                    + "ETA \(ProgressLine.duration(remaining))")
             }
             let seconds = Clock.seconds() - epochStart
-            let eval = Evaluator.evaluate(model, on: test)
-            let record = EpochRecord(epoch: epoch + 1, train_loss: lossSum / Double(max(1, seen)),
-                                     train_accuracy: Double(correct) / Double(max(1, seen)),
-                                     test_loss: eval.loss, test_accuracy: eval.accuracy, learning_rate: Double(lr),
-                                     seconds: seconds, images_per_s: Double(seen) / seconds)
+            var byPrecision: [String: Double]?
+            let eval: EvaluationResult
+            if let quant, let trained {
+                let results = Evaluator.evaluate(quant, at: deployed.precisionsHighestFirst, trained: trained.bits, on: test)
+                byPrecision = Dictionary(uniqueKeysWithValues: results.map { ($0.0.description, $0.1.accuracy) })
+                eval = results.first { $0.0 == passes[0] }?.1 ?? results[0].1
+            } else {
+                eval = Evaluator.evaluate(model, on: test)
+            }
+            let record = EpochRecord(
+                epoch: epoch + 1, train_loss: lossSums.reduce(0, +) / Double(max(1, seen * passes.count)),
+                train_accuracy: Double(corrects.reduce(0, +)) / Double(max(1, seen * passes.count)),
+                test_loss: eval.loss, test_accuracy: eval.accuracy, learning_rate: Double(lr),
+                seconds: seconds, images_per_s: Double(seen * passes.count) / seconds,
+                test_accuracy_by_precision: byPrecision,
+                train_loss_by_precision: passes.count > 1 || quant != nil
+                    ? Dictionary(uniqueKeysWithValues: passes.indices.map { (passes[$0].description, lossSums[$0] / Double(max(1, seen))) })
+                    : nil)
             records.append(record)
-            try Checkpoint(recipe: recipe, epochsCompleted: epoch + 1, stepsCompleted: (epoch + 1) * stepsPerEpoch,
+            try Checkpoint(recipe: recipe, epochsCompleted: epoch + 1, stepsCompleted: (epoch + 1) * updatesPerEpoch,
                            model: model, optimizer: optimizer, normalization: normalization).write(to: checkpointPath)
             try log.write(records)
-            progress.finish("epoch \(epoch + 1)/\(recipe.epochs): train loss \(fmt(record.train_loss, 4)) "
-                + "acc \(fmt(100 * record.train_accuracy, 2))%, test acc \(fmt(100 * eval.accuracy, 2))% "
+            let perBits = byPrecision.map { b in
+                ", test " + deployed.precisionsHighestFirst.map { "\($0) \(fmt(100 * (b[$0.description] ?? 0), 2))" }.joined(separator: " ")
+            } ?? ", test acc \(fmt(100 * eval.accuracy, 2))%"
+            progress.finish("epoch \(epoch + 1)/\(recipe.epochs): train loss \(fmt(record.train_loss, 4))\(perBits) "
                 + "(\(fmt(seconds, 1)) s, \(Int(record.images_per_s)) img/s)")
         }
         return TrainingSummary(epochs: records, seconds: Clock.seconds() - runStart,

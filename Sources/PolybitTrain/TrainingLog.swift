@@ -10,6 +10,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var learning_rate: Double
     public var seconds: Double
     public var images_per_s: Double
+    /// Multi-bit runs: test accuracy at every deployed precision ("fp32", "2-bit", ...).
+    public var test_accuracy_by_precision: [String: Double]?
+    /// Multi-bit runs: mean training loss of each trained precision.
+    public var train_loss_by_precision: [String: Double]?
 }
 
 /// The per-epoch log of a run folder (`log.jsonl`, one JSON object per line).

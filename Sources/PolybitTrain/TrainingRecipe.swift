@@ -1,3 +1,4 @@
+import PolybitQuant
 import PolybitTensor
 
 /// Everything that determines a training run: model, data, schedule and optimizer. Stored as JSON
@@ -30,7 +31,28 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// ViT shape: patch size, width, depth, heads.
     public var patch = 4, dim = 64, depth = 4, heads = 4
 
+    /// Bit-widths trained (e.g. "2,4,8" or "2,4,8,32" with float); nil trains a float model.
+    public var bits: String?
+    /// Bit-widths evaluated each epoch (default "2-8", plus float when it is trained).
+    public var deployBits: String?
+    /// Quantizer options: weight bias correction form and statistics, LSQ step-gradient scale.
+    public var quantizer = QuantizerOptions()
+    /// Quantize the stem and classifier like the other layers instead of at 8 bits.
+    public var quantizeFirstLast = false
+
     public init() {}
+
+    /// The trained bit-widths, or nil for float training.
+    public func trainedBits() throws -> BitWidthSet? {
+        try bits.map { try BitWidthSet(parsing: $0, flag: "--bits") }
+    }
+
+    /// The bit-widths evaluated after each epoch.
+    public func deployedBits() throws -> BitWidthSet {
+        if let deployBits { return try BitWidthSet(parsing: deployBits, flag: "--deploy-bits") }
+        guard let trained = try trainedBits() else { return BitWidthSet(bits: [], includesFloat: true) }
+        return BitWidthSet(bits: Array(2...8) + trained.bits, includesFloat: trained.includesFloat)
+    }
 
     /// ResNet depth when `model` is `resnetN`.
     public var resnetDepth: Int? {
@@ -54,6 +76,17 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         }
         guard (0..<1).contains(labelSmoothing) else {
             throw InputError("--label-smoothing \(labelSmoothing): expected a value in [0, 1)")
+        }
+        if let trained = try trainedBits() {
+            let deployed = try deployedBits()
+            guard !trained.bits.isEmpty else {
+                throw InputError("--bits \(bits!): name at least one quantized bit-width (32 alone is float training; omit --bits)")
+            }
+            guard deployed.includesFloat || !deployed.bits.isEmpty else {
+                throw InputError("--deploy-bits: no bit-widths given")
+            }
+        } else if deployBits != nil {
+            throw InputError("--deploy-bits needs --bits (a float model has no bit-widths to deploy)")
         }
         guard cropPadding >= 0, warmupEpochs >= 0 else {
             throw InputError("--crop-padding and --warmup-epochs must not be negative")

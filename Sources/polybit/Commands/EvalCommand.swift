@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolybitData
+import PolybitQuant
 import PolybitTensor
 import PolybitTrain
 
@@ -13,12 +14,18 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Dataset to evaluate on. [default: the checkpoint's]") var dataset: String?
     @Option(help: "Where the dataset's files are.") var dataDir: String?
     @Option(help: "Use only the first N test images.") var limit: Int?
+    @Option(help: "Bit-widths to evaluate a multi-bit checkpoint at (any of 2-16, 32 for float). [default: its deploy bits]")
+    var bits: String?
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
 
+    struct Result: Encodable {
+        var precision: String, accuracy: Double, loss: Double
+    }
+
     struct Report: Encodable {
-        var checkpoint: String, model: String, dataset: String, epochs_completed: Int
-        var accuracy: Double, loss: Double, images: Int
+        var checkpoint: String, model: String, dataset: String, epochs_completed: Int, images: Int
+        var results: [Result]
     }
 
     func run() throws {
@@ -32,13 +39,28 @@ struct EvalCommand: ParsableCommand {
             throw InputError("\(checkpoint): trained on \(ckpt.normalization.mean.count)-channel images, \(name) has \(test.channels)")
         }
         let model = try ModelFactory.make(ckpt.recipe, for: test)
-        try ckpt.restore(into: model, file: checkpoint)
-        let r = Evaluator.evaluate(model, on: test)
+        var results: [Result] = []
+        if let trained = try ckpt.recipe.trainedBits() {
+            let wanted = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits") } ?? ckpt.recipe.deployedBits()
+            let net = try QuantizedNetwork(model: model, bitWidths: trained.bits + wanted.bits,
+                                           options: ckpt.recipe.quantizer, quantizeFirstLast: ckpt.recipe.quantizeFirstLast)
+            try ckpt.restore(into: model, file: checkpoint)
+            for (p, r) in Evaluator.evaluate(net, at: wanted.precisionsHighestFirst, trained: trained.bits, on: test) {
+                results.append(Result(precision: p.description, accuracy: r.accuracy, loss: r.loss))
+            }
+        } else {
+            if bits != nil { throw InputError("--bits: \(checkpoint) holds a float model (trained without --bits)") }
+            try ckpt.restore(into: model, file: checkpoint)
+            let r = Evaluator.evaluate(model, on: test)
+            results.append(Result(precision: "fp32", accuracy: r.accuracy, loss: r.loss))
+        }
         let report = Report(checkpoint: checkpoint, model: ckpt.recipe.model, dataset: name,
-                            epochs_completed: ckpt.epochsCompleted, accuracy: r.accuracy, loss: r.loss, images: r.images)
+                            epochs_completed: ckpt.epochsCompleted, images: test.count, results: results)
         if json { try printJSON(report) } else {
-            print("\(ckpt.recipe.model) after \(ckpt.epochsCompleted) epochs on \(name) test (\(r.images) images): "
-                  + "accuracy \(String(format: "%.2f", 100 * r.accuracy))%, loss \(String(format: "%.4f", r.loss))")
+            print("\(ckpt.recipe.model) after \(ckpt.epochsCompleted) epochs on \(name) test (\(test.count) images):")
+            for r in results {
+                print("  \(r.precision.padding(toLength: 7, withPad: " ", startingAt: 0)) accuracy \(String(format: "%.2f", 100 * r.accuracy))%  loss \(String(format: "%.4f", r.loss))")
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolybitData
+import PolybitQuant
 import PolybitTensor
 import PolybitTrain
 
@@ -32,6 +33,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "ViT width. [default: 64]") var dim: Int?
     @Option(help: "ViT depth. [default: 4]") var depth: Int?
     @Option(help: "ViT heads. [default: 4]") var heads: Int?
+    @Option(help: "Bit-widths to train, e.g. 2,4,8 or 2-8; add 32 for float. Omit for a float model.") var bits: String?
+    @Option(help: "Bit-widths to evaluate each epoch. [default: 2-8, plus 32 when float is trained]") var deployBits: String?
+    @Option(help: "Weight bias correction: paper, exact or off. [default: paper]") var biasCorrection: String?
+    @Flag(help: "Same as --bias-correction off.") var noBiasCorrection = false
+    @Option(help: "Bias-correction statistics per output channel or per tensor: channel or tensor. [default: channel]")
+    var correctionStatistics: String?
+    @Flag(help: "Quantize the stem and classifier like the other layers (default: 8 bits).") var quantizeFirstLast = false
+    @Flag(help: "Turn off LSQ's step-gradient scale 1/sqrt(N·Qp).") var noStepGradientScale = false
+    @Option(help: "BatchNorm across bit-widths: shared (the method) or switchable. [default: shared]") var bn: String?
     @Option(help: "Threads (results repeat exactly at a fixed thread count).") var threads = System.activeProcessorCount
     @Option(help: "Run folder.") var out: String
     @Flag(help: "Continue from RUN_DIR/checkpoint.h5.") var resume = false
@@ -63,6 +73,26 @@ struct TrainCommand: ParsableCommand {
         if let dim { r.dim = dim }
         if let depth { r.depth = depth }
         if let heads { r.heads = heads }
+        if let bits { r.bits = bits }
+        if let deployBits { r.deployBits = deployBits }
+        if noBiasCorrection { r.quantizer.biasCorrection = .off }
+        if let biasCorrection {
+            guard let form = BiasCorrection(rawValue: biasCorrection) else {
+                throw InputError("--bias-correction \(biasCorrection): expected paper, exact or off")
+            }
+            r.quantizer.biasCorrection = form
+        }
+        if let correctionStatistics {
+            guard let stats = CorrectionStatistics(rawValue: correctionStatistics) else {
+                throw InputError("--correction-statistics \(correctionStatistics): expected channel or tensor")
+            }
+            r.quantizer.correctionStatistics = stats
+        }
+        if quantizeFirstLast { r.quantizeFirstLast = true }
+        if noStepGradientScale { r.quantizer.stepGradientScale = false }
+        if let bn, bn != "shared" {
+            throw InputError("--bn \(bn): only shared BatchNorm is built so far (switchable BN is an open ablation)")
+        }
         return r
     }
 

@@ -1,0 +1,123 @@
+import PolybitNN
+import PolybitTensor
+
+/// One quantizable layer of a network: its name, weight quantizer and the activation quantizer
+/// of its input (nil for the stem, whose input stays unquantized).
+public struct QuantizedLayer {
+    public let name: String
+    public let layer: any WeightedLayer
+    public let weights: WeightQuantizer
+    public let input: ActivationQuantizer?
+    /// First (stem) or last (classifier) layer: 8 bits unless `quantizeFirstLast`.
+    public let isBoundary: Bool
+}
+
+/// Quantizers attached to a ResNet or ViT, and the controls that choose its precision.
+///
+/// Activations are quantized at the inputs of conv/linear layers (a ResNet block's conv1 and
+/// projection shortcut share one quantizer, as they read the same tensor; the identity shortcut
+/// stays in float, as in the source papers' code). The stem and classifier run at 8 bits in every
+/// configuration unless `quantizeFirstLast` is set; the stem's input is never quantized.
+public final class QuantizedNetwork {
+    public let model: any ImageClassifier
+    public let layers: [QuantizedLayer]
+    public var quantizeFirstLast: Bool
+    /// Every activation quantizer once (shared ones appear once).
+    public let activationQuantizers: [ActivationQuantizer]
+
+    /// Bit-widths the boundary layers use.
+    public static let boundaryBits = 8
+
+    /// Attaches quantizers with steps for `bitWidths` (every width that will be trained or deployed).
+    public init(model: any ImageClassifier, bitWidths: [Int], options: QuantizerOptions,
+                quantizeFirstLast: Bool = false) throws {
+        self.model = model; self.quantizeFirstLast = quantizeFirstLast
+        let widths = Array(Set(bitWidths + [QuantizedNetwork.boundaryBits])).sorted()
+        var layers: [QuantizedLayer] = []
+        var acts: [ActivationQuantizer] = []
+        func attach(_ name: String, _ layer: any WeightedLayer, input: ActivationQuantizer?, boundary: Bool) {
+            let wq = WeightQuantizer(name: name, weight: layer.weight.value, bitWidths: widths, options: options)
+            layer.weightTransform = wq
+            layers.append(QuantizedLayer(name: name, layer: layer, weights: wq, input: input, isBoundary: boundary))
+        }
+        func activation(_ name: String, signed: Bool) -> ActivationQuantizer {
+            let q = ActivationQuantizer(name: name, signed: signed, bitWidths: widths, options: options)
+            acts.append(q)
+            return q
+        }
+        switch model {
+        case let net as ResNet:
+            attach("stem.conv", net.stem, input: nil, boundary: true)
+            for block in net.blocks {
+                let prefix = block.conv1.weight.name.replacingSuffix(".conv1.weight")
+                let shared = activation(prefix + ".input", signed: false)
+                block.convInputTransform = shared
+                attach(prefix + ".conv1", block.conv1, input: shared, boundary: false)
+                let a2 = activation(prefix + ".conv2.input", signed: false)
+                block.conv2.inputTransform = a2
+                attach(prefix + ".conv2", block.conv2, input: a2, boundary: false)
+                if let p = block.projection {
+                    attach(prefix + ".shortcut.conv", p.conv, input: shared, boundary: false)
+                }
+            }
+            let a = activation("classifier.input", signed: false)
+            net.classifier.inputTransform = a
+            attach("classifier", net.classifier, input: a, boundary: true)
+        case let net as ViT:
+            attach("embed.proj", net.embedding.projection, input: nil, boundary: true)
+            for block in net.blocks {
+                for linear in [block.attention.qkv, block.attention.projection, block.fc1, block.fc2] {
+                    let name = linear.weight.name.replacingSuffix(".weight")
+                    let a = activation(name + ".input", signed: true)
+                    linear.inputTransform = a
+                    attach(name, linear, input: a, boundary: false)
+                }
+            }
+            let a = activation("head.input", signed: true)
+            net.head.inputTransform = a
+            attach("head", net.head, input: a, boundary: true)
+        default:
+            throw InputError("quantization supports ResNet and ViT models, not \(model.architecture)")
+        }
+        self.layers = layers
+        activationQuantizers = acts
+    }
+
+    /// Runs every quantized layer at `precision` (boundary layers at 8 bits, or at `precision`
+    /// when `quantizeFirstLast`; float stays float everywhere).
+    public func set(_ precision: Precision) {
+        for l in layers {
+            let boundary = l.isBoundary && !quantizeFirstLast && precision.weightBits != nil
+            l.weights.bits = boundary ? QuantizedNetwork.boundaryBits : precision.weightBits
+            if let input = l.input {
+                input.bits = (boundary && precision.activationBits != nil) ? QuantizedNetwork.boundaryBits : precision.activationBits
+            }
+        }
+    }
+
+    /// Runs each layer at the precision `policy` gives it (boundary layers too: the policy decides).
+    public func set(_ policy: PrecisionPolicy) {
+        for l in layers {
+            let p = policy.precision(of: l.name)
+            l.weights.bits = p.weightBits
+            l.input?.bits = p.activationBits
+        }
+    }
+
+    /// Gives every bit-width outside `trained` data-free steps interpolated from the trained ones.
+    public func interpolateUntrainedSteps(trained: [Int]) {
+        let withBoundary = Array(Set(trained + [QuantizedNetwork.boundaryBits]))
+        for l in layers { l.weights.interpolateUntrainedSteps(trained: l.isBoundary ? withBoundary : trained) }
+        for a in activationQuantizers {
+            let boundary = layers.contains { $0.isBoundary && $0.input === a }
+            a.interpolateUntrainedSteps(trained: boundary ? withBoundary : trained)
+        }
+    }
+}
+
+extension String {
+    /// The string without `suffix` (unchanged when it does not end with it).
+    func replacingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

@@ -1,0 +1,147 @@
+import PolybitNN
+import PolybitTensor
+
+/// Options shared by a network's quantizers.
+public struct QuantizerOptions: Codable, Sendable, Equatable {
+    public var biasCorrection: BiasCorrection = .paper
+    public var correctionStatistics: CorrectionStatistics = .perChannel
+    /// LSQ's step-gradient scale `1/sqrt(N·Q_p)`.
+    public var stepGradientScale = true
+    public init() {}
+}
+
+/// Signed LSQ weight quantizer with one learnable step per bit-width and weight bias correction.
+///
+/// Set `bits` to choose the precision (nil: latent float weights pass through). Weights are
+/// `[O, ...]`; correction statistics are per output channel or per tensor.
+public final class WeightQuantizer: WeightTransform {
+    public let name: String
+    public var options: QuantizerOptions
+    /// Current bit-width (nil: float).
+    public var bits: Int?
+    /// Learnable step size per bit-width, shape `[1]`.
+    public private(set) var steps: [Int: Parameter] = [:]
+
+    private var cache: (latent: Tensor, step: Float, grid: QuantGrid, a: [Float], groupSize: Int)?
+
+    /// A quantizer for `weight` with steps for `bitWidths`, initialized as in the MPQ code:
+    /// `s_b = max(|μ − 3σ|, |μ + 3σ|) / 2^(b−1)`.
+    public init(name: String, weight: Tensor, bitWidths: [Int], options: QuantizerOptions) {
+        self.name = name; self.options = options
+        var s = 0.0, ss = 0.0
+        for v in weight.storage { s += Double(v); ss += Double(v) * Double(v) }
+        let n = Double(weight.count), mean = s / n, std = max(0, ss / n - mean * mean).squareRoot()
+        let range = Float(max(abs(mean - 3 * std), abs(mean + 3 * std)))
+        for b in bitWidths {
+            steps[b] = Parameter(name: "\(name).wstep\(b)", role: .stepSize,
+                                 value: Tensor(shape: [1], storage: [range / Float(1 << (b - 1))]))
+        }
+    }
+
+    public var parameters: [Parameter] { steps.keys.sorted().map { steps[$0]! } }
+
+    /// The integer grid at `bits`.
+    public static func grid(_ bits: Int) -> QuantGrid { QuantGrid(bits: bits, signed: true) }
+
+    private func groups(_ w: Tensor) -> Int {
+        options.correctionStatistics == .perChannel ? w.shape[0] : 1
+    }
+
+    public func forward(_ weight: Tensor, training: Bool) -> Tensor {
+        guard let b = bits else { return weight }
+        guard let stepParameter = steps[b] else { preconditionFailure("\(name): no step size for \(b) bits") }
+        let step = stepParameter.value.storage[0], grid = WeightQuantizer.grid(b)
+        var q = Tensor(shape: weight.shape) { _ in }
+        var coefficients = CorrectionCoefficients(a: [1], b: [0])
+        let g = groups(weight), n = weight.count
+        weight.withUnsafeBufferPointer { w in
+            q.withUnsafeMutableBufferPointer { qp in
+                LSQ.forward(n, w.baseAddress!, qp.baseAddress!, step: step, grid: grid)
+                if options.biasCorrection != .off {
+                    coefficients = .compute(form: options.biasCorrection, groups: g, n: n,
+                                            latent: w.baseAddress!, quantized: qp.baseAddress!)
+                    let size = n / g
+                    for c in 0..<g {
+                        let a = coefficients.a[c], off = coefficients.b[c], p = qp.baseAddress! + c * size
+                        for i in 0..<size { p[i] = p[i] * a + off }
+                    }
+                }
+            }
+        }
+        if training {
+            cache = (weight, step, grid, options.biasCorrection == .off ? [1] : coefficients.a, n / max(1, coefficients.a.count))
+        }
+        return q
+    }
+
+    public func backward(_ gradEffective: Tensor) -> Tensor {
+        guard let b = bits else { return gradEffective }
+        guard let c = cache else { preconditionFailure("\(name): backward without a training forward") }
+        var scaled = gradEffective
+        if c.a.count > 1 || c.a[0] != 1 {
+            scaled.withUnsafeMutableBufferPointer { g in
+                for group in 0..<c.a.count {
+                    let a = c.a[group], p = g.baseAddress! + group * c.groupSize
+                    for i in 0..<c.groupSize { p[i] *= a }
+                }
+            }
+        }
+        var dStep: Float = 0
+        let dw = Tensor(shape: gradEffective.shape) { dx in
+            c.latent.withUnsafeBufferPointer { w in scaled.withUnsafeBufferPointer { g in
+                dStep = LSQ.backward(dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!, step: c.step, grid: c.grid)
+            } }
+        }
+        if options.stepGradientScale { dStep /= (Float(c.latent.count) * c.grid.positiveLevels).squareRoot() }
+        steps[b]!.grad.storage[0] += dStep
+        cache = nil
+        return dw
+    }
+
+    /// The integer form at `bits` of the current latent `weight`: integers `q`, the step, and the
+    /// correction coefficients (`Ŵ' = a[c]·step·q + b[c]` per correction group `c`).
+    public func integerForm(_ weight: Tensor, bits: Int) -> (q: [Int32], step: Float, correction: CorrectionCoefficients) {
+        let step = steps[bits]!.value.storage[0], grid = WeightQuantizer.grid(bits)
+        var q = [Int32](repeating: 0, count: weight.count)
+        var dequantized = [Float](repeating: 0, count: weight.count)
+        for i in 0..<weight.count {
+            let v = min(max((weight.storage[i] / step).rounded(.toNearestOrEven), grid.qmin), grid.qmax)
+            q[i] = Int32(v); dequantized[i] = v * step
+        }
+        let g = groups(weight)
+        let corr = options.biasCorrection == .off
+            ? CorrectionCoefficients(a: [Float](repeating: 1, count: g), b: [Float](repeating: 0, count: g))
+            : weight.withUnsafeBufferPointer { w in dequantized.withUnsafeBufferPointer { d in
+                CorrectionCoefficients.compute(form: options.biasCorrection, groups: g, n: weight.count,
+                                               latent: w.baseAddress!, quantized: d.baseAddress!)
+            } }
+        return (q, step, corr)
+    }
+
+    /// Sets the step of every bit-width outside `trained` from the trained ones by interpolating
+    /// the clipping range `step · qmax` linearly in the bit-width (nearest trained width outside
+    /// their span). Data-free: deploying an untrained bit-width fits nothing.
+    public func interpolateUntrainedSteps(trained: [Int]) {
+        interpolateSteps(steps, trained: trained) { WeightQuantizer.grid($0).qmax }
+    }
+}
+
+/// Shared by weight and activation quantizers: clip-range interpolation over bit-widths.
+func interpolateSteps(_ steps: [Int: Parameter], trained: [Int], qmax: (Int) -> Float) {
+    let known = trained.filter { steps[$0].map { $0.value.storage[0] > 0 } ?? false }.sorted()
+    guard !known.isEmpty else { return }
+    func range(_ b: Int) -> Float { steps[b]!.value.storage[0] * qmax(b) }
+    for (b, p) in steps where !trained.contains(b) {
+        let below = known.last { $0 < b }, above = known.first { $0 > b }
+        let clip: Float
+        switch (below, above) {
+        case let (lo?, hi?):
+            let t = Float(b - lo) / Float(hi - lo)
+            clip = range(lo) * (1 - t) + range(hi) * t
+        case let (lo?, nil): clip = range(lo)
+        case let (nil, hi?): clip = range(hi)
+        default: continue
+        }
+        p.value.storage[0] = clip / qmax(b)
+    }
+}
