@@ -38,7 +38,7 @@ public struct BitWidthSet: Hashable, Codable, Sendable {
     /// Parses `text`; `flag` names the option in errors.
     public init(parsing text: String, flag: String) throws {
         var bits: [Int] = [], float = false
-        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
             if part == "32" || part == "fp32" { float = true; continue }
             let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
             switch ends.count {
