@@ -9,6 +9,14 @@ public struct TensorFit: Sendable, Hashable {
     /// Capacity granted to it in bits (the whole level, or half when weights and activations
     /// share a level and do not both fit).
     public var capacityBits: Int
+
+    public init(level: String, role: TensorRole, bits: Int, capacityBits: Int) {
+        self.level = level
+        self.role = role
+        self.bits = bits
+        self.capacityBits = capacityBits
+    }
+
     public var fits: Bool { bits <= capacityBits }
 }
 
