@@ -184,7 +184,7 @@ public struct CostModel: Sendable {
             leakagePJ: profile.leakageMW * 1e-3 * seconds * 1e12)
 
         return LayerCost(
-            name: layer.name, kind: layer.kind, macs: layer.macs, bitOps: layer.bitOps,
+            workload: layer, macs: layer.macs, bitOps: layer.bitOps,
             requested: Precision(weightBits: layer.weightBits, activationBits: layer.activationBits),
             run: ep?.run, weightBits: layer.params * layer.weightBits, weightStoredBits: weightStored,
             inputBits: inputBits, outputBits: outputBits, liveActivationBits: liveModel,

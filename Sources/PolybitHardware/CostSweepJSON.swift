@@ -60,6 +60,12 @@ extension CostSweep {
         .object([
             ("name", .string(l.name)),
             ("kind", .string(l.kind.rawValue)),
+            ("input_shape", .string(l.workload.inputShape.description)),
+            ("output_shape", .string(l.workload.outputShape.description)),
+            ("kernel", .string("\(l.workload.kernelHeight)x\(l.workload.kernelWidth)")),
+            ("stride", .integer(l.workload.stride)),
+            ("padding", .integer(l.workload.padding)),
+            ("groups", .integer(l.workload.groups)),
             ("bits", .string(l.requested.description)),
             ("run_bits", l.run.map { .string($0.description) } ?? .string("")),
             ("macs", .integer(l.macs)),

@@ -47,8 +47,10 @@ public struct EnergySplit: Sendable, Hashable {
 /// The cost of one layer on one profile. Sizes in bits, time in cycles (seconds where named),
 /// energy in pJ.
 public struct LayerCost: Sendable, Hashable {
-    public var name: String
-    public var kind: LayerKind
+    /// The layer costed (shapes, kernel, requested widths).
+    public var workload: LayerWorkload
+    public var name: String { workload.name }
+    public var kind: LayerKind { workload.kind }
     public var macs: Int
     /// MACs·b_w·b_a at the requested widths.
     public var bitOps: Int
