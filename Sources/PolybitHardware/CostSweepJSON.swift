@@ -20,6 +20,7 @@ extension CostSweep {
             ("file", .string(p.file)),
             ("name", .string(p.profile.name)),
             ("source", .string(p.profile.source)),
+            ("technology_nm", .number(p.profile.technologyNM)),
             ("clock_MHz", .number(p.profile.clockMHz)),
             ("memories", .array(p.profile.memories.map { .string($0.name) })),
             ("precisions", .array(zip(bits, p.costs).map { Self.networkJSON($1, bits: $0) })),

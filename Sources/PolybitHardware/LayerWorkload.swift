@@ -8,6 +8,9 @@ public enum LayerKind: String, Sendable, Hashable, Codable {
     case add
     /// Average pooling; no MACs, one add per input element.
     case pool
+
+    /// True for the kinds that run on the MAC array (conv, linear).
+    public var usesArray: Bool { self == .conv || self == .linear }
 }
 
 /// Channels × height × width of one activation tensor (batch 1).
@@ -132,7 +135,7 @@ public struct LayerWorkload: Sendable, Hashable {
     }
 
     /// True for layers that run on the MAC array (conv, linear).
-    public var usesArray: Bool { kind == .conv || kind == .linear }
+    public var usesArray: Bool { kind.usesArray }
 
     /// Multiply-accumulates: C_out·H_out·W_out·(C_in/groups)·k_h·k_w for conv, in·out for linear,
     /// 0 for add and pool.

@@ -50,8 +50,3 @@ public struct NetworkCost: Sendable, Hashable {
         }
     }
 }
-
-extension LayerKind {
-    /// True for conv and linear.
-    var usesArray: Bool { self == .conv || self == .linear }
-}

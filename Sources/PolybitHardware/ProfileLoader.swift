@@ -28,7 +28,13 @@ public enum ProfileLoader {
         let top = try YAMLFields(root, file: file, path: "", known: [
             "name", "source", "technology_nm", "clock_MHz", "leakage_mW", "compute", "memory", "dram", "notes",
         ])
+        let name = try top.string("name")
+        let source = try top.string("source")
         if top.has("notes") { _ = try top.string("notes") }
+        let technology = try top.number("technology_nm", positive: true)
+        let clock = try top.number("clock_MHz", positive: true)
+        let leakage = try top.number("leakage_mW", positive: false)
+        let compute = try computeArray(try top.fields("compute", known: computeFields))
         let memoryNodes = try top.list("memory", expected: "a non-empty list of on-chip memories")
         var memories: [MemoryLevel] = []
         for (i, node) in memoryNodes.enumerated() {
@@ -40,13 +46,8 @@ public enum ProfileLoader {
         }
         let dram = try top.fields("dram", known: ["bandwidth_GBps", "energy_pJ_per_bit"])
         return HardwareProfile(
-            name: try top.string("name"),
-            source: try top.string("source"),
-            technologyNM: try top.number("technology_nm", positive: true),
-            clockMHz: try top.number("clock_MHz", positive: true),
-            leakageMW: try top.number("leakage_mW", positive: false),
-            compute: try computeArray(try top.fields("compute", known: computeFields)),
-            memories: memories,
+            name: name, source: source, technologyNM: technology, clockMHz: clock, leakageMW: leakage,
+            compute: compute, memories: memories,
             dram: OffChipMemory(bandwidthGBps: try dram.number("bandwidth_GBps", positive: true),
                                 energyPJPerBit: try dram.number("energy_pJ_per_bit", positive: false)))
     }
