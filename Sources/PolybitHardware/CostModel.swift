@@ -6,7 +6,8 @@ import PolybitTensor
 /// on-chip memory that holds their role; activations stay on chip between layers only in a memory
 /// holding both inputs and outputs, and only while the live set fits there at every step the
 /// tensor is live; otherwise they go through DRAM. Weights are read from DRAM once per inference
-/// (batch 1). When neither the weights nor an off-chip input fit their buffers, the cheaper loop
+/// (batch 1), unless their memory is `persistent_weights` and the whole network's weights fit
+/// there: then they are loaded once, outside the inference. When neither the weights nor an off-chip input fit their buffers, the cheaper loop
 /// order is taken: weight tiles outer (input re-read per tile) or input tiles outer (weights
 /// re-read per tile). Latency = max(compute, memory) per layer, layers in sequence.
 public struct CostModel: Sendable {
@@ -36,6 +37,14 @@ public struct CostModel: Sendable {
             weightDemand.append(layer.params * (ep?.run.weightBits ?? 0))
         }
 
+        // Weights stay on chip between inferences when their level is marked persistent and all
+        // of them fit (beside the peak live activations if the level holds those too).
+        let weightsResident = profile.memories.first { $0.holds.contains(.weights) }.map { level in
+            let shared = level.holds.contains(.inputs) || level.holds.contains(.outputs)
+            return level.persistentWeights
+                && weightDemand.reduce(0, +) + (shared ? (liveStored.max() ?? 0) : 0) <= level.sizeBits
+        } ?? false
+
         // Activation residency: a step keeps activations on chip when the live set fits the
         // activation share of the unified memory; a tensor stays on chip when every step it is
         // live does.
@@ -61,9 +70,10 @@ public struct CostModel: Sendable {
                 layer, precision: precisions[step], inputBits: inputStored, outputBits: outputStored,
                 liveModel: liveModel[step], liveStored: liveStored[step],
                 inputOnChip: inputIDs.allSatisfy { onChip[$0] }, outputOnChip: onChip[outputID],
-                offChipInputBits: inputIDs.filter { !onChip[$0] }.reduce(0) { $0 + tensors.storedBits[$1] }))
+                offChipInputBits: inputIDs.filter { !onChip[$0] }.reduce(0) { $0 + tensors.storedBits[$1] },
+                weightsResident: weightsResident))
         }
-        return NetworkCost(profile: profile, layers: costs)
+        return NetworkCost(profile: profile, layers: costs, weightsResident: weightsResident)
     }
 
     /// Capacity each memory grants to weights and to activations at one step.
@@ -92,7 +102,7 @@ public struct CostModel: Sendable {
 
     private func layerCost(_ layer: LayerWorkload, precision ep: ExecutionPrecision?, inputBits: Int,
                            outputBits: Int, liveModel: Int, liveStored: Int, inputOnChip: Bool,
-                           outputOnChip: Bool, offChipInputBits: Int) -> LayerCost {
+                           outputOnChip: Bool, offChipInputBits: Int, weightsResident: Bool) -> LayerCost {
         let array = profile.compute
         let mems = profile.memories
         let weightStored = layer.params * (ep?.run.weightBits ?? 0)
@@ -120,9 +130,29 @@ public struct CostModel: Sendable {
             }
         }
 
+        // Reads by the array. Systolic weight-stationary (as SCALE-Sim counts them): each weight
+        // once per pass, the whole im2col input (K·N values per group) once per fold over output
+        // channels, partial sums written and read back once per extra fold over K. Parallel
+        // (output-stationary): partial sums stay in the accumulators, weights are re-read for every
+        // group of `pixels` outputs, and each input value is read once per fold over output
+        // channels (sliding windows are reused locally).
+        let (k, m, n) = layer.gemmShape
+        var weightReads = 0, inputReads = inputBits, psums = 0
+        if let ep {
+            switch array.dataflow {
+            case .systolicWS:
+                weightReads = weightStored
+                inputReads = mapping.colFolds * layer.groups * n * k * ep.run.activationBits
+                psums = max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits
+            case .parallel:
+                weightReads = weightStored * ((n + array.pixels - 1) / array.pixels)
+                inputReads = mapping.colFolds * inputBits
+            }
+        }
+
         // DRAM traffic with the tiling rule.
         var weightPasses = 1, inputPasses = 1
-        if let ep, weightStored > 0, !inputOnChip {
+        if let ep, weightStored > 0, !inputOnChip, !weightsResident {
             let registers = array.rows * array.cols * array.pixels * ep.macsPerUnit * ep.run.weightBits
             let capW = max(wLevel.map { alloc.weightCapacity[$0] } ?? 0, registers)
             var capI = iLevel.map { alloc.activationCapacity[$0] } ?? 0
@@ -140,33 +170,16 @@ public struct CostModel: Sendable {
                 }
             }
         }
-        let dramW = weightStored * weightPasses
+        // Without an on-chip level for weights, the array's weight reads go to DRAM.
+        let dramW = weightsResident ? 0 : (wLevel == nil ? weightReads : weightStored) * weightPasses
         let dramI = offChipInputBits * inputPasses
         let dramO = outputOnChip ? 0 : outputBits
 
         // On-chip traffic: fills from DRAM, reads by the array, writes of outputs and partial sums.
         var levelBits = [Int](repeating: 0, count: mems.count)
-        if let w = wLevel { levelBits[w] += dramW + weightStored * weightPasses }
-        if let i = iLevel {
-            // Systolic weight-stationary reads (as SCALE-Sim counts them): every fold over output
-            // channels streams the whole im2col input, K·N values per group.
-            let (k, _, n) = layer.gemmShape
-            // A `parallel` array reuses sliding windows locally and reads each input value once per
-            // fold over output channels.
-            let arrayReads: Int
-            if let ep {
-                arrayReads = mapping.colFolds * (array.dataflow == .systolicWS
-                    ? layer.groups * n * k * ep.run.activationBits : inputBits)
-            } else {
-                arrayReads = inputBits
-            }
-            levelBits[i] += dramI + arrayReads
-        }
-        if let o = oLevel {
-            let (_, m, n) = layer.gemmShape
-            let psums = max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits
-            levelBits[o] += outputBits + psums + dramO
-        }
+        if let w = wLevel { levelBits[w] += dramW + weightReads * weightPasses }
+        if let i = iLevel { levelBits[i] += dramI + inputReads }
+        if let o = oLevel { levelBits[o] += outputBits + psums + dramO }
 
         // Time.
         var memoryCycles = Double(dramW + dramI + dramO) / profile.dram.bitsPerCycle(clockMHz: profile.clockMHz)

@@ -47,6 +47,8 @@ extension CostSweep {
             ("peak_activation_KiB", kib(c.peakActivationBits)),
             ("peak_activation_stored_KiB", kib(c.peakActivationStoredBits)),
             ("dram_traffic_KiB", kib(c.dramBits)),
+            ("weights_resident", .bool(c.weightsResident)),
+            ("utilization", .number(c.utilization)),
             ("compute_cycles", .integer(c.computeCycles)),
             ("memory_cycles", .number(c.memoryCycles.rounded(.up))),
             ("cycles", .number(c.latencyCycles.rounded(.up))),

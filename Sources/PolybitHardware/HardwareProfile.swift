@@ -129,15 +129,18 @@ public struct MemoryLevel: Sendable, Hashable {
     /// Energy per bit moved, in pJ (per-access figures are converted with `wordBits`).
     public var energyPJPerBit: Double
     public var holds: Set<TensorRole>
+    /// Weights held here survive between inferences (loaded once when the whole network fits).
+    public var persistentWeights: Bool
 
     public init(name: String, sizeBytes: Int, wordBits: Int, bandwidthBitsPerCycle: Double,
-                energyPJPerBit: Double, holds: Set<TensorRole>) {
+                energyPJPerBit: Double, holds: Set<TensorRole>, persistentWeights: Bool = false) {
         self.name = name
         self.sizeBytes = sizeBytes
         self.wordBits = wordBits
         self.bandwidthBitsPerCycle = bandwidthBitsPerCycle
         self.energyPJPerBit = energyPJPerBit
         self.holds = holds
+        self.persistentWeights = persistentWeights
     }
 
     /// Capacity in bits.

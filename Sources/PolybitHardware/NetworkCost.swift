@@ -3,10 +3,13 @@
 public struct NetworkCost: Sendable, Hashable {
     public var profile: HardwareProfile
     public var layers: [LayerCost]
+    /// True when all weights stay on chip between inferences (no per-inference weight traffic).
+    public var weightsResident: Bool
 
-    public init(profile: HardwareProfile, layers: [LayerCost]) {
+    public init(profile: HardwareProfile, layers: [LayerCost], weightsResident: Bool) {
         self.profile = profile
         self.layers = layers
+        self.weightsResident = weightsResident
     }
 
     public var macs: Int { layers.reduce(0) { $0 + $1.macs } }

@@ -96,7 +96,7 @@ public enum ProfileLoader {
                                     earlier: [MemoryLevel]) throws -> MemoryLevel {
         let m = try YAMLFields(node, file: file, path: path, known: [
             "name", "size_KiB", "word_bits", "bandwidth_bits_per_cycle", "energy_pJ_per_bit",
-            "energy_pJ_per_access", "holds",
+            "energy_pJ_per_access", "holds", "persistent_weights",
         ])
         let name = try m.string("name")
         if earlier.contains(where: { $0.name == name }) {
@@ -116,9 +116,16 @@ public enum ProfileLoader {
                 throw m.error("holds", "\(role.rawValue) are already held by \"\(other.name)\" (each of weights, inputs, outputs lives in at most one level)")
             }
         }
+        var persistent = false
+        if m.has("persistent_weights") {
+            guard holds.contains(.weights) else {
+                throw m.error("persistent_weights", "only allowed on a memory that holds weights")
+            }
+            persistent = try m.bool("persistent_weights")
+        }
         let size = try m.number("size_KiB", positive: true)
         return MemoryLevel(name: name, sizeBytes: Int((size * 1024).rounded()), wordBits: wordBits,
                            bandwidthBitsPerCycle: try m.number("bandwidth_bits_per_cycle", positive: true),
-                           energyPJPerBit: energy, holds: holds)
+                           energyPJPerBit: energy, holds: holds, persistentWeights: persistent)
     }
 }

@@ -71,6 +71,16 @@ struct YAMLFields {
         return v
     }
 
+    /// `true` or `false`.
+    func bool(_ key: String) throws -> Bool {
+        let node = try required(key, "true or false")
+        switch node.scalar?.string {
+        case "true": return true
+        case "false": return false
+        default: throw error(key, "expected true or false, found \(Self.describe(node))")
+        }
+    }
+
     /// A number; `positive` demands > 0, otherwise ≥ 0.
     func number(_ key: String, positive: Bool) throws -> Double {
         let expected = positive ? "a positive number" : "a number ≥ 0"

@@ -113,16 +113,19 @@ import PolybitHardware
         #expect(close(c.energy.dramPJ, 59_520) && close(c.energy.leakagePJ, 5280))
     }
 
-    @Test func parallelDataflowHasNoFillAndReadsEachInputOncePerColumnFold() throws {
+    @Test func parallelDataflowIsOutputStationary() throws {
         let profile = try Fixtures.toy(dataflow: "parallel")
         let layer = LayerWorkload.conv("c3", input: input, inputShape: TensorShape(channels: 4, height: 6, width: 6),
                                        outChannels: 8, kernel: 3, stride: 2, padding: 1,
                                        weightBits: 8, activationBits: 8, outputBits: 8)
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
-        // 9 row folds · 2 col folds · ⌈9 px / 1⌉ = 162 cycles.
+        // 9 row folds · 2 col folds · ⌈9 px / 1⌉ = 162 cycles, no fill or drain.
         #expect(c.computeCycles == 162)
-        // AB: fill 1152 + reads 2 · 1152 + output 576 + partial sums 36864 + write-back 576.
-        #expect(c.levelBits[1] == 1152 + 2304 + 576 + 36_864 + 576)
+        // WB: fill 2304 + weights re-read for each of the 9 output pixels, 9 · 2304.
+        // AB: fill 1152 + each input value once per col fold 2 · 1152 + output 576 + write-back
+        // 576; partial sums stay in the accumulators.
+        #expect(c.levelBits == [2304 + 20_736, 1152 + 2304 + 576 + 576])
+        #expect(c.dramBits == 2304 + 1152 + 576)
     }
 
     @Test func intermediateActivationsStayOnChipInAUnifiedBuffer() throws {
@@ -138,6 +141,21 @@ import PolybitHardware
         #expect(cost.layers[1].dramInputBits == 0 && cost.layers[1].inputOnChip)
         #expect(cost.dramBits == 512 + 1024 + 512 + 1024)
         #expect(cost.peakActivationBits == 2048)
+    }
+
+    @Test func persistentWeightsLeaveNoPerInferenceWeightTraffic() throws {
+        let yaml = Fixtures.toyYAML.replacingOccurrences(of: "DATAFLOW", with: "systolic-ws")
+            .replacingOccurrences(of: "holds: [weights]}", with: "holds: [weights], persistent_weights: true}")
+        let profile = try ProfileLoader.parse(yaml: yaml, file: "toy.yaml")
+        let layer = LayerWorkload.conv("pw", input: input, inputShape: TensorShape(channels: 8, height: 4, width: 4),
+                                       outChannels: 8, kernel: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        let cost = try CostModel(profile: profile).cost([layer])
+        // 512 weight bits fit the 8192-bit WB: loaded once, outside the inference.
+        #expect(cost.weightsResident)
+        #expect(cost.layers[0].dramWeightBits == 0 && cost.layers[0].levelBits[0] == 512)
+        let big = LayerWorkload.conv("big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
+                                     outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        #expect(try !CostModel(profile: profile).cost([big]).weightsResident)
     }
 
     @Test func refetchWhenNeitherWeightsNorInputFit() throws {
