@@ -7,9 +7,10 @@ import PolybitTensor
 /// holding both inputs and outputs, and only while the live set fits there at every step the
 /// tensor is live; otherwise they go through DRAM. Weights are read from DRAM once per inference
 /// (batch 1), unless their memory is `persistent_weights` and the whole network's weights fit
-/// there: then they are loaded once, outside the inference. When neither the weights nor an off-chip input fit their buffers, the cheaper loop
-/// order is taken: weight tiles outer (input re-read per tile) or input tiles outer (weights
-/// re-read per tile). Latency = max(compute, memory) per layer, layers in sequence.
+/// there: then they are loaded once, outside the inference. When neither the weights nor an
+/// off-chip input fit their buffers, the cheaper loop order is taken: weight tiles outer (input
+/// re-read per tile) or input tiles outer (weights re-read per tile). Latency = max(compute,
+/// memory) per layer, layers in sequence.
 public struct CostModel: Sendable {
     public let profile: HardwareProfile
 

@@ -25,10 +25,10 @@ extension CostSweep {
                 rows.append(row)
             }
             out += Self.align(rows)
-            out += "  (energy columns from \"compute\" on split the total, in uJ; util = MACs / peak MACs of the compute cycles)\n"
-            var seen = Set<String>()
-            for c in p.costs {
-                for note in c.notes where seen.insert(note).inserted { out += "  note: \(note)\n" }
+            out += "  (energy columns from \"compute\" on split the total, in uJ; util = MACs / peak MACs of the compute cycles;"
+                + " weight and activation KiB packed at the requested widths)\n"
+            for (b, c) in zip(bits, p.costs) where !c.notes.isEmpty {
+                out += "  note at \(b) bits: " + c.notes.joined(separator: "; ") + "\n"
             }
             out += "\n"
         }
