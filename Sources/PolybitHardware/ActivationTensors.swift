@@ -17,7 +17,7 @@ struct ActivationTensors {
     /// Index of each name.
     let index: [String: Int]
 
-    /// - Throws: `InputError` when a layer name repeats or an input names no earlier layer.
+    /// - Throws: `InputError` when a layer is invalid, a name repeats or an input names no earlier layer.
     init(_ layers: [LayerWorkload], storedWidth: (Int) -> Int) throws {
         guard let first = layers.first else { throw InputError("network: no layers to cost") }
         var names = [LayerWorkload.networkInput]
@@ -27,6 +27,7 @@ struct ActivationTensors {
         var index = [LayerWorkload.networkInput: 0]
         var lastUse = [0]
         for (step, layer) in layers.enumerated() {
+            try layer.validate()
             for input in layer.inputs {
                 guard let t = index[input] else {
                     throw InputError("network: layer \"\(layer.name)\" reads \"\(input)\", which no earlier layer produces")

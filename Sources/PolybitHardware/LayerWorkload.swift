@@ -1,3 +1,5 @@
+import PolybitTensor
+
 /// What a layer does, as far as the cost model cares.
 public enum LayerKind: String, Sendable, Hashable, Codable {
     /// 2-D convolution (MACs on the array).
@@ -132,6 +134,38 @@ public struct LayerWorkload: Sendable, Hashable {
             kernelHeight: inputShape.height, kernelWidth: inputShape.width,
             stride: inputShape.height, padding: 0, groups: 1, weightBits: 0,
             activationBits: activationBits, outputBits: outputBits, params: 0)
+    }
+
+    /// Checks what the cost model relies on: positive shapes, kernel, stride and groups; groups
+    /// dividing both channel counts; bit-widths in 1...32 (weights only for conv and linear); at
+    /// least one input (two for add); the conv output shape matching the geometry.
+    /// - Throws: `InputError` naming the layer and the field.
+    public func validate() throws {
+        func fail(_ what: String) -> InputError { InputError("network: layer \"\(name)\": \(what)") }
+        for (label, shape) in [("input shape", inputShape), ("output shape", outputShape)]
+        where shape.channels < 1 || shape.height < 1 || shape.width < 1 {
+            throw fail("\(label) must be positive, found \(shape)")
+        }
+        guard kernelHeight >= 1, kernelWidth >= 1, stride >= 1, padding >= 0, groups >= 1 else {
+            throw fail("kernel, stride and groups must be positive and padding ≥ 0")
+        }
+        guard !inputs.isEmpty, kind != .add || inputs.count >= 2 else {
+            throw fail(kind == .add ? "an add needs at least two inputs" : "needs an input")
+        }
+        guard (1...32).contains(activationBits), (1...32).contains(outputBits),
+              !usesArray || (1...32).contains(weightBits) else {
+            throw fail("bit-widths must be in 1-32, found w\(weightBits) a\(activationBits) out\(outputBits)")
+        }
+        if kind == .conv {
+            guard inputShape.channels % groups == 0, outputShape.channels % groups == 0 else {
+                throw fail("groups (\(groups)) must divide the input and output channels")
+            }
+            let h = (inputShape.height + 2 * padding - kernelHeight) / stride + 1
+            let w = (inputShape.width + 2 * padding - kernelWidth) / stride + 1
+            guard h == outputShape.height, w == outputShape.width else {
+                throw fail("output \(outputShape.height)x\(outputShape.width) does not follow from the input, kernel, stride and padding (\(h)x\(w))")
+            }
+        }
     }
 
     /// True for layers that run on the MAC array (conv, linear).

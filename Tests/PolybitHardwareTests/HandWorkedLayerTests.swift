@@ -171,4 +171,25 @@ import PolybitHardware
         #expect(c.inputPasses == 36 && c.weightPasses == 1)
         #expect(c.dramInputBits == 32_768 * 36 && c.dramWeightBits == 294_912)
     }
+
+    @Test func malformedLayerListsAreRejected() throws {
+        let profile = try Fixtures.toy()
+        let shape = TensorShape(channels: 8, height: 4, width: 4)
+        let a = LayerWorkload.conv("a", input: input, inputShape: shape, outChannels: 8, kernel: 1,
+                                   weightBits: 8, activationBits: 8, outputBits: 8)
+        func message(_ layers: [LayerWorkload]) -> String {
+            do { _ = try CostModel(profile: profile).cost(layers); return "" } catch { return "\(error)" }
+        }
+        #expect(message([a, a]) == "network: layer name \"a\" is used twice")
+        var orphan = a
+        orphan.inputs = ["nowhere"]
+        #expect(message([orphan]) == "network: layer \"a\" reads \"nowhere\", which no earlier layer produces")
+        var grouped = a
+        grouped.groups = 3
+        #expect(message([grouped]) == "network: layer \"a\": groups (3) must divide the input and output channels")
+        var wrongShape = a
+        wrongShape.outputShape = TensorShape(channels: 8, height: 5, width: 4)
+        #expect(message([wrongShape]).contains("does not follow from the input"))
+        #expect(message([]) == "network: no layers to cost")
+    }
 }
