@@ -4,13 +4,14 @@ private func uJ(_ pJ: Double) -> JSONValue { .number(pJ * 1e-6) }
 
 extension CostSweep {
     /// The sweep as one JSON object (the `--json` output of `polybit cost`); units are in the
-    /// field names. Every precision carries its per-layer costs under `layers`.
+    /// field names. Every precision carries its per-layer costs under `layers`; `edge_bits` is
+    /// null when the stem and classifier run at the swept width.
     public var json: JSONValue {
         .object([
             ("network", .string(networkName)),
             ("input", .string(input.description)),
             ("classes", .integer(classes)),
-            ("edge_bits", edgeBits.map { .integer($0) } ?? .string("same")),
+            ("edge_bits", edgeBits.map { .integer($0) } ?? .null),
             ("profiles", .array(profiles.map(profileJSON))),
         ])
     }
@@ -70,7 +71,7 @@ extension CostSweep {
             ("padding", .integer(l.workload.padding)),
             ("groups", .integer(l.workload.groups)),
             ("bits", .string(l.requested.description)),
-            ("run_bits", l.run.map { .string($0.description) } ?? .string("")),
+            ("run_bits", l.run.map { .string($0.description) } ?? .null),
             ("macs", .integer(l.macs)),
             ("bitops", .integer(l.bitOps)),
             ("weight_KiB", kib(l.weightBits)),
@@ -99,7 +100,7 @@ extension CostSweep {
             ("cycles", .number(l.latencyCycles.rounded(.up))),
             ("latency_ms", .number(l.latencySeconds * 1e3)),
         ] + energyJSON(l.energy, profile) + [
-            ("note", l.note.map { .string($0) } ?? .string("")),
+            ("note", l.note.map { .string($0) } ?? .null),
         ])
     }
 }

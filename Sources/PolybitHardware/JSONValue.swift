@@ -6,6 +6,7 @@ public enum JSONValue: Sendable {
     case integer(Int)
     case string(String)
     case bool(Bool)
+    case null
     case array([JSONValue])
     case object([(String, JSONValue)])
 
@@ -25,6 +26,7 @@ public enum JSONValue: Sendable {
             else { out += String(format: "%.6g", v) }
         case .string(let s): out += Self.quote(s)
         case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null"
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
