@@ -185,7 +185,7 @@ def main():
                   f"{int(stalls):>8}{err * 100:>8.2f}%{flag}")
         print(f"  worst layer error: {worst * 100:.2f}%")
         worst_all = max(worst_all, worst)
-    print(f"\nworst layer error over all profiles: {worst_all * 100:.2f}% (tolerance {args.tolerance * 100:.0f}%)")
+    print(f"\nworst layer error over all profiles: {worst_all * 100:.2f}% (tolerance {args.tolerance * 100:g}%)")
     sys.exit(0 if worst_all <= args.tolerance else 1)
 
 
