@@ -1,9 +1,97 @@
 import ArgumentParser
+import Foundation
+import PolybitHardware
+import PolybitTensor
 
+/// `polybit cost`: what each precision of a network costs on one or more hardware profiles.
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
-        abstract: "Cost an integer model on a hardware profile (BitOPs, energy, memory, latency). (not built yet)")
+        abstract: "Cost a network at each precision on hardware profiles (BitOPs, memory, DRAM traffic, cycles, latency, energy).",
+        discussion: """
+            Example: polybit cost --network resnet20 --input 1x28x28 --classes 10 \
+            --profile hwprofiles/bitfusion.yaml --bits 2-8
+            The stem and classifier run at 8x8 unless --quantize-edges. Assumptions: docs/cost-model.md.
+            """)
 
-    func run() throws { throw NotBuiltYet(command: "cost") }
+    @Option(help: "Network: resnet20, resnet32, resnet56.")
+    var network: String = "resnet20"
+
+    @Option(help: "Input shape CxHxW (1x28x28 Fashion-MNIST, 3x32x32 CIFAR).")
+    var input: String = "1x28x28"
+
+    @Option(help: "Number of classes.")
+    var classes: Int = 10
+
+    @Option(help: "An integer model file (not yet supported).")
+    var model: String?
+
+    @Option(help: "Hardware profile YAML (repeat for several).")
+    var profile: [String] = []
+
+    @Option(help: "Uniform bit-widths b (layers run at b x b), e.g. 2-8 or 2,4,8.")
+    var bits: String = "2-8"
+
+    @Flag(help: "Run the stem and classifier at the swept width too (default 8x8).")
+    var quantizeEdges = false
+
+    @Flag(help: "Print one JSON object on stdout instead of tables.")
+    var json = false
+
+    @Option(help: "Also write per-layer and total costs as CSV to this file.")
+    var csv: String?
+
+    @Flag(help: "Print the time spent costing on stderr.")
+    var timing = false
+
+    func run() throws {
+        if let model {
+            throw InputError("--model \(model): not yet supported: integer model files arrive with the simulator; use --network and --input")
+        }
+        guard !profile.isEmpty else { throw InputError("--profile: at least one hardware profile is required (see hwprofiles/)") }
+        guard classes > 0 else { throw InputError("--classes: expected a positive integer, found \(classes)") }
+        let net = try CIFARResNet(name: network)
+        let shape = try Self.parseShape(input)
+        let widths = try Precision.parseList(bits)
+        let start = Clock.seconds()
+        let profiles = try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) }
+        let edge: Int? = quantizeEdges ? nil : 8
+        let sweep = try CostSweep(networkName: net.name, input: shape, classes: classes, edgeBits: edge,
+                                  bits: widths, profiles: profiles) {
+            net.layers(input: shape, classes: classes, precision: $0, edgeBits: edge)
+        }
+        let elapsed = Clock.seconds() - start
+        if let csv { try Self.writeAtomically(sweep.csv, to: csv) }
+        if json {
+            print(sweep.json.text)
+        } else {
+            print(sweep.table, terminator: "")
+        }
+        if timing {
+            let msg = String(format: "cost: %d precisions x %d profiles in %.1f ms (profiles loaded and costed)\n",
+                             widths.count, profiles.count, elapsed * 1e3)
+            Console.writeError(msg)
+        }
+    }
+
+    /// `CxHxW` with positive integers.
+    static func parseShape(_ text: String) throws -> TensorShape {
+        let parts = text.lowercased().split(separator: "x").map { Int($0) }
+        guard parts.count == 3, let c = parts[0], let h = parts[1], let w = parts[2], c > 0, h > 0, w > 0 else {
+            throw InputError("--input: expected CxHxW with positive integers, e.g. 1x28x28, found \"\(text)\"")
+        }
+        return TensorShape(channels: c, height: h, width: w)
+    }
+
+    /// Writes via a temporary file and a rename, so a failed write leaves no partial file.
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
+            throw InputError("--csv \(path): cannot write the file")
+        }
+        if rename(tmp, path) != 0 {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw InputError("--csv \(path): cannot write the file")
+        }
+    }
 }

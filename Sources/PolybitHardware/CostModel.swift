@@ -1,0 +1,211 @@
+import PolybitTensor
+
+/// Costs a layer list on a hardware profile (docs/cost-model.md states every assumption).
+///
+/// Per layer: the array mapping gives compute cycles (``ArrayMapping``); tensors are placed in the
+/// on-chip memory that holds their role; activations stay on chip between layers only in a memory
+/// holding both inputs and outputs, and only while the live set fits there at every step the
+/// tensor is live; otherwise they go through DRAM. Weights are read from DRAM once per inference
+/// (batch 1), unless their memory is `persistent_weights` and the whole network's weights fit
+/// there: then they are loaded once, outside the inference. When neither the weights nor an
+/// off-chip input fit their buffers, the cheaper loop order is taken: weight tiles outer (input
+/// re-read per tile) or input tiles outer (weights re-read per tile). Latency = max(compute,
+/// memory) per layer, layers in sequence.
+public struct CostModel: Sendable {
+    public let profile: HardwareProfile
+
+    public init(profile: HardwareProfile) { self.profile = profile }
+
+    /// The cost of `layers` (in execution order) on the profile.
+    /// - Throws: `InputError` when a precision is wider than the array supports, or the layer
+    ///   list is malformed (repeated names, inputs from no earlier layer).
+    public func cost(_ layers: [LayerWorkload]) throws -> NetworkCost {
+        let array = profile.compute
+        let storedWidth = { (bits: Int) in array.activationBits.first(where: { $0 >= bits }) ?? bits }
+        let tensors = try ActivationTensors(layers, storedWidth: storedWidth)
+        let liveModel = tensors.liveBits(steps: layers.count, sizes: tensors.modelBits)
+        let liveStored = tensors.liveBits(steps: layers.count, sizes: tensors.storedBits)
+        let unified = profile.memories.firstIndex { $0.holds.contains(.inputs) && $0.holds.contains(.outputs) }
+
+        var precisions: [ExecutionPrecision?] = []
+        var weightDemand: [Int] = []
+        for layer in layers {
+            let ep = layer.usesArray
+                ? try ExecutionPrecision(Precision(weightBits: layer.weightBits, activationBits: layer.activationBits),
+                                         on: array, profileName: profile.name)
+                : nil
+            precisions.append(ep)
+            weightDemand.append(layer.params * (ep?.run.weightBits ?? 0))
+        }
+
+        // Weights stay on chip between inferences when their level is marked persistent and all
+        // of them fit (beside the peak live activations if the level holds those too).
+        let weightsResident = profile.memories.first { $0.holds.contains(.weights) }.map { level in
+            let shared = level.holds.contains(.inputs) || level.holds.contains(.outputs)
+            return level.persistentWeights
+                && weightDemand.reduce(0, +) + (shared ? (liveStored.max() ?? 0) : 0) <= level.sizeBits
+        } ?? false
+
+        // Activation residency: a step keeps activations on chip when the live set fits the
+        // activation share of the unified memory; a tensor stays on chip when every step it is
+        // live does.
+        let shares = layers.indices.map { step in
+            allocation(weights: weightDemand[step], activations: liveStored[step], inputs: 0, outputs: 0)
+        }
+        let resident = layers.indices.map { step in
+            unified.map { liveStored[step] <= shares[step].activationCapacity[$0] } ?? false
+        }
+        let onChip = tensors.names.indices.map { t in
+            let p = tensors.producer[t]
+            guard p >= 0, tensors.lastUse[t] > p else { return false }
+            return (p...tensors.lastUse[t]).allSatisfy { resident[$0] }
+        }
+
+        var costs: [LayerCost] = []
+        for (step, layer) in layers.enumerated() {
+            let inputIDs = layer.inputs.map { tensors.index[$0]! }
+            let outputID = tensors.index[layer.name]!
+            let inputStored = inputIDs.reduce(0) { $0 + tensors.storedBits[$1] }
+            let outputStored = tensors.storedBits[outputID]
+            costs.append(layerCost(
+                layer, precision: precisions[step], inputBits: inputStored, outputBits: outputStored,
+                liveModel: liveModel[step], liveStored: liveStored[step],
+                inputOnChip: inputIDs.allSatisfy { onChip[$0] }, outputOnChip: onChip[outputID],
+                offChipInputBits: inputIDs.filter { !onChip[$0] }.reduce(0) { $0 + tensors.storedBits[$1] },
+                weightsResident: weightsResident))
+        }
+        return NetworkCost(profile: profile, layers: costs, weightsResident: weightsResident)
+    }
+
+    /// Capacity each memory grants to weights and to activations at one step.
+    private struct Allocation {
+        var weightCapacity: [Int]
+        var activationCapacity: [Int]
+    }
+
+    /// Each memory gives every group it holds (weights; activations) its whole size when the
+    /// demands fit together, and half each otherwise. `activations` is the demand of a memory
+    /// holding inputs and outputs; `inputs`/`outputs` that of a memory holding only one of them.
+    private func allocation(weights: Int, activations: Int, inputs: Int, outputs: Int) -> Allocation {
+        var w: [Int] = [], a: [Int] = []
+        for level in profile.memories {
+            let holdsW = level.holds.contains(.weights)
+            let holdsA = level.holds.contains(.inputs) || level.holds.contains(.outputs)
+            let actDemand = level.holds.isSuperset(of: [.inputs, .outputs]) ? activations
+                : (level.holds.contains(.inputs) ? inputs : outputs)
+            let split = holdsW && holdsA && weights + actDemand > level.sizeBits
+            let share = split ? level.sizeBits / 2 : level.sizeBits
+            w.append(holdsW ? share : 0)
+            a.append(holdsA ? share : 0)
+        }
+        return Allocation(weightCapacity: w, activationCapacity: a)
+    }
+
+    private func layerCost(_ layer: LayerWorkload, precision ep: ExecutionPrecision?, inputBits: Int,
+                           outputBits: Int, liveModel: Int, liveStored: Int, inputOnChip: Bool,
+                           outputOnChip: Bool, offChipInputBits: Int, weightsResident: Bool) -> LayerCost {
+        let array = profile.compute
+        let mems = profile.memories
+        let weightStored = layer.params * (ep?.run.weightBits ?? 0)
+        let mapping = ArrayMapping(layer, on: array, at: ep)
+        let alloc = allocation(weights: weightStored, activations: liveStored,
+                               inputs: inputBits, outputs: outputBits)
+        let level = { (role: TensorRole) in mems.firstIndex { $0.holds.contains(role) } }
+        let wLevel = level(.weights), iLevel = level(.inputs), oLevel = level(.outputs)
+
+        // What fits where.
+        var fits: [TensorFit] = []
+        for (i, m) in mems.enumerated() {
+            if m.holds.contains(.weights) && weightStored > 0 {
+                fits.append(TensorFit(level: m.name, role: .weights, bits: weightStored,
+                                      capacityBits: alloc.weightCapacity[i]))
+            }
+            if m.holds.contains(.inputs) {
+                let both = m.holds.contains(.outputs)
+                fits.append(TensorFit(level: m.name, role: .inputs, bits: both ? liveStored : inputBits,
+                                      capacityBits: alloc.activationCapacity[i]))
+            }
+            if m.holds.contains(.outputs) && !m.holds.contains(.inputs) {
+                fits.append(TensorFit(level: m.name, role: .outputs, bits: outputBits,
+                                      capacityBits: alloc.activationCapacity[i]))
+            }
+        }
+
+        // Reads by the array. Systolic weight-stationary (as SCALE-Sim counts them): each weight
+        // once per pass, the whole im2col input (K·N values per group) once per fold over output
+        // channels, partial sums written and read back once per extra fold over K. Parallel
+        // (output-stationary): partial sums stay in the accumulators, weights are re-read for every
+        // group of `pixels` outputs, and each input value is read once per fold over output
+        // channels (sliding windows are reused locally).
+        let (k, m, n) = layer.gemmShape
+        var weightReads = 0, inputReads = inputBits, psums = 0
+        if let ep {
+            switch array.dataflow {
+            case .systolicWS:
+                weightReads = weightStored
+                inputReads = mapping.colFolds * layer.groups * n * k * ep.run.activationBits
+                psums = max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits
+            case .parallel:
+                weightReads = weightStored * ((n + array.pixels - 1) / array.pixels)
+                inputReads = mapping.colFolds * inputBits
+            }
+        }
+
+        // DRAM traffic with the tiling rule.
+        var weightPasses = 1, inputPasses = 1
+        if let ep, weightStored > 0, !inputOnChip, !weightsResident {
+            let registers = array.rows * array.cols * array.pixels * ep.macsPerUnit * ep.run.weightBits
+            let capW = max(wLevel.map { alloc.weightCapacity[$0] } ?? 0, registers)
+            var capI = iLevel.map { alloc.activationCapacity[$0] } ?? 0
+            if let i = iLevel, mems[i].holds.contains(.outputs) { capI = max(capI - outputBits, 0) }
+            if weightStored > capW && offChipInputBits > capI {
+                let nW = (weightStored + capW - 1) / capW
+                inputPasses = nW
+                if capI > 0 {
+                    // Weight tiles outer costs W + I·nW; input tiles outer costs I + W·nI.
+                    let nI = (offChipInputBits + capI - 1) / capI
+                    if weightStored * nI + offChipInputBits < weightStored + offChipInputBits * nW {
+                        inputPasses = 1
+                        weightPasses = nI
+                    }
+                }
+            }
+        }
+        // Without an on-chip level for weights, the array's weight reads go to DRAM.
+        let dramW = weightsResident ? 0 : (wLevel == nil ? weightReads : weightStored) * weightPasses
+        let dramI = offChipInputBits * inputPasses
+        let dramO = outputOnChip ? 0 : outputBits
+
+        // On-chip traffic: fills from DRAM, reads by the array, writes of outputs and partial sums.
+        var levelBits = [Int](repeating: 0, count: mems.count)
+        if let w = wLevel { levelBits[w] += dramW + weightReads * weightPasses }
+        if let i = iLevel { levelBits[i] += dramI + inputReads }
+        if let o = oLevel { levelBits[o] += outputBits + psums + dramO }
+
+        // Time.
+        var memoryCycles = Double(dramW + dramI + dramO) / profile.dram.bitsPerCycle(clockMHz: profile.clockMHz)
+        for (i, m) in mems.enumerated() {
+            memoryCycles = max(memoryCycles, Double(levelBits[i]) / m.bandwidthBitsPerCycle)
+        }
+        let latencyCycles = max(Double(mapping.cycles), memoryCycles)
+        let seconds = latencyCycles / (profile.clockMHz * 1e6)
+
+        // Energy.
+        let energy = EnergySplit(
+            computePJ: Double(layer.macs) * (ep?.macEnergyPJ ?? 0) + Double(layer.elementwiseOps) * array.addEnergyPJ,
+            memoryPJ: mems.indices.map { Double(levelBits[$0]) * mems[$0].energyPJPerBit },
+            dramPJ: Double(dramW + dramI + dramO) * profile.dram.energyPJPerBit,
+            leakagePJ: profile.leakageMW * 1e-3 * seconds * 1e12)
+
+        return LayerCost(
+            workload: layer, macs: layer.macs, bitOps: layer.bitOps,
+            requested: Precision(weightBits: layer.weightBits, activationBits: layer.activationBits),
+            run: ep?.run, weightBits: layer.params * layer.weightBits, weightStoredBits: weightStored,
+            inputBits: inputBits, outputBits: outputBits, liveActivationBits: liveModel,
+            liveActivationStoredBits: liveStored, fits: fits, inputOnChip: inputOnChip,
+            outputOnChip: outputOnChip, dramWeightBits: dramW, dramInputBits: dramI, dramOutputBits: dramO,
+            weightPasses: weightPasses, inputPasses: inputPasses, levelBits: levelBits, mapping: mapping,
+            memoryCycles: memoryCycles, latencyCycles: latencyCycles, latencySeconds: seconds,
+            energy: energy, note: ep?.note)
+    }
+}

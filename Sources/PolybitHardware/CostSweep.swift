@@ -1,0 +1,36 @@
+/// A network costed at several uniform precisions on several profiles: what `polybit cost` shows.
+public struct CostSweep: Sendable {
+    /// One profile's costs, one per precision (in `bits` order).
+    public struct ProfileCosts: Sendable {
+        /// The profile file as given by the user.
+        public var file: String
+        public var profile: HardwareProfile
+        public var costs: [NetworkCost]
+    }
+
+    public var networkName: String
+    public var input: TensorShape
+    public var classes: Int
+    /// Width of the stem and classifier (nil: they run at the swept precision).
+    public var edgeBits: Int?
+    /// Uniform bit-widths b (layers run at b×b).
+    public var bits: [Int]
+    public var profiles: [ProfileCosts]
+
+    /// Costs `network` (a layer list per uniform precision b×b) on every profile at every width.
+    /// - Throws: `InputError` when a profile cannot run a width (wider than it supports).
+    public init(networkName: String, input: TensorShape, classes: Int, edgeBits: Int?, bits: [Int],
+                profiles: [(file: String, profile: HardwareProfile)],
+                layers: (Precision) -> [LayerWorkload]) throws {
+        self.networkName = networkName
+        self.input = input
+        self.classes = classes
+        self.edgeBits = edgeBits
+        self.bits = bits
+        let lists = bits.map { layers(Precision(uniform: $0)) }
+        self.profiles = try profiles.map { entry in
+            let model = CostModel(profile: entry.profile)
+            return ProfileCosts(file: entry.file, profile: entry.profile, costs: try lists.map { try model.cost($0) })
+        }
+    }
+}

@@ -1,0 +1,164 @@
+/// An accelerator described by public numbers: its MAC array, on-chip memories, off-chip memory,
+/// clock and leakage. Loaded from a YAML file in `hwprofiles/` by ``ProfileLoader``.
+public struct HardwareProfile: Sendable, Hashable {
+    /// Short display name, e.g. `BitFusion`.
+    public var name: String
+    /// Where the numbers come from (papers, datasheets), and which ones are estimates.
+    public var source: String
+    /// Technology node in nm.
+    public var technologyNM: Double
+    /// Clock frequency in MHz.
+    public var clockMHz: Double
+    /// Static (leakage) power in mW, charged for the whole latency.
+    public var leakageMW: Double
+    public var compute: ComputeArray
+    /// On-chip memories, each holding some of weights, inputs and outputs.
+    public var memories: [MemoryLevel]
+    /// Off-chip memory (DRAM, or flash on a microcontroller).
+    public var dram: OffChipMemory
+
+    public init(name: String, source: String, technologyNM: Double, clockMHz: Double,
+                leakageMW: Double, compute: ComputeArray, memories: [MemoryLevel], dram: OffChipMemory) {
+        self.name = name
+        self.source = source
+        self.technologyNM = technologyNM
+        self.clockMHz = clockMHz
+        self.leakageMW = leakageMW
+        self.compute = compute
+        self.memories = memories
+        self.dram = dram
+    }
+}
+
+/// How an array's throughput depends on the operand widths.
+public enum ArrayKind: String, Sendable, Hashable, CaseIterable {
+    /// One MAC per unit per cycle at any supported width; energy per MAC fixed at the native width.
+    case fixedWidth = "fixed-width"
+    /// BitFusion: each unit of `multiplier_bits`×`multiplier_bits` does
+    /// ⌊m/max(b_a,2)⌋·⌊m/max(b_w,2)⌋ MACs per cycle; energy per MAC scales with b_w·b_a.
+    case bitFusion = "bit-fusion"
+    /// Stripes/Loom-like: a MAC takes one cycle per serial bit; energy per MAC scales with the steps.
+    case bitSerial = "bit-serial"
+}
+
+/// Which operands a bit-serial array streams bit by bit.
+public enum SerialOperands: String, Sendable, Hashable, CaseIterable {
+    /// b_a steps per MAC (Stripes).
+    case activations
+    /// b_a·b_w steps per MAC (Loom).
+    case both
+}
+
+/// How layers map onto the array.
+public enum Dataflow: String, Sendable, Hashable, CaseIterable {
+    /// SCALE-Sim's weight-stationary systolic array: `rows` over the reduction K, `cols` over output
+    /// channels; each fold costs 2·rows + cols + N − 2 cycles (weight load, fill, stream N pixels, drain).
+    case systolicWS = "systolic-ws"
+    /// A MAC array with no pipeline fill: `rows` over K, `cols` over output channels, `pixels` over
+    /// output pixels; each fold costs ⌈N/pixels⌉ cycles.
+    case parallel
+}
+
+/// Operand requantization of the simulator (same names as its modes).
+public enum RequantMode: String, Sendable, Hashable, CaseIterable {
+    case onnx, double, single
+}
+
+/// The MAC array.
+public struct ComputeArray: Sendable, Hashable {
+    public var kind: ArrayKind
+    /// Bit-serial arrays only: what is streamed serially.
+    public var serialOperands: SerialOperands?
+    /// MACs per cycle at the native width (bit-serial: one-bit steps per cycle, i.e. lanes);
+    /// equals rows·cols·pixels.
+    public var macsPerCycle: Int
+    public var dataflow: Dataflow
+    public var rows: Int
+    public var cols: Int
+    /// Output pixels processed in parallel (`parallel` dataflow; 1 for systolic).
+    public var pixels: Int
+    /// Supported weight widths, ascending; a narrower request runs at the next one up.
+    public var weightBits: [Int]
+    /// Supported activation widths, ascending.
+    public var activationBits: [Int]
+    /// Width of one multiplier unit in bits (the BitFusion rule's 8).
+    public var multiplierBits: Int
+    /// Accumulator width in bits (partial sums spilled to the output buffer have this width).
+    public var accumulatorBits: Int
+    public var requant: RequantMode
+    /// Energy of one MAC at the native (widest supported) widths, in pJ.
+    public var macEnergyPJ: Double
+    /// Energy of one elementwise add (residual joins, pooling), in pJ.
+    public var addEnergyPJ: Double
+
+    public init(kind: ArrayKind, serialOperands: SerialOperands?, macsPerCycle: Int, dataflow: Dataflow,
+                rows: Int, cols: Int, pixels: Int, weightBits: [Int], activationBits: [Int],
+                multiplierBits: Int, accumulatorBits: Int, requant: RequantMode,
+                macEnergyPJ: Double, addEnergyPJ: Double) {
+        self.kind = kind
+        self.serialOperands = serialOperands
+        self.macsPerCycle = macsPerCycle
+        self.dataflow = dataflow
+        self.rows = rows
+        self.cols = cols
+        self.pixels = pixels
+        self.weightBits = weightBits
+        self.activationBits = activationBits
+        self.multiplierBits = multiplierBits
+        self.accumulatorBits = accumulatorBits
+        self.requant = requant
+        self.macEnergyPJ = macEnergyPJ
+        self.addEnergyPJ = addEnergyPJ
+    }
+}
+
+/// What an on-chip memory stores.
+public enum TensorRole: String, Sendable, Hashable, CaseIterable, Codable {
+    case weights, inputs, outputs
+}
+
+/// One on-chip memory (a buffer or scratchpad; replicated per-PE memories are given as their total).
+public struct MemoryLevel: Sendable, Hashable {
+    public var name: String
+    /// Capacity in bytes.
+    public var sizeBytes: Int
+    /// Access width in bits (per-access energy is charged per word).
+    public var wordBits: Int
+    /// Bits per cycle it can deliver (reads and writes share it).
+    public var bandwidthBitsPerCycle: Double
+    /// Energy per bit moved, in pJ (per-access figures are converted with `wordBits`).
+    public var energyPJPerBit: Double
+    public var holds: Set<TensorRole>
+    /// Weights held here survive between inferences (loaded once when the whole network fits).
+    public var persistentWeights: Bool
+
+    public init(name: String, sizeBytes: Int, wordBits: Int, bandwidthBitsPerCycle: Double,
+                energyPJPerBit: Double, holds: Set<TensorRole>, persistentWeights: Bool = false) {
+        self.name = name
+        self.sizeBytes = sizeBytes
+        self.wordBits = wordBits
+        self.bandwidthBitsPerCycle = bandwidthBitsPerCycle
+        self.energyPJPerBit = energyPJPerBit
+        self.holds = holds
+        self.persistentWeights = persistentWeights
+    }
+
+    /// Capacity in bits.
+    public var sizeBits: Int { sizeBytes * 8 }
+}
+
+/// Off-chip memory: everything not on chip lives here.
+public struct OffChipMemory: Sendable, Hashable {
+    /// Bandwidth in GB/s (10^9 bytes per second).
+    public var bandwidthGBps: Double
+    /// Energy per bit moved, in pJ.
+    public var energyPJPerBit: Double
+
+    public init(bandwidthGBps: Double, energyPJPerBit: Double) {
+        self.bandwidthGBps = bandwidthGBps
+        self.energyPJPerBit = energyPJPerBit
+    }
+
+    /// Bits per clock cycle of an accelerator running at `clockMHz`.
+    public func bitsPerCycle(clockMHz: Double) -> Double { bandwidthGBps * 8e3 / clockMHz }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Yams
+
+/// Reads and validates hardware profiles (the schema is in docs/cost-model.md and every file in
+/// hwprofiles/). The first problem found is thrown as one ``ProfileError`` naming the file, the
+/// field path and what was expected; unknown fields are rejected.
+public enum ProfileLoader {
+    /// Loads the profile at `path`.
+    /// - Throws: ``ProfileError`` when the file is unreadable, not YAML, or not a valid profile.
+    public static func load(path: String) throws -> HardwareProfile {
+        guard let data = FileManager.default.contents(atPath: path),
+              let text = String(data: data, encoding: .utf8) else {
+            throw ProfileError(file: path, field: "", problem: "cannot read the file (missing or not UTF-8 text)")
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses a profile from YAML text; `file` names it in errors.
+    /// - Throws: ``ProfileError``.
+    public static func parse(yaml text: String, file: String) throws -> HardwareProfile {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            let detail = String(describing: error).split(separator: "\n").first.map(String.init) ?? ""
+            throw ProfileError(file: file, field: "", problem: "not valid YAML (\(detail))")
+        }
+        let top = try YAMLFields(root, file: file, path: "", known: [
+            "name", "source", "technology_nm", "clock_MHz", "leakage_mW", "compute", "memory", "dram", "notes",
+        ])
+        let name = try top.string("name")
+        let source = try top.string("source")
+        if top.has("notes") { _ = try top.string("notes") }
+        let technology = try top.number("technology_nm", positive: true)
+        let clock = try top.number("clock_MHz", positive: true)
+        let leakage = try top.number("leakage_mW", positive: false)
+        let compute = try computeArray(try top.fields("compute", known: computeFields))
+        let memoryNodes = try top.list("memory", expected: "a non-empty list of on-chip memories")
+        var memories: [MemoryLevel] = []
+        for (i, node) in memoryNodes.enumerated() {
+            memories.append(try memoryLevel(node, file: file, path: "memory[\(i)]", earlier: memories))
+        }
+        for role in [TensorRole.inputs, .outputs] where !memories.contains(where: { $0.holds.contains(role) }) {
+            throw ProfileError(file: file, field: "memory",
+                               problem: "no on-chip memory holds \(role.rawValue) (expected one level with it in `holds`)")
+        }
+        let dram = try top.fields("dram", known: ["bandwidth_GBps", "energy_pJ_per_bit"])
+        return HardwareProfile(
+            name: name, source: source, technologyNM: technology, clockMHz: clock, leakageMW: leakage,
+            compute: compute, memories: memories,
+            dram: OffChipMemory(bandwidthGBps: try dram.number("bandwidth_GBps", positive: true),
+                                energyPJPerBit: try dram.number("energy_pJ_per_bit", positive: false)))
+    }
+
+    private static let computeFields = [
+        "kind", "serial_operands", "macs_per_cycle", "array", "weight_bits", "activation_bits",
+        "multiplier_bits", "accumulator_bits", "requant", "mac_energy_pJ", "add_energy_pJ",
+    ]
+
+    private static func computeArray(_ c: YAMLFields) throws -> ComputeArray {
+        let kind = try c.choice("kind", ArrayKind.self)
+        var serial: SerialOperands?
+        if kind == .bitSerial {
+            serial = try c.choice("serial_operands", SerialOperands.self)
+        } else if c.has("serial_operands") {
+            throw c.error("serial_operands", "only allowed with kind: bit-serial")
+        }
+        let macs = try c.positiveInt("macs_per_cycle")
+        let array = try c.fields("array", known: ["dataflow", "rows", "cols", "pixels"])
+        let dataflow = try array.choice("dataflow", Dataflow.self)
+        let rows = try array.positiveInt("rows"), cols = try array.positiveInt("cols")
+        var pixels = 1
+        if array.has("pixels") {
+            guard dataflow == .parallel else { throw array.error("pixels", "only allowed with dataflow: parallel") }
+            pixels = try array.positiveInt("pixels")
+        }
+        guard rows * cols * pixels == macs else {
+            throw c.error("macs_per_cycle", "expected rows·cols·pixels of compute.array = \(rows * cols * pixels), found \(macs)")
+        }
+        let wBits = try c.bitList("weight_bits"), aBits = try c.bitList("activation_bits")
+        let multiplier = try c.positiveInt("multiplier_bits")
+        let widest = max(wBits[wBits.count - 1], aBits[aBits.count - 1])
+        if kind == .bitFusion && widest > multiplier {
+            throw c.error("multiplier_bits", "expected at least the widest supported width (\(widest)) for bit-fusion, found \(multiplier)")
+        }
+        return ComputeArray(
+            kind: kind, serialOperands: serial, macsPerCycle: macs, dataflow: dataflow,
+            rows: rows, cols: cols, pixels: pixels, weightBits: wBits, activationBits: aBits,
+            multiplierBits: multiplier, accumulatorBits: try c.positiveInt("accumulator_bits"),
+            requant: try c.choice("requant", RequantMode.self),
+            macEnergyPJ: try c.number("mac_energy_pJ", positive: false),
+            addEnergyPJ: try c.number("add_energy_pJ", positive: false))
+    }
+
+    private static func memoryLevel(_ node: Node, file: String, path: String,
+                                    earlier: [MemoryLevel]) throws -> MemoryLevel {
+        let m = try YAMLFields(node, file: file, path: path, known: [
+            "name", "size_KiB", "word_bits", "bandwidth_bits_per_cycle", "energy_pJ_per_bit",
+            "energy_pJ_per_access", "holds", "persistent_weights",
+        ])
+        let name = try m.string("name")
+        if earlier.contains(where: { $0.name == name }) {
+            throw m.error("name", "expected a unique memory name, found \"\(name)\" twice")
+        }
+        let wordBits = try m.positiveInt("word_bits")
+        let energy: Double
+        switch (m.has("energy_pJ_per_bit"), m.has("energy_pJ_per_access")) {
+        case (true, false): energy = try m.number("energy_pJ_per_bit", positive: false)
+        case (false, true): energy = try m.number("energy_pJ_per_access", positive: false) / Double(wordBits)
+        default:
+            throw m.error("energy_pJ_per_bit", "expected exactly one of energy_pJ_per_bit or energy_pJ_per_access")
+        }
+        let holds = try m.choiceSet("holds", TensorRole.self)
+        for role in holds {
+            if let other = earlier.first(where: { $0.holds.contains(role) }) {
+                throw m.error("holds", "\(role.rawValue) are already held by \"\(other.name)\" (each of weights, inputs, outputs lives in at most one level)")
+            }
+        }
+        var persistent = false
+        if m.has("persistent_weights") {
+            guard holds.contains(.weights) else {
+                throw m.error("persistent_weights", "only allowed on a memory that holds weights")
+            }
+            persistent = try m.bool("persistent_weights")
+        }
+        let size = try m.number("size_KiB", positive: true)
+        return MemoryLevel(name: name, sizeBytes: Int((size * 1024).rounded()), wordBits: wordBits,
+                           bandwidthBitsPerCycle: try m.number("bandwidth_bits_per_cycle", positive: true),
+                           energyPJPerBit: energy, holds: holds, persistentWeights: persistent)
+    }
+}

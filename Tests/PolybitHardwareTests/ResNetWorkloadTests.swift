@@ -1,0 +1,66 @@
+import Testing
+import PolybitHardware
+
+@Suite struct ResNetWorkloadTests {
+    let cifar = TensorShape(channels: 3, height: 32, width: 32)
+    let fashion = TensorShape(channels: 1, height: 28, width: 28)
+
+    @Test func resnet20MACsMatchThePublishedFigure() throws {
+        let layers = try CIFARResNet(depth: 20).layers(input: cifar, classes: 10, precision: Precision(uniform: 4))
+        let macs = layers.reduce(0) { $0 + $1.macs }
+        // stem 16·1024·27 = 442368; stage 1: 6 · 16·1024·144; stage 2: 32·256·144 + 5 · 32·256·288
+        // + shortcut 32·256·16; stage 3: 64·64·288 + 5 · 64·64·576 + shortcut 64·64·32; fc 640.
+        #expect(macs == 40_813_184)
+        #expect(abs(Double(macs) - 40.8e6) / 40.8e6 < 0.03)   // ANCHORS.md: 40.8 M
+        let fm = try CIFARResNet(depth: 20).layers(input: fashion, classes: 10, precision: Precision(uniform: 4))
+        #expect(fm.reduce(0) { $0 + $1.macs } == 31_021_952)  // ANCHORS.md: about 31 M
+    }
+
+    @Test func resnet20Structure() throws {
+        let layers = try CIFARResNet(name: "resnet20").layers(input: cifar, classes: 10, precision: Precision(uniform: 4))
+        // stem + 9 blocks · (2 convs + add) + 2 projections + pool + fc.
+        #expect(layers.count == 32)
+        #expect(layers.filter { $0.kind == .conv }.count == 21)
+        #expect(layers.reduce(0) { $0 + $1.params } == 270_896)   // the usual 0.27 M
+        // Stem and classifier at 8x8 by default, the rest at the chosen precision.
+        #expect(layers.first!.weightBits == 8 && layers.last!.activationBits == 8)
+        #expect(layers[1].weightBits == 4 && layers[1].activationBits == 4)
+        let projection = layers.first { $0.name == "s2b1.shortcut" }!
+        #expect(projection.kernelHeight == 1 && projection.stride == 2)
+        #expect(projection.outputShape == TensorShape(channels: 32, height: 16, width: 16))
+        let add = layers.first { $0.name == "s2b1.add" }!
+        #expect(add.inputs == ["s2b1.conv2", "s2b1.shortcut"])
+        #expect(layers.first { $0.name == "s1b2.add" }!.inputs == ["s1b2.conv2", "s1b1.add"])
+        #expect(layers.last!.outputShape.channels == 10)
+        let uniform = try CIFARResNet(depth: 20).layers(input: cifar, classes: 10, precision: Precision(uniform: 4), edgeBits: nil)
+        #expect(uniform.first!.weightBits == 4)
+    }
+
+    @Test func deeperNetworksAndBadDepths() throws {
+        let m32 = try CIFARResNet(depth: 32).layers(input: cifar, classes: 10, precision: Precision(uniform: 8))
+        let m56 = try CIFARResNet(depth: 56).layers(input: cifar, classes: 10, precision: Precision(uniform: 8))
+        #expect(m32.reduce(0) { $0 + $1.macs } == 69_124_736)
+        #expect(m56.reduce(0) { $0 + $1.macs } == 125_747_840)
+        #expect(throws: (any Error).self) { try CIFARResNet(depth: 21) }
+        #expect(throws: (any Error).self) { try CIFARResNet(name: "vgg16") }
+    }
+
+    @Test func peakActivationCountsTheLiveShortcut() throws {
+        let profile = try Fixtures.toy()
+        let layers = try CIFARResNet(depth: 20).layers(input: fashion, classes: 10, precision: Precision(uniform: 8))
+        let cost = try CostModel(profile: profile).cost(layers)
+        // At a stage-1 conv2: block input, conv1 output and conv2 output, 16x28x28 each, 8 bits.
+        #expect(cost.peakActivationBits == 3 * 16 * 28 * 28 * 8)
+        #expect(cost.macs == 31_021_952)
+        #expect(cost.bitOps == layers.reduce(0) { $0 + $1.macs * $1.weightBits * $1.activationBits })
+    }
+
+    @Test func bitListsParse() throws {
+        #expect(try Precision.parseList("2-8") == [2, 3, 4, 5, 6, 7, 8])
+        #expect(try Precision.parseList("8,2,4") == [2, 4, 8])
+        #expect(try Precision.parseList("2-3,8") == [2, 3, 8])
+        for bad in ["", "0", "8-2", "a", "2-", "33"] {
+            #expect(throws: (any Error).self) { try Precision.parseList(bad) }
+        }
+    }
+}
