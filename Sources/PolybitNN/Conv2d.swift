@@ -90,6 +90,20 @@ public final class Conv2d: Layer {
         return out
     }
 
+    /// True for stride-1 convolutions whose output has the input's size ("same" padding): their
+    /// input gradient is a forward convolution of dY with the flipped, transposed kernel.
+    private var isSameStrideOne: Bool { stride == 1 && kernel % 2 == 1 && 2 * padding == kernel - 1 }
+
+    /// `W'[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]`: the kernel of the input-gradient convolution.
+    private func flippedTransposed(_ w: Tensor) -> Tensor {
+        let k = kernel, kk = k * k
+        return Tensor(shape: [inChannels, outChannels, k, k]) { out in
+            for o in 0..<outChannels { for c in 0..<inChannels { for t in 0..<kk {
+                out[(c * outChannels + o) * kk + (kk - 1 - t)] = w.storage[(o * inChannels + c) * kk + t]
+            } } }
+        }
+    }
+
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let x = cachedInput, let w = effectiveWeight else {
             preconditionFailure("\(weight.name): backward without a training forward")
@@ -99,41 +113,51 @@ public final class Conv2d: Layer {
         let workers = max(1, min(Parallel.threads, n))
         var partials = [Float](repeating: 0, count: workers * o * k)
         var gradInput = Tensor(shape: needsInputGradient ? x.shape : [0]) { _ in }
-        let wantInput = needsInputGradient, pointwise = isPointwise
+        let wantInput = needsInputGradient, pointwise = isPointwise, transposed = isSameStrideOne
+        // Input gradient of a "same" conv: conv(dY, W') over the output grid.
+        let gradGeometry = ConvGeometry(channels: o, height: g.outH, width: g.outW, kernel: kernel, stride: 1,
+                                        padding: padding)
+        let wFlipped = transposed && wantInput ? flippedTransposed(w) : Tensor(shape: [0])
         gradOutput.withUnsafeBufferPointer { dyp in
-            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
+            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in wFlipped.withUnsafeBufferPointer { fp in
                 partials.withUnsafeMutableBufferPointer { pp in gradInput.withUnsafeMutableBufferPointer { dxp in
-                    let dy = dyp.baseAddress!, xs = xp.baseAddress!, ws = wp.baseAddress!
+                    let dy = dyp.baseAddress!, xs = xp.baseAddress!, ws = wp.baseAddress!, wf = fp.baseAddress
                     let parts = pp.baseAddress!, dx = dxp.baseAddress
                     Parallel.forEach(workers) { worker in
                         let images = (n * worker / workers)..<(n * (worker + 1) / workers)
-                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * k * p)
+                        // The panel, then rows / dY's panel / dCols (up to max(C, O)·k·k rows).
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (k + max(k, gradGeometry.patchSize)) * p)
                         defer { scratch.deallocate() }
-                        let dcols = scratch + k * p
+                        let second = scratch + k * p
                         let dW = parts + worker * o * k
                         withPanels(g, n: n, x: xs, images: images, scratch: scratch) { i, panel, ld in
                             let dyi = dy + i * p
-                            // dW += dY_i [O, P] · panel_iᵀ [P, CKK]
-                            BLAS.sgemm(transB: true, m: o, n: k, k: p, a: dyi, lda: n * p, b: panel,
-                                       ldb: ld, beta: 1, c: dW, ldc: k)
+                            // dW += dY_i [O, P] · rows_i [P, CKK], rows = the panel transposed.
+                            Transpose.blocked(panel, rows: k, cols: p, ldSrc: ld, second, ldDst: k)
+                            MicroGemm.nn(m: o, n: k, k: p, a: dyi, aRow: n * p, aCol: 1, b: second, ldb: k,
+                                         c: dW, ldc: k, accumulate: true)
                             guard wantInput, let dx else { return }
-                            // dCols_i = Wᵀ [CKK, O] · dY_i [O, P], folded back into image i.
                             if pointwise {
                                 convGemm(m: k, n: p, k: o, a: ws, transposeA: true, b: dyi, ldb: n * p,
                                          c: dx + i * plane, ldc: n * plane)
+                            } else if transposed, let wf {
+                                Im2col.unfold(gradGeometry, image: dyi, channelStride: n * p, columns: second,
+                                              ld: p, padValue: 0)
+                                convGemm(m: inChannels, n: p, k: o * kernel * kernel, a: wf, transposeA: false,
+                                         b: second, ldb: p, c: dx + i * plane, ldc: n * plane)
                             } else {
+                                // dCols_i = Wᵀ [CKK, O] · dY_i [O, P], folded back into image i.
                                 convGemm(m: k, n: p, k: o, a: ws, transposeA: true, b: dyi, ldb: n * p,
-                                         c: dcols, ldc: p)
+                                         c: second, ldc: p)
                                 for c in 0..<inChannels {
                                     (dx + c * n * plane + i * plane).update(repeating: 0, count: plane)
                                 }
-                                Im2col.fold(g, columns: dcols, ld: p, image: dx + i * plane,
-                                            channelStride: n * plane)
+                                Im2col.fold(g, columns: second, ld: p, image: dx + i * plane, channelStride: n * plane)
                             }
                         }
                     }
                 } }
-            } }
+            } } }
             if let bias {
                 bias.grad.withUnsafeMutableBufferPointer { db in
                     for c in 0..<o { db[c] += Float(Vec.sum(n * p, dyp.baseAddress! + c * n * p)) }
