@@ -195,7 +195,7 @@ public final class IntegerSimulator: Sendable {
             let src = sources[li]
             let size = n * outputShapes[li].reduce(1, *)
             let traced = trace?.wants(layer.name) ?? false
-            let capture = traced ? AccumulatorCapture() : nil
+            let capture = traced && plans[li] != nil ? AccumulatorCapture() : nil
             var sums: [Int64]? = nil
             var out: [Int32]
             if case .flatten = layer.op {
