@@ -12,6 +12,11 @@ public struct LayerStats: Sendable, Equatable, Codable {
     public var macsPerImage: Int
     /// Accumulator overflows summed over all images.
     public var overflow: OverflowCounts
+
+    enum CodingKeys: String, CodingKey {
+        case name, op, path, overflow
+        case macsPerImage = "macs_per_image"
+    }
 }
 
 /// Result of running images through an integer model.
