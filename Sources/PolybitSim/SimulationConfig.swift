@@ -41,7 +41,7 @@ public struct SimulationConfig: Sendable, Equatable {
     public var batch: Int
 
     public init(requant: RequantMode = .onnx, accumulator: AccumulatorModel = AccumulatorModel(),
-                fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 32) {
+                fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 8) {
         self.requant = requant; self.accumulator = accumulator; self.fastPath = fastPath
         self.threads = threads; self.batch = batch
     }

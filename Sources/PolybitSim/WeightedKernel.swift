@@ -111,12 +111,10 @@ struct WeightedPlan: Sendable {
         case .float32GEMM, .float64GEMM:
             if path == .float32GEMM {
                 let cols = scratch.buffer(1, k * np, as: Float.self)
-                let img = scratch.buffer(2, imageSize, as: Float.self)
                 let out = scratch.buffer(3, (o + e) * np, as: Float.self)
                 for i in 0..<n {
-                    let src = input + i * imageSize
-                    for j in 0..<imageSize { img[j] = Float(src[j] - inZeroPoint) }
-                    Im2col.unfold(geometry, image: img, columns: cols + i * p, ld: np, padValue: 0)
+                    CenteredIm2col.unfold(geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
+                                          columns: cols + i * p, ld: np)
                 }
                 weightsF.withUnsafeBufferPointer { w in
                     BLAS.sgemm(m: o + e, n: np, k: k, a: w.baseAddress!, lda: k, b: cols, ldb: np,
@@ -125,12 +123,10 @@ struct WeightedPlan: Sendable {
                 for j in 0..<((o + e) * np) { sums[j] = Int64(out[j]) }
             } else {
                 let cols = scratch.buffer(1, k * np, as: Double.self)
-                let img = scratch.buffer(2, imageSize, as: Double.self)
                 let out = scratch.buffer(3, (o + e) * np, as: Double.self)
                 for i in 0..<n {
-                    let src = input + i * imageSize
-                    for j in 0..<imageSize { img[j] = Double(src[j] - inZeroPoint) }
-                    Im2col.unfold(geometry, image: img, columns: cols + i * p, ld: np, padValue: 0)
+                    CenteredIm2col.unfold(geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
+                                          columns: cols + i * p, ld: np)
                 }
                 weightsD.withUnsafeBufferPointer { w in
                     BLAS.dgemm(m: o + e, n: np, k: k, a: w.baseAddress!, lda: k, b: cols, ldb: np,
@@ -144,11 +140,9 @@ struct WeightedPlan: Sendable {
             }
         case .integer, .elementwise:
             let cols = scratch.buffer(1, k * np, as: Int32.self)
-            let img = scratch.buffer(2, imageSize, as: Int32.self)
             for i in 0..<n {
-                let src = input + i * imageSize
-                for j in 0..<imageSize { img[j] = src[j] - inZeroPoint }
-                Im2col.unfold(geometry, image: img, columns: cols + i * p, ld: np, padValue: 0)
+                CenteredIm2col.unfold(geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
+                                      columns: cols + i * p, ld: np)
             }
             if e == 1 {
                 let s = sums + o * np

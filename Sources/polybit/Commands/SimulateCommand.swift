@@ -24,7 +24,7 @@ struct SimulationOptions: ParsableArguments {
     var threads: Int?
 
     @Option(help: "Images per worker step.")
-    var batch: Int = 32
+    var batch: Int = 8
 
     /// The library configuration these flags describe.
     func config() throws -> SimulationConfig {
