@@ -213,11 +213,12 @@ struct FieldReader {
 
     func weighted(conv: Bool) throws -> WeightedLayer {
         let bits = try int("weight_bits"), signed = try bool("weight_signed")
-        let allowed: [HDF5ElementType] = signed ? [.int8, .int16, .int32] : [.uint8, .uint16, .int16, .int32]
-        let w = try dataset("weights", as: Int32.self, allowed: allowed, rank: conv ? 4 : 2)
-        if let et = try group.datasetInfo("weights").elementType, et.bits > 8 && bits <= 8 {
-            throw fail("weights", "has dtype \(et.rawValue) for \(bits)-bit weights; store them in the narrowest type (\(IntegerStorage.typeName(bits: bits, signed: signed)))")
+        let narrowest = IntegerStorage.typeName(bits: bits, signed: signed)
+        if group.contains("weights"), let et = try? group.datasetInfo("weights").elementType,
+           et.rawValue != narrowest {
+            throw fail("weights", "has dtype \(et.rawValue); \(bits)-bit \(signed ? "signed" : "unsigned") weights are stored in the narrowest type, \(narrowest)")
         }
+        let w = try dataset("weights", as: Int32.self, allowed: [HDF5ElementType(rawValue: narrowest)!], rank: conv ? 4 : 2)
         let zc: [Int64]? = group.contains("zc")
             ? try dataset("zc", as: Int64.self, allowed: [.int8, .int16, .int32, .int64], rank: 1).values : nil
         return WeightedLayer(

@@ -162,11 +162,13 @@ def to_onnx(path, opset=13):
     return model
 
 
-def session(model, threads=1):
-    """An onnxruntime CPU session with graph optimizations off and `threads` intra-op threads."""
+def session(model, threads=1, optimize=False):
+    """An onnxruntime CPU session with `threads` intra-op threads; graph optimizations off unless
+    `optimize` (they change the arithmetic of DQ/Add/Q, so exactness tests keep them off)."""
     import onnxruntime as ort
     so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimize
+                                   else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
