@@ -99,8 +99,7 @@ public enum Requant {
             return roundingDivideByPOT(high, -Int(shift))
         }
         if mode == .single {
-            let right = 31 - Int(shift) + fractionBits
-            if right <= 0 { return WideInt.product(acc, Int64(multiplier)).shiftedLeft(-right) }
+            let right = 31 - Int(shift) + fractionBits      // ≥ 1: shift ≤ 30, F ≥ 0
             return WideInt.product(acc, Int64(multiplier))
                 .adding(Int64(1) << (right - 1)).shiftedRightFloor(right)
         }

@@ -50,6 +50,9 @@ struct WeightedPlan: Sendable {
     let outZeroPoint: Int32, qmin: Int32, qmax: Int32
     let mode: RequantMode
     let accumulator: AccumulatorModel
+    /// True when the accumulator is at most 31 bits and every product is below 2^30 in magnitude,
+    /// so each add fits Int32 before it is wrapped or saturated (8-lane vector loops).
+    let int32Accumulate: Bool
 
     var patchSize: Int { geometry.patchSize }
     var positions: Int { geometry.outPositions }
@@ -97,6 +100,7 @@ struct WeightedPlan: Sendable {
         outZeroPoint = Int32(output.zeroPoint); qmin = Int32(output.qmin); qmax = Int32(output.qmax)
         mode = config.requant
         accumulator = config.accumulator
+        int32Accumulate = config.accumulator.bits <= 31 && maxW * maxX < 1_073_741_824
     }
 
     /// Runs `n` images: `input` is `n × C·H·W` (or `n × I`), `output` is `n × O × P`.
@@ -150,10 +154,11 @@ struct WeightedPlan: Sendable {
                 for r in 0..<k { let row = cols + r * np; for j in 0..<np { s[j] += Int64(row[j]) } }
             }
             let flags = scratch.buffer(4, np, as: UInt8.self)
+            let lanes = (scratch.buffer(5, np, as: Int32.self), scratch.buffer(6, np, as: Int32.self))
             weightsI.withUnsafeBufferPointer { w in
                 for c in 0..<o {
                     counts += accumulate(weights: w.baseAddress! + c * k, bias: bias[c], cols: cols,
-                                         k: k, np: np, acc: sums + c * np, flags: flags)
+                                         k: k, np: np, acc: sums + c * np, flags: flags, lanes: lanes)
                 }
             }
         }
@@ -163,8 +168,8 @@ struct WeightedPlan: Sendable {
     /// Sequential accumulation of one output channel in the documented order (bias, then each
     /// row of the im2col matrix), wrapping or saturating at every add.
     private func accumulate(weights: UnsafePointer<Int32>, bias: Int64, cols: UnsafePointer<Int32>,
-                            k: Int, np: Int, acc: UnsafeMutablePointer<Int64>,
-                            flags: UnsafeMutablePointer<UInt8>) -> OverflowCounts {
+                            k: Int, np: Int, acc: UnsafeMutablePointer<Int64>, flags: UnsafeMutablePointer<UInt8>,
+                            lanes: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>)) -> OverflowCounts {
         let lo = accumulator.minValue, hi = accumulator.maxValue
         var events = 0
         let start = min(max(bias, lo), hi)
@@ -175,6 +180,10 @@ struct WeightedPlan: Sendable {
             first = (bias << sh) >> sh
         } else {
             first = start
+        }
+        if int32Accumulate {
+            return accumulate32(weights: weights, first: Int32(first), biasOverflow: Int32(biasOverflow),
+                                cols: cols, k: k, np: np, acc: acc, a: lanes.0, ev: lanes.1)
         }
         for j in 0..<np { acc[j] = first; flags[j] = biasOverflow }
         events += Int(biasOverflow) * np
@@ -213,6 +222,45 @@ struct WeightedPlan: Sendable {
         }
         var outputs = 0
         for j in 0..<np { outputs += Int(flags[j]) }
+        return OverflowCounts(events: events, outputs: outputs)
+    }
+
+    /// `accumulate` in Int32 lanes (see `int32Accumulate`): the same order, wrap and saturate
+    /// semantics, with per-position event counters so the loops vectorize.
+    private func accumulate32(weights: UnsafePointer<Int32>, first: Int32, biasOverflow: Int32,
+                              cols: UnsafePointer<Int32>, k: Int, np: Int, acc: UnsafeMutablePointer<Int64>,
+                              a: UnsafeMutablePointer<Int32>, ev: UnsafeMutablePointer<Int32>) -> OverflowCounts {
+        a.initialize(repeating: first, count: np)
+        ev.initialize(repeating: biasOverflow, count: np)
+        let sh = Int32(32 - accumulator.bits)
+        let lo = Int32(accumulator.minValue), hi = Int32(accumulator.maxValue)
+        let wrap = accumulator.overflow == .wrap
+        for r in 0..<k {
+            let w = weights[r]
+            if w == 0 { continue }
+            let row = cols + r * np
+            if wrap {
+                for j in 0..<np {
+                    let v = a[j] &+ w &* row[j]
+                    let wrapped = (v &<< sh) &>> sh
+                    ev[j] &+= wrapped != v ? 1 : 0
+                    a[j] = wrapped
+                }
+            } else {
+                for j in 0..<np {
+                    let v = a[j] &+ w &* row[j]
+                    let clamped = min(max(v, lo), hi)
+                    ev[j] &+= clamped != v ? 1 : 0
+                    a[j] = clamped
+                }
+            }
+        }
+        var events = 0, outputs = 0
+        for j in 0..<np {
+            acc[j] = Int64(a[j])
+            events += Int(ev[j])
+            outputs += ev[j] > 0 ? 1 : 0
+        }
         return OverflowCounts(events: events, outputs: outputs)
     }
 

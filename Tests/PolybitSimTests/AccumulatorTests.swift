@@ -61,3 +61,30 @@ import Testing
         #expect(out.layers[0].overflow == OverflowCounts(events: 1, outputs: 1))
     }
 }
+
+/// The Int32-lane accumulator (≤ 31 bits, products below 2^30) and the Int64 one agree: the same
+/// layer and images, once with 8-bit inputs and once declared as 16-bit unsigned inputs (so the
+/// product bound forces the Int64 loop), at narrow widths in both overflow modes.
+@Suite struct AccumulatorLaneTests {
+    @Test(arguments: [(12, OverflowMode.wrap), (12, .saturate), (17, .wrap), (17, .saturate), (31, .saturate)])
+    func int32LanesEqualInt64Loop(bits: Int, overflow: OverflowMode) throws {
+        var rng = TestRNG(UInt64(bits))
+        let c = 5, o = 4, k = 3, n = 2
+        let weights = rng.ints(o * c * k * k, -128...127)
+        let bias = rng.ints(o, -3000...3000)
+        let images = rng.ints(n * c * 36, 0...255)
+        let config = SimulationConfig(accumulator: AccumulatorModel(bits: bits, overflow: overflow), fastPath: false)
+        var results: [[Int64]] = [], counts: [OverflowCounts] = []
+        for declared in [8, 16] {
+            let model = convModel(c: c, h: 6, w: 6, weights: weights, o: o, k: k, padding: 1, bias: bias,
+                                  input: Quantization(bits: declared, signed: false, scale: 0.1, zeroPoint: 100),
+                                  requantReal: [0.0005])
+            let (out, traces) = try IntegerSimulator(model: model, config: config).trace(images: images, count: n)
+            results.append(traces[0].accumulator!)
+            counts.append(out.layers[0].overflow)
+        }
+        #expect(results[0] == results[1])
+        #expect(counts[0] == counts[1])
+        if bits == 12 { #expect(counts[0].events > 0) }
+    }
+}

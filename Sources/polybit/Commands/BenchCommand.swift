@@ -128,6 +128,7 @@ struct BenchSimCommand: ParsableCommand {
               let rate = obj["images_per_s"] as? Double else {
             return (nil, "onnxruntime run failed: " + (errText.split(separator: "\n").last.map(String.init) ?? "no output"))
         }
-        return (rate, "onnxruntime \(obj["onnxruntime"] ?? "?"), same model converted by tools/sim/polybit_onnx.py, graph optimizations off")
+        let optimized = (obj["graph_optimization"] as? Bool) == true
+        return (rate, "onnxruntime \(obj["onnxruntime"] ?? "?"), \(threads) threads, same model converted by tools/sim/polybit_onnx.py, graph optimizations \(optimized ? "on" : "off")")
     }
 }
