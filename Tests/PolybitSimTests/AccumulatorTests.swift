@@ -62,29 +62,67 @@ import Testing
     }
 }
 
-/// The Int32-lane accumulator (≤ 31 bits, products below 2^30) and the Int64 one agree: the same
-/// layer and images, once with 8-bit inputs and once declared as 16-bit unsigned inputs (so the
-/// product bound forces the Int64 loop), at narrow widths in both overflow modes.
-@Suite struct AccumulatorLaneTests {
-    @Test(arguments: [(12, OverflowMode.wrap), (12, .saturate), (17, .wrap), (17, .saturate), (31, .saturate)])
-    func int32LanesEqualInt64Loop(bits: Int, overflow: OverflowMode) throws {
-        var rng = TestRNG(UInt64(bits))
-        let c = 5, o = 4, k = 3, n = 2
-        let weights = rng.ints(o * c * k * k, -128...127)
-        let bias = rng.ints(o, -3000...3000)
-        let images = rng.ints(n * c * 36, 0...255)
-        let config = SimulationConfig(accumulator: AccumulatorModel(bits: bits, overflow: overflow), fastPath: false)
-        var results: [[Int64]] = [], counts: [OverflowCounts] = []
-        for declared in [8, 16] {
-            let model = convModel(c: c, h: 6, w: 6, weights: weights, o: o, k: k, padding: 1, bias: bias,
-                                  input: Quantization(bits: declared, signed: false, scale: 0.1, zeroPoint: 100),
-                                  requantReal: [0.0005])
-            let (out, traces) = try IntegerSimulator(model: model, config: config).trace(images: images, count: n)
-            results.append(traces[0].accumulator!)
-            counts.append(out.layers[0].overflow)
+/// Both integer accumulation loops (Int32 lanes for widths up to 31 bits with products below 2^30,
+/// Int64 otherwise) against a plain reference of the documented order: bias first, then c, ky, kx,
+/// wrapping or saturating at every add.
+@Suite struct AccumulatorOrderTests {
+    func reference(_ w: [Int32], _ bias: [Int32], _ x: [Int32], zp: Int32, c: Int, h: Int, o: Int, k: Int, pad: Int,
+                   acc model: AccumulatorModel) -> ([Int64], OverflowCounts) {
+        let lo = model.minValue, hi = model.maxValue
+        func narrow(_ v: Int64) -> Int64 {
+            if v >= lo && v <= hi { return v }
+            if model.overflow == .saturate { return min(max(v, lo), hi) }
+            let m = Int64(1) << model.bits
+            var r = v % m
+            if r > hi { r -= m }
+            if r < lo { r += m }
+            return r
         }
-        #expect(results[0] == results[1])
-        #expect(counts[0] == counts[1])
-        if bits == 12 { #expect(counts[0].events > 0) }
+        var out: [Int64] = [], counts = OverflowCounts()
+        for oc in 0..<o {
+            for oy in 0..<h {
+                for ox in 0..<h {
+                    var a = narrow(Int64(bias[oc]))
+                    var events = a != Int64(bias[oc]) ? 1 : 0
+                    for ci in 0..<c {
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                let iy = oy - pad + ky, ix = ox - pad + kx
+                                let xv = iy >= 0 && iy < h && ix >= 0 && ix < h ? Int64(x[(ci * h + iy) * h + ix] - zp) : 0
+                                let exact = a + Int64(w[((oc * c + ci) * k + ky) * k + kx]) * xv
+                                a = narrow(exact)
+                                if a != exact { events += 1 }
+                            }
+                        }
+                    }
+                    out.append(a)
+                    counts.events += events
+                    counts.outputs += events > 0 ? 1 : 0
+                }
+            }
+        }
+        return (out, counts)
+    }
+
+    @Test(arguments: [(8, 12, OverflowMode.wrap), (8, 12, .saturate), (8, 17, .wrap), (8, 17, .saturate), (8, 31, .saturate),
+                      (16, 32, .wrap), (16, 32, .saturate), (16, 64, .wrap)])
+    func integerLoopsFollowTheDocumentedOrder(valueBits: Int, bits: Int, overflow: OverflowMode) throws {
+        var rng = TestRNG(UInt64(valueBits * 100 + bits))
+        let c = 5, o = 4, k = 3, h = 6
+        let wmax = (1 << (valueBits - 1)) - 1, xmax = (1 << valueBits) - 1
+        let weights = rng.ints(o * c * k * k, -wmax...wmax)
+        let bias = rng.ints(o, -3000...3000)
+        let zp = Int32(xmax / 3)
+        let images = rng.ints(c * h * h, 0...xmax)
+        let acc = AccumulatorModel(bits: bits, overflow: overflow)
+        let model = convModel(c: c, h: h, w: h, weights: weights, o: o, k: k, padding: 1, bias: bias, weightBits: valueBits,
+                              input: Quantization(bits: valueBits, signed: false, scale: 0.1, zeroPoint: Int(zp)),
+                              requantReal: [0.0005])
+        let sim = try IntegerSimulator(model: model, config: SimulationConfig(accumulator: acc, fastPath: false))
+        let (out, traces) = sim.trace(images: images, count: 1)
+        let (expected, counts) = reference(weights, bias, images, zp: zp, c: c, h: h, o: o, k: k, pad: 1, acc: acc)
+        #expect(traces[0].accumulator! == expected)
+        #expect(out.layers[0].overflow == counts)
+        if bits == 12 || bits == 32 { #expect(counts.events > 0) }
     }
 }
