@@ -1,9 +1,68 @@
 import ArgumentParser
+import Foundation
+import PolybitSim
+import PolybitTensor
 
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Write per-layer integer traces (HDF5) for hardware teams. (not built yet)")
+        abstract: "Write per-layer integer traces (HDF5) for hardware teams.",
+        discussion: "For the first --samples images: each layer's integer input, weights, bias, accumulator (before requantization), requantization parameters and output, with bits/signed/scale/zero_point/shape_order attributes. Readable with h5py or h5dump.")
 
-    func run() throws { throw NotBuiltYet(command: "trace") }
+    @Option(help: "Integer model (HDF5, docs/integer-model.md).")
+    var model: String
+
+    @Option(help: "Input images (HDF5: /images).")
+    var inputs: String?
+
+    @Option(help: "Dataset name (not available yet in trace; use --inputs).")
+    var dataset: String?
+
+    @Option(help: "Number of images to trace.")
+    var samples: Int = 1
+
+    @Option(help: "Comma-separated layer names (default: all layers).")
+    var layers: String?
+
+    @Option(help: "Output trace file (HDF5, written atomically).")
+    var out: String
+
+    @OptionGroup var options: SimulationOptions
+
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    struct Summary: Encodable {
+        let trace: String
+        let samples: Int
+        let layers: [String]
+        let seconds: Double
+    }
+
+    func run() throws {
+        guard dataset == nil else {
+            throw InputError("--dataset: dataset inputs for trace are not available yet; write the images to an HDF5 file and pass --inputs")
+        }
+        guard let inputs else { throw InputError("--inputs: required (an HDF5 file with /images)") }
+        guard samples >= 1 else { throw InputError("--samples: expected at least 1, got \(samples)") }
+        let config = try options.config()
+        let model = try IntegerModel.read(path: self.model)
+        var wanted: Set<String>? = nil
+        if let layers {
+            let names = layers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            let known = Set(model.layers.map(\.name))
+            if let bad = names.first(where: { !known.contains($0) }) {
+                throw InputError("--layers: no layer '\(bad)' in \(self.model) (layers: \(model.layers.map(\.name).joined(separator: ", ")))")
+            }
+            wanted = Set(names)
+        }
+        let set = try InputSet.read(path: inputs, model: model, limit: samples)
+        guard set.count > 0 else { throw InputError("\(inputs): images: no images") }
+        let sim = try IntegerSimulator(model: model, config: config)
+        let (result, traces) = sim.trace(images: set.images, count: set.count, layers: wanted)
+        try TraceWriter.write(traces, simulator: sim, modelPath: self.model, to: out)
+        let summary = Summary(trace: out, samples: set.count, layers: traces.map(\.layer.name), seconds: result.seconds)
+        if json { try printJSON(summary); return }
+        print("wrote \(out): \(set.count) sample(s), \(traces.count) layer(s)")
+    }
 }

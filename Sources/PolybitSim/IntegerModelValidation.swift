@@ -1,0 +1,198 @@
+extension IntegerModel {
+    /// Checks every layer and returns the per-image shape of every tensor (`"input"` and each
+    /// layer name): `[C, H, W]` or `[F]`. Throws `IntegerModelError` naming `file`, the layer and
+    /// the field at the first problem.
+    public func shapes(file: String = "<memory>") throws -> [String: [Int]] {
+        func fail(_ layer: String?, _ field: String?, _ message: String) -> IntegerModelError {
+            IntegerModelError(file: file, layer: layer, field: field, message: message)
+        }
+        guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw fail(nil, "input/shape", "expected [C, H, W] with positive extents, got \(inputShape)")
+        }
+        try Self.check(input, file: file, layer: nil, prefix: "input/")
+        guard !layers.isEmpty else { throw fail(nil, "layers", "the model has no layers") }
+        var shapes: [String: [Int]] = [Self.inputName: inputShape]
+        var quant: [String: Quantization] = [Self.inputName: input]
+        for layer in layers {
+            let name = layer.name
+            guard !name.isEmpty, !name.contains("/"), shapes[name] == nil else {
+                throw fail(name, "name", "layer names must be non-empty, without '/', unique and not 'input'")
+            }
+            let needed: Int
+            if case .add = layer.op { needed = 2 } else { needed = 1 }
+            guard layer.inputs.count == needed else {
+                throw fail(name, "inputs", "op '\(layer.op.name)' needs \(needed) input name(s), got \(layer.inputs)")
+            }
+            var inShapes: [[Int]] = [], inQuant: [Quantization] = []
+            for i in layer.inputs {
+                guard let s = shapes[i], let q = quant[i] else {
+                    throw fail(name, "inputs", "'\(i)' is neither 'input' nor an earlier layer")
+                }
+                inShapes.append(s); inQuant.append(q)
+            }
+            try Self.check(layer.output, file: file, layer: name, prefix: "")
+            let x = inShapes[0]
+            func needImage() throws {
+                guard x.count == 3 else {
+                    throw fail(name, "inputs", "op '\(layer.op.name)' needs a [C, H, W] input, '\(layer.inputs[0])' is \(x)")
+                }
+            }
+            func sameQuant() throws {
+                guard layer.output == inQuant[0] else {
+                    throw fail(name, "scale", "op '\(layer.op.name)' keeps its input's quantization (bits, signed, scale, zero_point must equal those of '\(layer.inputs[0])')")
+                }
+            }
+            func window(_ k: [Int], _ s: [Int], _ p: [Int], field: String) throws -> [Int] {
+                guard k.count == 2, s.count == 2, p.count == 2, k.allSatisfy({ $0 > 0 }),
+                      s.allSatisfy({ $0 > 0 }), p.allSatisfy({ $0 >= 0 }) else {
+                    throw fail(name, field, "kernel/stride/padding must be pairs, kernel and stride positive, padding non-negative")
+                }
+                let oh = (x[1] + 2 * p[0] - k[0]) / s[0] + 1, ow = (x[2] + 2 * p[1] - k[1]) / s[1] + 1
+                guard x[1] + 2 * p[0] >= k[0], x[2] + 2 * p[1] >= k[1], oh > 0, ow > 0 else {
+                    throw fail(name, field, "window \(k) does not fit the padded input \(x)")
+                }
+                return [oh, ow]
+            }
+            let out: [Int]
+            switch layer.op {
+            case .conv(let w):
+                try needImage()
+                guard w.weightShape.count == 4, w.weightShape.allSatisfy({ $0 > 0 }) else {
+                    throw fail(name, "weights", "expected shape [O, C, kH, kW], got \(w.weightShape)")
+                }
+                guard w.weightShape[1] == x[0] else {
+                    throw fail(name, "weights", "has \(w.weightShape[1]) input channels, the input '\(layer.inputs[0])' has \(x[0])")
+                }
+                try Self.check(w, file: file, layer: name)
+                let hw = try window(Array(w.weightShape[2...]), w.stride, w.padding, field: "stride")
+                out = [w.weightShape[0]] + hw
+            case .linear(let w):
+                guard w.weightShape.count == 2, w.weightShape.allSatisfy({ $0 > 0 }) else {
+                    throw fail(name, "weights", "expected shape [O, I], got \(w.weightShape)")
+                }
+                guard w.weightShape[1] == x.reduce(1, *) else {
+                    throw fail(name, "weights", "has \(w.weightShape[1]) inputs, the input '\(layer.inputs[0])' has \(x.reduce(1, *)) values \(x)")
+                }
+                try Self.check(w, file: file, layer: name)
+                out = [w.weightShape[0]]
+            case .add(let r):
+                guard inShapes[0] == inShapes[1] else {
+                    throw fail(name, "inputs", "'\(layer.inputs[0])' is \(inShapes[0]) but '\(layer.inputs[1])' is \(inShapes[1])")
+                }
+                guard r.inputs.count == 2 else {
+                    throw fail(name, "input_multipliers", "expected 2 multipliers, got \(r.inputs.count)")
+                }
+                for (i, m) in r.inputs.enumerated() {
+                    try Self.check(m, file: file, layer: name, field: "input_multipliers[\(i)]")
+                }
+                try Self.check(r.output, file: file, layer: name, field: "output_multiplier")
+                guard (0...30).contains(r.leftShift) else {
+                    throw fail(name, "left_shift", "expected 0...30, got \(r.leftShift)")
+                }
+                out = x
+            case .relu:
+                try sameQuant(); out = x
+            case .clamp(let lo, let hi):
+                try sameQuant()
+                guard lo <= hi, lo >= layer.output.qmin, hi <= layer.output.qmax else {
+                    throw fail(name, "min", "clamp range [\(lo), \(hi)] must be ordered and inside [\(layer.output.qmin), \(layer.output.qmax)]")
+                }
+                out = x
+            case .maxpool(let p):
+                try needImage(); try sameQuant()
+                out = [x[0]] + (try window(p.kernel, p.stride, p.padding, field: "kernel"))
+            case .avgpool(let p, let r):
+                try needImage()
+                out = [x[0]] + (try window(p.kernel, p.stride, p.padding, field: "kernel"))
+                try Self.check(r, channels: 1, file: file, layer: name)
+            case .globalAvgpool(let r):
+                try needImage()
+                try Self.check(r, channels: 1, file: file, layer: name)
+                out = [x[0], 1, 1]
+            case .flatten:
+                out = [x.reduce(1, *)]
+            }
+            shapes[name] = out
+            quant[name] = layer.output
+        }
+        return shapes
+    }
+
+    /// Throws unless the model is valid (see `shapes(file:)`).
+    public func validate(file: String = "<memory>") throws { _ = try shapes(file: file) }
+
+    /// Per-image shape of the model output (the last layer's tensor).
+    public func outputShape() throws -> [Int] { try shapes()[layers.last!.name]! }
+
+    static func check(_ q: Quantization, file: String, layer: String?, prefix: String) throws {
+        func fail(_ field: String, _ m: String) -> IntegerModelError {
+            IntegerModelError(file: file, layer: layer, field: prefix + field, message: m)
+        }
+        guard (1...16).contains(q.bits) else { throw fail("bits", "expected 1...16, got \(q.bits)") }
+        guard q.scale > 0, q.scale.isFinite else { throw fail("scale", "expected a positive finite scale, got \(q.scale)") }
+        guard (q.qmin...q.qmax).contains(q.zeroPoint) else {
+            throw fail("zero_point", "\(q.zeroPoint) is outside [\(q.qmin), \(q.qmax)] for \(q.bits)-bit \(q.signed ? "signed" : "unsigned")")
+        }
+    }
+
+    static func check(_ m: QuantizedMultiplier, file: String, layer: String, field: String) throws {
+        guard m.multiplier == 0 || m.multiplier >= 1 << 30 else {
+            throw IntegerModelError(file: file, layer: layer, field: field,
+                                    message: "Q31 multiplier \(m.multiplier) must be 0 or in [2^30, 2^31)")
+        }
+        guard (-31...30).contains(m.shift) else {
+            throw IntegerModelError(file: file, layer: layer, field: field,
+                                    message: "shift \(m.shift) must be in -31...30")
+        }
+    }
+
+    static func check(_ r: Requantization, channels: Int, file: String, layer: String) throws {
+        func fail(_ field: String, _ m: String) -> IntegerModelError {
+            IntegerModelError(file: file, layer: layer, field: field, message: m)
+        }
+        for (field, n) in [("requant_scale", r.scale.count), ("requant_multiplier", r.multiplier.count),
+                           ("requant_shift", r.shift.count)] where n != 1 && n != channels {
+            throw fail(field, "expected \(channels == 1 ? "1 value" : "1 or \(channels) values (one per output channel)"), got \(n)")
+        }
+        guard r.scale.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+            throw fail("requant_scale", "scales must be finite and non-negative")
+        }
+        for (m, s) in zip(r.multiplier, r.shift) {
+            try check(QuantizedMultiplier(multiplier: m, shift: s), file: file, layer: layer,
+                      field: m == 0 || m >= 1 << 30 ? "requant_shift" : "requant_multiplier")
+        }
+        if r.multiplier.count != r.shift.count && min(r.multiplier.count, r.shift.count) != 1 {
+            throw fail("requant_shift", "must have as many values as requant_multiplier")
+        }
+    }
+
+    static func check(_ w: WeightedLayer, file: String, layer: String) throws {
+        func fail(_ field: String, _ m: String) -> IntegerModelError {
+            IntegerModelError(file: file, layer: layer, field: field, message: m)
+        }
+        let o = w.outChannels
+        guard w.weights.count == w.weightShape.reduce(1, *) else {
+            throw fail("weights", "\(w.weights.count) values for shape \(w.weightShape)")
+        }
+        guard (1...16).contains(w.weightBits) else { throw fail("weight_bits", "expected 1...16, got \(w.weightBits)") }
+        let wq = Quantization(bits: w.weightBits, signed: w.weightSigned, scale: 1, zeroPoint: 0)
+        if let bad = w.weights.first(where: { Int($0) < wq.qmin || Int($0) > wq.qmax }) {
+            throw fail("weights", "value \(bad) is outside [\(wq.qmin), \(wq.qmax)] for \(w.weightBits)-bit \(w.weightSigned ? "signed" : "unsigned") weights")
+        }
+        guard w.weightScale.count == 1 || w.weightScale.count == o else {
+            throw fail("weight_scale", "expected 1 or \(o) values, got \(w.weightScale.count)")
+        }
+        guard w.bias.count == o else { throw fail("bias", "expected \(o) values (one per output channel), got \(w.bias.count)") }
+        if let zc = w.zc {
+            guard zc.count == o else { throw fail("zc", "expected \(o) values (one per output channel), got \(zc.count)") }
+            guard zc.allSatisfy({ abs($0) < 1 << 46 }) else { throw fail("zc", "|Z_c| must be below 2^46") }
+        }
+        guard (0...30).contains(w.zcFractionBits) else {
+            throw fail("zc_fraction_bits", "expected 0...30, got \(w.zcFractionBits)")
+        }
+        guard w.stride.count == 2, w.padding.count == 2 else {
+            throw fail("stride", "stride and padding must be pairs [h, w]")
+        }
+        try check(w.requant, channels: o, file: file, layer: layer)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import PolybitSim
+
+/// Runs a Python snippet and returns its standard output; throws if Python exits non-zero.
+func runPython(_ script: String, _ args: [String] = []) throws -> String {
+    try runProcess(["python3", "-c", script] + args)
+}
+
+/// Runs `tools/sim/<script>` with python3.
+func runTool(_ script: String, _ args: [String]) throws -> String {
+    try runProcess(["python3", repoRoot + "/tools/sim/" + script] + args)
+}
+
+private func runProcess(_ arguments: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        throw PythonFailed(message: String(decoding: errData, as: UTF8.self))
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+struct PythonFailed: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "python3 failed: \(message)" }
+}
+
+/// The package root (two levels above this file's directory).
+let repoRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().path
+
+/// A fresh temporary directory for one test.
+func temporaryDirectory() -> String {
+    let dir = NSTemporaryDirectory() + "polybit-sim-test-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// A small deterministic generator for test data (SplitMix64).
+struct TestRNG {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform integer in `range`.
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.count))
+    }
+    mutating func ints(_ n: Int, _ range: ClosedRange<Int>) -> [Int32] { (0..<n).map { _ in Int32(int(range)) } }
+}
+
+/// A one-conv model with the given geometry and parameters.
+func convModel(c: Int, h: Int, w: Int, weights: [Int32], o: Int, k: Int, stride: Int = 1, padding: Int = 0,
+               bias: [Int32]? = nil, zc: [Int64]? = nil, zcBits: Int = 0, weightBits: Int = 8,
+               input: Quantization = Quantization(bits: 8, signed: true, scale: 0.1, zeroPoint: 0),
+               output: Quantization = Quantization(bits: 8, signed: true, scale: 0.1, zeroPoint: 0),
+               requantReal: [Double] = [0.001]) -> IntegerModel {
+    let layer = WeightedLayer(
+        weights: weights, weightShape: [o, c, k, k], weightBits: weightBits, weightScale: [0.01],
+        bias: bias ?? [Int32](repeating: 0, count: o), zc: zc, zcFractionBits: zcBits,
+        requant: Requantization(reals: requantReal), stride: [stride, stride], padding: [padding, padding])
+    return IntegerModel(inputShape: [c, h, w], input: input,
+                        layers: [IntegerLayer(name: "conv", op: .conv(layer), inputs: ["input"], output: output)])
+}
