@@ -43,6 +43,7 @@ public final class SGD: Optimizer {
                 }
             }
             state[p.name] = v
+            p.applyBound()
         }
     }
 }
@@ -84,6 +85,7 @@ public final class AdamW: Optimizer {
             state[p.name + "#m"] = m
             state[p.name + "#v"] = v
             state[p.name + "#t"] = Tensor(shape: [1], storage: [Float(t)])
+            p.applyBound()
         }
     }
 }

@@ -23,6 +23,9 @@ public final class Parameter: @unchecked Sendable {
     public var grad: Tensor
     /// Per-parameter learning-rate multiplier (e.g. ALRS for step sizes); 1 by default.
     public var learningRateScale: Float = 1
+    /// Optimizers clamp every element to at least this after each update (quantizer steps stay
+    /// positive); nil for no bound.
+    public var lowerBound: Float?
 
     public init(name: String, role: ParameterRole, value: Tensor) {
         self.name = name; self.role = role; self.value = value
@@ -35,6 +38,12 @@ public final class Parameter: @unchecked Sendable {
     /// Sets the gradient to zero.
     public func zeroGrad() {
         grad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
+    /// Clamps the value to `lowerBound`, if any.
+    public func applyBound() {
+        guard let lo = lowerBound else { return }
+        value.withUnsafeMutableBufferPointer { v in for i in 0..<v.count where v[i] < lo { v[i] = lo } }
     }
 
     /// Adds `g` (same shape) to the gradient.

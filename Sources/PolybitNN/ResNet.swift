@@ -8,6 +8,9 @@ public final class BasicBlock: Layer {
     /// Applied once to the block input for conv1 and the projection (which read the same tensor);
     /// the identity shortcut carries the untransformed input.
     public var convInputTransform: (any Layer)?
+    /// Called in forward with the block's intermediate tensors ("residual" = bn2 output before
+    /// the add, "shortcut" = the projection's output, "output"), e.g. to calibrate ranges.
+    public var observer: ((String, Tensor) -> Void)?
     private let relu1 = ReLU(), relu2 = ReLU()
 
     public init(name: String, inChannels: Int, outChannels: Int, stride: Int, rng: inout SeededRNG) {
@@ -36,7 +39,13 @@ public final class BasicBlock: Layer {
         let a = relu1.forward(bn1.forward(conv1.forward(xq, training: training), training: training), training: training)
         let b = bn2.forward(conv2.forward(a, training: training), training: training)
         let s = projection.map { $0.bn.forward($0.conv.forward(xq, training: training), training: training) } ?? x
-        return relu2.forward(b + s, training: training)
+        let y = relu2.forward(b + s, training: training)
+        if let observer {
+            observer("residual", b)
+            if projection != nil { observer("shortcut", s) }
+            observer("output", y)
+        }
+        return y
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
@@ -61,6 +70,8 @@ public final class ResNet: ImageClassifier {
     public let blocks: [BasicBlock]
     public let classifier: Linear
     private let stemReLU = ReLU(), pool = GlobalAvgPool()
+    /// Called in forward with "stem" (the stem's ReLU output) and "logits".
+    public var observer: ((String, Tensor) -> Void)?
 
     /// - Parameters: depth 6n+2 (20, 32, 56, ...); `inputChannels` of the images; `classes`;
     ///   `width` multiplies every stage's channels.
@@ -108,8 +119,11 @@ public final class ResNet: ImageClassifier {
     public func forward(_ images: Tensor, training: Bool) -> Tensor {
         var x = Layout.swapOuter(images)
         x = stemReLU.forward(stemBN.forward(stem.forward(x, training: training), training: training), training: training)
+        observer?("stem", x)
         for b in blocks { x = b.forward(x, training: training) }
-        return classifier.forward(pool.forward(x, training: training), training: training)
+        let logits = classifier.forward(pool.forward(x, training: training), training: training)
+        observer?("logits", logits)
+        return logits
     }
 
     public func backward(_ gradLogits: Tensor) {

@@ -4,8 +4,9 @@ import PolybitTensor
 /// LSQ activation quantizer with one learnable step per bit-width: unsigned grid `[0, 2^b−1]`
 /// after ReLU, or signed for tensors that can be negative (transformer tokens). Any shape.
 ///
-/// A step whose value is 0 is uninitialized and is set at the first forward at that bit-width
-/// to `2·mean|x| / sqrt(Q_p)` (LSQ's initialization).
+/// Steps start at 0 (uninitialized). The first quantized forward sets every step still at 0 to
+/// LSQ's initialization `2·mean|x| / sqrt(Q_p)` of its own grid, from that batch, before any
+/// optimizer update (which keeps steps positive from then on).
 public final class ActivationQuantizer: Layer {
     public let name: String
     public let signed: Bool
@@ -18,7 +19,10 @@ public final class ActivationQuantizer: Layer {
     public init(name: String, signed: Bool, bitWidths: [Int], options: QuantizerOptions) {
         self.name = name; self.signed = signed; self.options = options
         for b in bitWidths {
-            steps[b] = Parameter(name: "\(name).astep\(b)", role: .stepSize, value: .zeros([1]))
+            // 0 marks "not initialized yet"; once trained, the optimizer keeps the step positive.
+            let step = Parameter(name: "\(name).astep\(b)", role: .stepSize, value: .zeros([1]))
+            step.lowerBound = 1e-8
+            steps[b] = step
         }
     }
 
@@ -30,9 +34,12 @@ public final class ActivationQuantizer: Layer {
         guard let b = bits else { return x }
         guard let p = steps[b] else { preconditionFailure("\(name): no step size for \(b) bits") }
         let grid = grid(b)
-        if p.value.storage[0] <= 0 {
+        if steps.values.contains(where: { $0.value.storage[0] <= 0 }) {
             let meanAbs = x.storage.reduce(0.0) { $0 + Double(abs($1)) } / Double(max(1, x.count))
-            p.value.storage[0] = Float(max(2 * meanAbs / Double(grid.positiveLevels).squareRoot(), 1e-8))
+            for (bits, step) in steps where step.value.storage[0] <= 0 {
+                let levels = Double(self.grid(bits).positiveLevels)
+                step.value.storage[0] = Float(max(2 * meanAbs / levels.squareRoot(), 1e-8))
+            }
         }
         let step = p.value.storage[0]
         let y = x.withUnsafeBufferPointer { xp in

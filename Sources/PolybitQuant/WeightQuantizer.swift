@@ -33,8 +33,10 @@ public final class WeightQuantizer: WeightTransform {
         let n = Double(weight.count), mean = s / n, std = max(0, ss / n - mean * mean).squareRoot()
         let range = Float(max(abs(mean - 3 * std), abs(mean + 3 * std)))
         for b in bitWidths {
-            steps[b] = Parameter(name: "\(name).wstep\(b)", role: .stepSize,
-                                 value: Tensor(shape: [1], storage: [range / Float(1 << (b - 1))]))
+            let step = Parameter(name: "\(name).wstep\(b)", role: .stepSize,
+                                 value: Tensor(shape: [1], storage: [max(range / Float(1 << (b - 1)), 1e-8)]))
+            step.lowerBound = 1e-8
+            steps[b] = step
         }
     }
 

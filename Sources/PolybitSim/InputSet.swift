@@ -58,14 +58,15 @@ public struct InputSet: Sendable {
         return InputSet(images: images, labels: labels, count: count)
     }
 
-    /// Quantizes a dataset's real-valued images (as the trainer feeds them) with the model's input
-    /// quantization; its shape must match the model input.
+    /// Images of `dataset` (pixels in [0, 1]) normalized as the model's `inputNormalization` says
+    /// (unchanged when it has none), then quantized to the model's input.
     public init(dataset: Dataset, model: IntegerModel, limit: Int? = nil) throws {
         guard [dataset.channels, dataset.height, dataset.width] == model.inputShape else {
             throw InputError("dataset \(dataset.name) has images \(dataset.channels)x\(dataset.height)x\(dataset.width); the model needs \(model.inputShape)")
         }
         let n = min(dataset.count, limit ?? dataset.count)
-        self.init(images: dataset.images[0..<(n * dataset.imageSize)].map { model.input.quantize(Double($0)) },
+        let real = model.inputNormalization.map { $0.apply(to: dataset) } ?? dataset
+        self.init(images: real.images[0..<(n * dataset.imageSize)].map { model.input.quantize(Double($0)) },
                   labels: Array(dataset.labels[0..<n]), count: n)
     }
 }

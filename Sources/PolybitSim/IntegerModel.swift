@@ -1,3 +1,5 @@
+import PolybitData
+
 /// An integer network: input quantization, then layers in execution order, each producing one
 /// named integer tensor. The file format is documented in docs/integer-model.md; `read`,
 /// `write` and `validate` live in IntegerModelIO.swift and IntegerModelValidation.swift.
@@ -15,9 +17,14 @@ public struct IntegerModel: Sendable, Equatable {
     public var input: Quantization
     /// Layers in execution order; the last one's output is the model output.
     public var layers: [IntegerLayer]
+    /// How pixels in [0, 1] become the model's real input (`(p − mean_c) / std_c`), when known;
+    /// stored as `/input` attributes `normalization_mean`, `normalization_std`.
+    public var inputNormalization: ChannelNormalization?
 
-    public init(inputShape: [Int], input: Quantization, layers: [IntegerLayer]) {
+    public init(inputShape: [Int], input: Quantization, layers: [IntegerLayer],
+                inputNormalization: ChannelNormalization? = nil) {
         self.inputShape = inputShape; self.input = input; self.layers = layers
+        self.inputNormalization = inputNormalization
     }
 }
 

@@ -1,3 +1,4 @@
+import PolybitData
 import PolybitHDF5
 
 extension IntegerModel {
@@ -34,7 +35,18 @@ extension IntegerModel {
             let r = FieldReader(group: try layersGroup.group(name), file: path, layer: name, prefix: "")
             layers.append(try r.layer(name: name))
         }
-        let model = IntegerModel(inputShape: inputShape, input: input, layers: layers)
+        var normalization: ChannelNormalization?
+        let inputGroup = try file.root.group("input")
+        if inputGroup.hasAttribute("normalization_mean") {
+            let mean = try inputGroup.attribute("normalization_mean").doublesValue ?? []
+            let std = try inputGroup.attribute("normalization_std").doublesValue ?? []
+            guard mean.count == inputShape[0], std.count == inputShape[0], std.allSatisfy({ $0 > 0 }) else {
+                throw IntegerModelError(file: path, layer: nil, field: "input/normalization_mean",
+                                        message: "normalization_mean and normalization_std need one value per input channel (std > 0)")
+            }
+            normalization = ChannelNormalization(mean: mean.map(Float.init), std: std.map(Float.init))
+        }
+        let model = IntegerModel(inputShape: inputShape, input: input, layers: layers, inputNormalization: normalization)
         try model.validate(file: path)
         return model
     }
@@ -50,6 +62,10 @@ extension IntegerModel {
             let input = try root.createGroup("input")
             try input.setAttribute("shape", .ints(inputShape))
             try Self.writeQuantization(self.input, to: input)
+            if let n = inputNormalization {
+                try input.setAttribute("normalization_mean", .doubles(n.mean.map(Double.init)))
+                try input.setAttribute("normalization_std", .doubles(n.std.map(Double.init)))
+            }
             let group = try root.createGroup("layers")
             try group.setAttribute("order", .strings(layers.map(\.name)))
             for layer in layers {

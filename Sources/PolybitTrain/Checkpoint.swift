@@ -2,6 +2,7 @@ import Foundation
 import PolybitData
 import PolybitHDF5
 import PolybitNN
+import PolybitQuant
 import PolybitTensor
 
 /// A training checkpoint in HDF5 (written atomically: temporary file, then rename).
@@ -108,5 +109,26 @@ public struct Checkpoint {
             }
             p.value = t
         }
+    }
+}
+
+extension Checkpoint {
+    /// The checkpoint's network, restored, for images shaped like `data`; for a multi-bit
+    /// checkpoint also its quantizers, with steps for `extraBits` as well (untrained widths are
+    /// interpolated from the trained ones before use).
+    public func instantiate(for data: Dataset, extraBits: [Int] = [], file: String) throws
+        -> (model: any ImageClassifier, quantized: QuantizedNetwork?) {
+        guard data.channels == normalization.mean.count else {
+            throw InputError("\(file): trained on \(normalization.mean.count)-channel images; these have \(data.channels)")
+        }
+        let model = try ModelFactory.make(recipe, for: data)
+        var quantized: QuantizedNetwork?
+        if let trained = try recipe.trainedBits() {
+            quantized = try QuantizedNetwork(model: model, bitWidths: trained.bits + recipe.deployedBits().bits + extraBits,
+                                             options: recipe.quantizer, quantizeFirstLast: recipe.quantizeFirstLast)
+        }
+        try restore(into: model, file: file)
+        if let trained = try recipe.trainedBits() { quantized?.interpolateUntrainedSteps(trained: trained.bits) }
+        return (model, quantized)
     }
 }

@@ -98,13 +98,14 @@ import Testing
     }
 
     @Test func activationStepInitializesFromDataAndPassesFloat() {
-        let a = ActivationQuantizer(name: "a", signed: false, bitWidths: [4], options: QuantizerOptions())
+        let a = ActivationQuantizer(name: "a", signed: false, bitWidths: [2, 4], options: QuantizerOptions())
         let x = Tensor(shape: [4], storage: [1, 2, 3, 6])
         #expect(a.forward(x, training: false) == x)
         a.bits = 4
         let y = a.forward(x, training: false)
         let step = a.steps[4]!.value.storage[0]
         #expect(abs(step - 2 * 3 / Float(15).squareRoot()) < 1e-6)
+        #expect(abs(a.steps[2]!.value.storage[0] - 2 * 3 / Float(3).squareRoot()) < 1e-6, "every width initialized")
         #expect(y.storage.allSatisfy { abs(($0 / step).rounded() - $0 / step) < 1e-4 })
     }
 

@@ -35,22 +35,16 @@ struct EvalCommand: ParsableCommand {
         let splits = try DatasetCatalog.load(name: name, dataDir: dataDir ?? (dataset == nil ? ckpt.recipe.dataDir : nil),
                                              limit: limit)
         let test = ckpt.normalization.apply(to: splits.test)
-        guard test.channels == ckpt.normalization.mean.count else {
-            throw InputError("\(checkpoint): trained on \(ckpt.normalization.mean.count)-channel images, \(name) has \(test.channels)")
-        }
-        let model = try ModelFactory.make(ckpt.recipe, for: test)
+        let wanted = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits") }
+        let (model, quantized) = try ckpt.instantiate(for: test, extraBits: wanted?.bits ?? [], file: checkpoint)
         var results: [Result] = []
-        if let trained = try ckpt.recipe.trainedBits() {
-            let wanted = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits") } ?? ckpt.recipe.deployedBits()
-            let net = try QuantizedNetwork(model: model, bitWidths: trained.bits + wanted.bits,
-                                           options: ckpt.recipe.quantizer, quantizeFirstLast: ckpt.recipe.quantizeFirstLast)
-            try ckpt.restore(into: model, file: checkpoint)
-            for (p, r) in Evaluator.evaluate(net, at: wanted.precisionsHighestFirst, trained: trained.bits, on: test) {
+        if let quantized, let trained = try ckpt.recipe.trainedBits() {
+            let precisions = try (wanted ?? ckpt.recipe.deployedBits()).precisionsHighestFirst
+            for (p, r) in Evaluator.evaluate(quantized, at: precisions, trained: trained.bits, on: test) {
                 results.append(Result(precision: p.description, accuracy: r.accuracy, loss: r.loss))
             }
         } else {
             if bits != nil { throw InputError("--bits: \(checkpoint) holds a float model (trained without --bits)") }
-            try ckpt.restore(into: model, file: checkpoint)
             let r = Evaluator.evaluate(model, on: test)
             results.append(Result(precision: "fp32", accuracy: r.accuracy, loss: r.loss))
         }

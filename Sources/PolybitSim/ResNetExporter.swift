@@ -1,0 +1,180 @@
+import PolybitData
+import PolybitNN
+import PolybitQuant
+import PolybitTensor
+
+/// How the exporter represents what training kept in float.
+public struct ExportOptions: Sendable, Equatable {
+    /// Bits of the residual stream and the pre-add sums (training kept them in float).
+    public var residualBits = 16
+    /// Fraction bits F of the bias-correction constants `Z_c`.
+    public var fractionBits = 16
+    /// Headroom over the calibrated maximum of each calibrated tensor.
+    public var headroom = 1.05
+    public init() {}
+}
+
+/// What an export did beyond the arithmetic: calibrated ranges and sign flips.
+public struct ExportReport: Sendable, Codable, Equatable {
+    /// Maximum |value| seen per calibrated tensor.
+    public var calibrated_max: [String: Double]
+    /// Output channels whose folded BatchNorm scale is negative (weights negated, multiplier positive).
+    public var flipped_channels: Int
+    /// Weights at −2^(b−1) that negation had to clamp to −(2^(b−1) − 1).
+    public var clamped_weights: Int
+}
+
+/// Exports a quantized ResNet at its current per-layer precisions as a bit-accurate integer model.
+///
+/// - Input: 8-bit unsigned covering the normalized pixel range (training fed the stem float pixels).
+/// - Every conv/linear input is the layer's LSQ grid at its bit-width (step = the learned step),
+///   so ReLU is the clamp of an unsigned output; BatchNorm (evaluation statistics) is folded into
+///   the int32 bias and the requantization multiplier; weight bias correction `A_c·s·q + B_c` is
+///   kept exact through `Z_c = round(2^F·B_c / (A_c·s))`.
+/// - The residual stream and the pre-add sums, float in training, are `residualBits` integers
+///   with scales calibrated on `calibration` images (max |value| × headroom).
+public enum ResNetExporter {
+    public static func export(_ net: QuantizedNetwork, normalization: ChannelNormalization,
+                              calibration: Dataset, options: ExportOptions = ExportOptions()) throws
+        -> (IntegerModel, ExportReport) {
+        guard let resnet = net.model as? ResNet else {
+            throw InputError("export supports ResNet models; \(net.model.architecture) is not one")
+        }
+        for l in net.layers where l.weights.bits == nil || (l.input != nil && l.input!.bits == nil) {
+            throw InputError("layer \(l.name) runs in float at this precision; an integer model needs every layer quantized")
+        }
+        let (maxima, plane) = calibrate(resnet, on: calibration)
+        var report = ExportReport(calibrated_max: maxima, flipped_channels: 0, clamped_weights: 0)
+        let byName = Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) })
+
+        // Input: uint8 over the normalized range of pixels in [0, 1].
+        let lo = zip(normalization.mean, normalization.std).map { Double((0 - $0) / $1) }.min()!
+        let hi = zip(normalization.mean, normalization.std).map { Double((1 - $0) / $1) }.max()!
+        let inputScale = (hi - min(lo, 0)) / 255
+        let input = Quantization(bits: 8, signed: false, scale: inputScale,
+                                 zeroPoint: Int((-min(lo, 0) / inputScale).rounded()))
+        func stream(_ key: String, signed: Bool) -> Quantization {
+            let bits = options.residualBits
+            let qmax = Double(signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1)
+            return Quantization(bits: bits, signed: signed, scale: max(maxima[key] ?? 1, 1e-6) * options.headroom / qmax,
+                                zeroPoint: 0)
+        }
+        func grid(of q: ActivationQuantizer) -> Quantization {
+            let b = q.bits!
+            return Quantization(bits: b, signed: q.signed, scale: Double(q.steps[b]!.value.storage[0]), zeroPoint: 0)
+        }
+
+        var layers: [IntegerLayer] = []
+        func weighted(_ name: String, from source: String, input x: Quantization, bn: BatchNorm2d?,
+                      output y: Quantization) {
+            let l = byName[name]!
+            layers.append(IntegerLayer(name: name, op: weightedOp(l, input: x, bn: bn, output: y, options: options,
+                                                                   report: &report),
+                                       inputs: [source], output: y))
+        }
+
+        let stemOut = stream("stem", signed: false)
+        weighted("stem.conv", from: IntegerModel.inputName, input: input, bn: resnet.stemBN, output: stemOut)
+        var current = "stem.conv", currentQ = stemOut
+        for (i, block) in resnet.blocks.enumerated() {
+            let prefix = block.conv1.weight.name.replacingOccurrences(of: ".conv1.weight", with: "")
+            let conv1 = byName[prefix + ".conv1"]!
+            let inQ = grid(of: conv1.input!)
+            // Requantize the residual stream to conv1's input grid (a 1x1 average pool is a requantization).
+            layers.append(IntegerLayer(name: prefix + ".input",
+                                       op: .avgpool(PoolWindow(kernel: [1, 1], stride: [1, 1]),
+                                                    Requantization(reals: [currentQ.scale / inQ.scale])),
+                                       inputs: [current], output: inQ))
+            let midQ = grid(of: byName[prefix + ".conv2"]!.input!)
+            weighted(prefix + ".conv1", from: prefix + ".input", input: inQ, bn: block.bn1, output: midQ)
+            let residualQ = stream("block\(i).residual", signed: true)
+            weighted(prefix + ".conv2", from: prefix + ".conv1", input: midQ, bn: block.bn2, output: residualQ)
+            var shortcut = current, shortcutQ = currentQ
+            if let p = block.projection {
+                shortcutQ = stream("block\(i).shortcut", signed: true)
+                weighted(prefix + ".shortcut.conv", from: prefix + ".input", input: inQ, bn: p.bn, output: shortcutQ)
+                shortcut = prefix + ".shortcut.conv"
+            }
+            let outQ = stream("block\(i).output", signed: false)
+            layers.append(IntegerLayer(name: prefix + ".add",
+                                       op: .add(AddRescale(scaleA: residualQ.scale, scaleB: shortcutQ.scale, scaleOut: outQ.scale)),
+                                       inputs: [prefix + ".conv2", shortcut], output: outQ))
+            current = prefix + ".add"; currentQ = outQ
+        }
+        let classifier = byName["classifier"]!
+        let poolQ = grid(of: classifier.input!)
+        layers.append(IntegerLayer(name: "pool", op: .globalAvgpool(Requantization(reals: [currentQ.scale / (plane * poolQ.scale)])),
+                                   inputs: [current], output: poolQ))
+        weighted("classifier", from: "pool", input: poolQ, bn: nil, output: stream("logits", signed: true))
+        let model = IntegerModel(inputShape: [calibration.channels, calibration.height, calibration.width],
+                                 input: input, layers: layers, inputNormalization: normalization)
+        try model.validate(file: "exported model")
+        return (model, report)
+    }
+
+    /// Max |value| of the stem output, each block's pre-add, shortcut and output, and the logits,
+    /// over `data` in evaluation mode at the network's current precision; and the spatial size
+    /// (H·W) of the last block's output, which the global pool averages over.
+    static func calibrate(_ net: ResNet, on data: Dataset) -> ([String: Double], Double) {
+        var maxima: [String: Double] = [:]
+        var plane = 1.0
+        func observe(_ key: String) -> (String, Tensor) -> Void {
+            { name, t in
+                let k = key.isEmpty ? name : key + "." + name
+                maxima[k] = max(maxima[k] ?? 0, Double(t.storage.reduce(0) { max($0, abs($1)) }))
+                if name == "output" && t.rank == 4 { plane = Double(t.shape[2] * t.shape[3]) }
+            }
+        }
+        net.observer = observe("")
+        for (i, b) in net.blocks.enumerated() { b.observer = observe("block\(i)") }
+        defer { net.observer = nil; net.blocks.forEach { $0.observer = nil } }
+        for batch in BatchLoader.evaluation(data, batchSize: 256).epoch(0) {
+            _ = net.forward(batch.images, training: false)
+        }
+        return (maxima, plane)
+    }
+
+    /// The integer conv/linear of quantized layer `l`, BatchNorm `bn` folded.
+    static func weightedOp(_ l: QuantizedLayer, input x: Quantization, bn: BatchNorm2d?, output y: Quantization,
+                           options: ExportOptions, report: inout ExportReport) -> LayerOp {
+        let w = l.layer.weight.value, bits = l.weights.bits!
+        let form = l.weights.integerForm(w, bits: bits)
+        let outC = w.shape[0], k = w.count / outC
+        let grid = QuantGrid(bits: bits, signed: true)
+        var q = form.q, bias = [Int32](repeating: 0, count: outC), zc = [Int64](repeating: 0, count: outC)
+        var reals = [Double](repeating: 0, count: outC), scales = [Double](repeating: 0, count: outC)
+        let linearBias = (l.layer as? Linear)?.bias?.value.storage
+        let f = Double(1 << options.fractionBits)
+        for c in 0..<outC {
+            let a = Double(form.correction.a[c % form.correction.a.count])
+            let b = Double(form.correction.b[c % form.correction.b.count])
+            let step = a * Double(form.step)
+            var scaleBN = 1.0, shift = linearBias.map { Double($0[c]) } ?? 0
+            if let bn {
+                let inv = 1 / (Double(bn.runningVar.value.storage[c]) + Double(bn.epsilon)).squareRoot()
+                scaleBN = Double(bn.gamma.value.storage[c]) * inv
+                shift = Double(bn.beta.value.storage[c]) - Double(bn.runningMean.value.storage[c]) * scaleBN
+            }
+            var m = scaleBN * step * x.scale                 // real value of one accumulator unit
+            var z = step != 0 ? b / step : 0                  // bias-correction zero point z_c
+            if m < 0 {
+                report.flipped_channels += 1
+                m = -m; z = -z
+                for i in (c * k)..<((c + 1) * k) {
+                    if Float(q[i]) == grid.qmin { report.clamped_weights += 1; q[i] = Int32(grid.qmax) } else { q[i] = -q[i] }
+                }
+            }
+            zc[c] = Int64((z * f).rounded())
+            bias[c] = m > 0 ? Int32(clamping: Int64((shift / m).rounded())) : 0
+            reals[c] = m / y.scale
+            scales[c] = step
+        }
+        let hasCorrection = zc.contains { $0 != 0 }
+        let layer = WeightedLayer(weights: q, weightShape: w.shape, weightBits: bits, weightScale: scales, bias: bias,
+                                  zc: hasCorrection ? zc : nil, zcFractionBits: hasCorrection ? options.fractionBits : 0,
+                                  requant: Requantization(reals: reals),
+                                  stride: [(l.layer as? Conv2d)?.stride ?? 1, (l.layer as? Conv2d)?.stride ?? 1],
+                                  padding: [(l.layer as? Conv2d)?.padding ?? 0, (l.layer as? Conv2d)?.padding ?? 0])
+        return l.layer is Conv2d ? .conv(layer) : .linear(layer)
+    }
+}
