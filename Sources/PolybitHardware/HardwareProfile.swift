@@ -1,3 +1,4 @@
+import PolybitSim
 /// An accelerator described by public numbers: its MAC array, on-chip memories, off-chip memory,
 /// clock and leakage. Loaded from a YAML file in `hwprofiles/` by ``ProfileLoader``.
 public struct HardwareProfile: Sendable, Hashable {
@@ -57,11 +58,6 @@ public enum Dataflow: String, Sendable, Hashable, CaseIterable {
     /// A MAC array with no pipeline fill: `rows` over K, `cols` over output channels, `pixels` over
     /// output pixels; each fold costs ⌈N/pixels⌉ cycles.
     case parallel
-}
-
-/// Operand requantization of the simulator (same names as its modes).
-public enum RequantMode: String, Sendable, Hashable, CaseIterable {
-    case onnx, double, single
 }
 
 /// The MAC array.

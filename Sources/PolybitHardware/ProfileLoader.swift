@@ -1,3 +1,4 @@
+import PolybitSim
 import Foundation
 import Yams
 

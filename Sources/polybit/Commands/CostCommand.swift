@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolybitHardware
+import PolybitSim
 import PolybitTensor
 
 /// `polybit cost`: what each precision of a network costs on one or more hardware profiles.
@@ -23,8 +24,8 @@ struct CostCommand: ParsableCommand {
     @Option(help: "Number of classes.")
     var classes: Int = 10
 
-    @Option(help: "An integer model file (not yet supported).")
-    var model: String?
+    @Option(help: "Integer model files (from 'polybit export'), one row each, instead of --network; repeatable.")
+    var model: [String] = []
 
     @Option(help: "Hardware profile YAML (repeat for several).")
     var profile: [String] = []
@@ -45,20 +46,22 @@ struct CostCommand: ParsableCommand {
     var timing = false
 
     func run() throws {
-        if let model {
-            throw InputError("--model \(model): not yet supported: integer model files arrive with the simulator; use --network and --input")
-        }
         guard !profile.isEmpty else { throw InputError("--profile: at least one hardware profile is required (see hwprofiles/)") }
         guard classes > 0 else { throw InputError("--classes: expected a positive integer, found \(classes)") }
-        let net = try CIFARResNet(name: network)
-        let shape = try Self.parseShape(input)
-        let widths = try Precision.parseList(bits)
         let start = Clock.seconds()
         let profiles = try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) }
-        let edge: Int? = quantizeEdges ? nil : 8
-        let sweep = try CostSweep(networkName: net.name, input: shape, classes: classes, edgeBits: edge,
+        let sweep: CostSweep
+        if !model.isEmpty {
+            sweep = try Self.sweep(models: model, profiles: profiles)
+        } else {
+            let net = try CIFARResNet(name: network)
+            let shape = try Self.parseShape(input)
+            let widths = try Precision.parseList(bits)
+            let edge: Int? = quantizeEdges ? nil : 8
+            sweep = try CostSweep(networkName: net.name, input: shape, classes: classes, edgeBits: edge,
                                   bits: widths, profiles: profiles) {
-            net.layers(input: shape, classes: classes, precision: $0, edgeBits: edge)
+                net.layers(input: shape, classes: classes, precision: $0, edgeBits: edge)
+            }
         }
         let elapsed = Clock.seconds() - start
         if let csv { try Self.writeAtomically(sweep.csv, to: csv) }
@@ -69,8 +72,29 @@ struct CostCommand: ParsableCommand {
         }
         if timing {
             let msg = String(format: "cost: %d precisions x %d profiles in %.1f ms (profiles loaded and costed)\n",
-                             widths.count, profiles.count, elapsed * 1e3)
+                             sweep.bits.count, profiles.count, elapsed * 1e3)
             Console.writeError(msg)
+        }
+    }
+
+    /// One row per integer model file, labelled by its nominal weight bit-width (which must differ).
+    static func sweep(models: [String], profiles: [(file: String, profile: HardwareProfile)]) throws -> CostSweep {
+        let loaded = try models.map { path in (path, try IntegerModel.read(path: path)) }
+        var byBits: [Int: [LayerWorkload]] = [:]
+        for (path, m) in loaded {
+            let b = m.nominalWeightBits
+            guard byBits[b] == nil else {
+                throw InputError("--model \(path): another model given also runs at \(b) bits; give one model per bit-width")
+            }
+            byBits[b] = try m.workloads(file: path)
+        }
+        let first = loaded[0].1
+        let classes = first.layers.last.flatMap { try? first.shapes()[$0.name]?.reduce(1, *) } ?? 0
+        return try CostSweep(networkName: models.count == 1 ? models[0] : "integer models",
+                             input: TensorShape(channels: first.inputShape[0], height: first.inputShape[1],
+                                                width: first.inputShape[2]),
+                             classes: classes, edgeBits: nil, bits: byBits.keys.sorted(), profiles: profiles) {
+            byBits[$0.weightBits]!
         }
     }
 

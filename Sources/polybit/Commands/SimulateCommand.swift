@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import PolybitData
+import PolybitHardware
 import PolybitSim
 import PolybitTensor
 
@@ -58,8 +60,14 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Input images (HDF5: /images, optional /labels).")
     var inputs: String?
 
-    @Option(help: "Dataset name (not available yet in simulate; use --inputs).")
+    @Option(help: "Dataset whose test split to simulate (fashion-mnist, mnist, cifar10, cifar100, synthetic, hdf5), instead of --inputs.")
     var dataset: String?
+
+    @Option(help: "Where the dataset's files are.")
+    var dataDir: String?
+
+    @Option(help: "Hardware profiles (YAML) to cost the model on after simulating; repeatable.")
+    var profile: [String] = []
 
     @Option(help: "Simulate only the first N images.")
     var limit: Int?
@@ -70,18 +78,33 @@ struct SimulateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard dataset == nil else {
-            throw InputError("--dataset: dataset inputs for simulate are not available yet; write the images to an HDF5 file and pass --inputs")
+        guard (dataset == nil) != (inputs == nil) else {
+            throw InputError("give exactly one of --inputs (an HDF5 file with /images) and --dataset")
         }
-        guard let inputs else { throw InputError("--inputs: required (an HDF5 file with /images)") }
         let config = try options.config()
         let model = try IntegerModel.read(path: self.model)
-        let set = try InputSet.read(path: inputs, model: model, limit: limit)
+        let profiles = try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) }
+        let set: InputSet
+        if let dataset {
+            let test = try DatasetCatalog.load(name: dataset, dataDir: dataDir, limit: limit).test
+            set = try InputSet(dataset: test, model: model, limit: limit)
+        } else {
+            set = try InputSet.read(path: inputs!, model: model, limit: limit)
+        }
+        let inputs = self.inputs ?? dataset!
         let line = ProgressLine(enabled: true)
         let report = try SimulationReport.evaluate(model: model, modelName: self.model, inputs: set, config: config,
                                                    progress: simulationProgress(line))
         line.finish("simulated \(report.images) images in " + ProgressLine.duration(report.seconds))
-        if json { try printJSON(report); return }
+        let costs = profiles.isEmpty ? nil : try CostCommand.sweep(models: [self.model], profiles: profiles)
+        if json {
+            guard let costs else { try printJSON(report); return }
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report))
+            var object = encoded as? [String: Any] ?? [:]
+            object["cost"] = try JSONSerialization.jsonObject(with: Data(costs.json.text.utf8))
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
         print("model \(report.model): \(report.images) images, requant \(report.requant.rawValue), "
               + "\(report.accumulatorBits)-bit accumulator (\(report.overflow.rawValue))")
         if let accuracy = report.accuracy, let correct = report.correct {
@@ -98,5 +121,6 @@ struct SimulateCommand: ParsableCommand {
             print("accumulator overflows (layer: events, outputs affected):")
             for l in overflowing { print("  \(l.name): \(l.overflow.events), \(l.overflow.outputs)") }
         }
+        if let costs { print(""); print(costs.table, terminator: "") }
     }
 }
