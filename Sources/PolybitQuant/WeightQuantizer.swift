@@ -1,10 +1,23 @@
 import PolybitNN
 import PolybitTensor
 
+/// How a weight quantizer chooses its step at each bit-width.
+public enum WeightStepRule: String, Codable, Sendable, CaseIterable {
+    /// From the latent weights each forward: clip at `max(|μ − α_b·σ|, |μ + α_b·σ|)` with
+    /// `α_b` the MSE-optimal clipping of a Gaussian at b bits (Banner et al. 2019), step =
+    /// clip / 2^(b−1). Defined at every bit-width, trained or not.
+    case statistics
+    /// A learnable LSQ step per bit-width. With bias correction on it is unidentifiable (the
+    /// correction undoes any change of scale, so its gradient drives it to zero): use it only
+    /// with `--bias-correction off`.
+    case learned
+}
+
 /// Options shared by a network's quantizers.
 public struct QuantizerOptions: Codable, Sendable, Equatable {
     public var biasCorrection: BiasCorrection = .paper
     public var correctionStatistics: CorrectionStatistics = .perChannel
+    public var weightStep: WeightStepRule = .statistics
     /// LSQ's step-gradient scale `1/sqrt(N·Q_p)`.
     public var stepGradientScale = true
     public init() {}
@@ -24,20 +37,43 @@ public final class WeightQuantizer: WeightTransform {
 
     private var cache: (latent: Tensor, step: Float, grid: QuantGrid, a: [Float], groupSize: Int)?
 
-    /// A quantizer for `weight` with steps for `bitWidths`, initialized as in the MPQ code:
-    /// `s_b = max(|μ − 3σ|, |μ + 3σ|) / 2^(b−1)`.
+    /// A quantizer for `weight` with steps for `bitWidths`. Learned steps start as in the MPQ
+    /// code, `s_b = max(|μ − 3σ|, |μ + 3σ|) / 2^(b−1)`; statistics steps follow the weights.
     public init(name: String, weight: Tensor, bitWidths: [Int], options: QuantizerOptions) {
         self.name = name; self.options = options
-        var s = 0.0, ss = 0.0
-        for v in weight.storage { s += Double(v); ss += Double(v) * Double(v) }
-        let n = Double(weight.count), mean = s / n, std = max(0, ss / n - mean * mean).squareRoot()
-        let range = Float(max(abs(mean - 3 * std), abs(mean + 3 * std)))
+        let learned = options.weightStep == .learned
         for b in bitWidths {
-            let step = Parameter(name: "\(name).wstep\(b)", role: .stepSize,
-                                 value: Tensor(shape: [1], storage: [max(range / Float(1 << (b - 1)), 1e-8)]))
+            let value = learned ? WeightQuantizer.statisticsStep(weight, bits: b, clip: { _ in 3 })
+                                : WeightQuantizer.statisticsStep(weight, bits: b)
+            let step = Parameter(name: "\(name).wstep\(b)", role: learned ? .stepSize : .buffer,
+                                 value: Tensor(shape: [1], storage: [value]))
             step.lowerBound = 1e-8
             steps[b] = step
         }
+    }
+
+    /// MSE-optimal clipping `α_b / σ` of a Gaussian for 2...8 bits (Banner et al. 2019, ACIQ);
+    /// wider widths add 0.3 per bit.
+    public static func gaussianClip(_ bits: Int) -> Double {
+        let table: [Int: Double] = [2: 1.71, 3: 2.15, 4: 2.55, 5: 2.93, 6: 3.28, 7: 3.61, 8: 3.92]
+        return table[bits] ?? 3.92 + 0.3 * Double(bits - 8)
+    }
+
+    /// `max(|μ − α·σ|, |μ + α·σ|) / 2^(b−1)` of `weight`'s mean and standard deviation.
+    public static func statisticsStep(_ weight: Tensor, bits: Int, clip: (Int) -> Double = gaussianClip) -> Float {
+        var s = 0.0, ss = 0.0
+        weight.withUnsafeBufferPointer { w in for v in w { s += Double(v); ss += Double(v) * Double(v) } }
+        let n = Double(max(1, weight.count)), mean = s / n, std = max(0, ss / n - mean * mean).squareRoot()
+        let a = clip(bits)
+        let range = max(abs(mean - a * std), abs(mean + a * std))
+        return Float(max(range / Double(1 << (bits - 1)), 1e-8))
+    }
+
+    /// The step at `bits` for `weight`: from its statistics, or the learned one.
+    func step(for weight: Tensor, bits: Int) -> Float {
+        guard let p = steps[bits] else { preconditionFailure("\(name): no step size for \(bits) bits") }
+        if options.weightStep == .statistics { p.value.storage[0] = WeightQuantizer.statisticsStep(weight, bits: bits) }
+        return p.value.storage[0]
     }
 
     public var parameters: [Parameter] { steps.keys.sorted().map { steps[$0]! } }
@@ -51,8 +87,7 @@ public final class WeightQuantizer: WeightTransform {
 
     public func forward(_ weight: Tensor, training: Bool) -> Tensor {
         guard let b = bits else { return weight }
-        guard let stepParameter = steps[b] else { preconditionFailure("\(name): no step size for \(b) bits") }
-        let step = stepParameter.value.storage[0], grid = WeightQuantizer.grid(b)
+        let step = step(for: weight, bits: b), grid = WeightQuantizer.grid(b)
         var q = Tensor(shape: weight.shape) { _ in }
         var coefficients = CorrectionCoefficients(a: [1], b: [0])
         let g = groups(weight), n = weight.count
@@ -95,7 +130,7 @@ public final class WeightQuantizer: WeightTransform {
             } }
         }
         if options.stepGradientScale { dStep /= (Float(c.latent.count) * c.grid.positiveLevels).squareRoot() }
-        steps[b]!.grad.storage[0] += dStep
+        if options.weightStep == .learned { steps[b]!.grad.storage[0] += dStep }
         cache = nil
         return dw
     }
@@ -103,7 +138,7 @@ public final class WeightQuantizer: WeightTransform {
     /// The integer form at `bits` of the current latent `weight`: integers `q`, the step, and the
     /// correction coefficients (`Ŵ' = a[c]·step·q + b[c]` per correction group `c`).
     public func integerForm(_ weight: Tensor, bits: Int) -> (q: [Int32], step: Float, correction: CorrectionCoefficients) {
-        let step = steps[bits]!.value.storage[0], grid = WeightQuantizer.grid(bits)
+        let step = step(for: weight, bits: bits), grid = WeightQuantizer.grid(bits)
         var q = [Int32](repeating: 0, count: weight.count)
         var dequantized = [Float](repeating: 0, count: weight.count)
         for i in 0..<weight.count {
@@ -124,6 +159,7 @@ public final class WeightQuantizer: WeightTransform {
     /// the clipping range `step · qmax` linearly in the bit-width (nearest trained width outside
     /// their span). Data-free: deploying an untrained bit-width fits nothing.
     public func interpolateUntrainedSteps(trained: [Int]) {
+        guard options.weightStep == .learned else { return }  // statistics steps exist at every width
         interpolateSteps(steps, trained: trained) { WeightQuantizer.grid($0).qmax }
     }
 }

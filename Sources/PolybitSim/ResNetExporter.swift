@@ -144,7 +144,14 @@ public enum ResNetExporter {
         var q = form.q, bias = [Int32](repeating: 0, count: outC), zc = [Int64](repeating: 0, count: outC)
         var reals = [Double](repeating: 0, count: outC), scales = [Double](repeating: 0, count: outC)
         let linearBias = (l.layer as? Linear)?.bias?.value.storage
-        let f = Double(1 << options.fractionBits)
+        // F as asked, lowered if some |Z_c| would not fit the schema's bound (2^46).
+        var fractionBits = options.fractionBits
+        let largestZ = (0..<outC).map { c -> Double in
+            let step = Double(form.correction.a[c % form.correction.a.count]) * Double(form.step)
+            return step != 0 ? abs(Double(form.correction.b[c % form.correction.b.count]) / step) : 0
+        }.max() ?? 0
+        while fractionBits > 0 && largestZ * Double(1 << fractionBits) >= Double(1 << 45) { fractionBits -= 1 }
+        let f = Double(1 << fractionBits)
         for c in 0..<outC {
             let a = Double(form.correction.a[c % form.correction.a.count])
             let b = Double(form.correction.b[c % form.correction.b.count])
@@ -171,7 +178,7 @@ public enum ResNetExporter {
         }
         let hasCorrection = zc.contains { $0 != 0 }
         let layer = WeightedLayer(weights: q, weightShape: w.shape, weightBits: bits, weightScale: scales, bias: bias,
-                                  zc: hasCorrection ? zc : nil, zcFractionBits: hasCorrection ? options.fractionBits : 0,
+                                  zc: hasCorrection ? zc : nil, zcFractionBits: hasCorrection ? fractionBits : 0,
                                   requant: Requantization(reals: reals),
                                   stride: [(l.layer as? Conv2d)?.stride ?? 1, (l.layer as? Conv2d)?.stride ?? 1],
                                   padding: [(l.layer as? Conv2d)?.padding ?? 0, (l.layer as? Conv2d)?.padding ?? 0])

@@ -85,6 +85,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             guard deployed.includesFloat || !deployed.bits.isEmpty else {
                 throw InputError("--deploy-bits: no bit-widths given")
             }
+            if quantizer.weightStep == .learned && quantizer.biasCorrection != .off {
+                throw InputError("--weight-step learned needs --bias-correction off: the correction undoes any change of a learned step, whose gradient then drives it to zero")
+            }
         } else if deployBits != nil {
             throw InputError("--deploy-bits needs --bits (a float model has no bit-widths to deploy)")
         }

@@ -80,12 +80,34 @@ import Testing
             let rebuilt = form.correction.a[c] * step * Float(form.q[k]) + form.correction.b[c]
             #expect(abs(rebuilt - corrected.storage[k]) < 1e-6)
         } }
-        #expect(q.steps[3]!.grad.storage[0] != 0)
+        #expect(q.steps[3]!.grad.storage[0] == 0, "statistics steps are not trained")
+        var learned = QuantizerOptions()
+        learned.weightStep = .learned
+        learned.biasCorrection = .off
+        let l = WeightQuantizer(name: "l", weight: w, bitWidths: [3], options: learned)
+        l.bits = 3
+        _ = l.forward(w, training: true)
+        _ = l.backward(g)
+        #expect(l.steps[3]!.grad.storage[0] != 0, "learned steps get an LSQ gradient")
+    }
+
+    /// Statistics steps clip at the Gaussian-optimal α_b·σ and exist at every width.
+    @Test func statisticsStepsFollowTheWeights() {
+        var rng = SeededRNG(seed: 12)
+        let w = Tensor.randomNormal([64, 64], std: 0.5, rng: &rng)
+        let q = WeightQuantizer(name: "w", weight: w, bitWidths: [2, 3, 8], options: QuantizerOptions())
+        #expect(abs(q.steps[2]!.value.storage[0] - 1.71 * 0.5 / 2) < 0.01)
+        #expect(abs(q.steps[8]!.value.storage[0] - 3.92 * 0.5 / 128) < 1e-3)
+        q.bits = 3
+        _ = q.forward(w * 2, training: false)
+        #expect(abs(q.steps[3]!.value.storage[0] - 2.15 * 1.0 / 4) < 0.01, "recomputed from the weights each forward")
     }
 
     @Test func untrainedStepsInterpolateClipRanges() {
         let w = Tensor(shape: [1, 4], storage: [0.1, -0.2, 0.3, -0.4])
-        let q = WeightQuantizer(name: "w", weight: w, bitWidths: [2, 3, 4, 8], options: QuantizerOptions())
+        var learned = QuantizerOptions()
+        learned.weightStep = .learned
+        let q = WeightQuantizer(name: "w", weight: w, bitWidths: [2, 3, 4, 8], options: learned)
         q.steps[2]!.value.storage[0] = 0.3   // clip 0.3·1 = 0.3
         q.steps[4]!.value.storage[0] = 0.1   // clip 0.1·7 = 0.7
         q.steps[8]!.value.storage[0] = 0.01  // clip 1.27

@@ -39,6 +39,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Same as --bias-correction off.") var noBiasCorrection = false
     @Option(help: "Bias-correction statistics per output channel or per tensor: channel or tensor. [default: channel]")
     var correctionStatistics: String?
+    @Option(help: "Weight steps: statistics (Gaussian-optimal clipping of the latent weights) or learned (LSQ; only with --bias-correction off). [default: statistics]")
+    var weightStep: String?
     @Flag(help: "Quantize the stem and classifier like the other layers (default: 8 bits).") var quantizeFirstLast = false
     @Flag(help: "Turn off LSQ's step-gradient scale 1/sqrt(N·Qp).") var noStepGradientScale = false
     @Option(help: "BatchNorm across bit-widths: shared (the method) or switchable. [default: shared]") var bn: String?
@@ -87,6 +89,12 @@ struct TrainCommand: ParsableCommand {
                 throw InputError("--correction-statistics \(correctionStatistics): expected channel or tensor")
             }
             r.quantizer.correctionStatistics = stats
+        }
+        if let weightStep {
+            guard let rule = WeightStepRule(rawValue: weightStep) else {
+                throw InputError("--weight-step \(weightStep): expected statistics or learned")
+            }
+            r.quantizer.weightStep = rule
         }
         if quantizeFirstLast { r.quantizeFirstLast = true }
         if noStepGradientScale { r.quantizer.stepGradientScale = false }

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CommandLineTests {
+    @Test func helpListsTheContractAndVersionPrints() throws {
+        let help = try CLI.run(["--help"])
+        #expect(help.status == 0)
+        for command in ["train", "eval", "export", "simulate", "cost", "trace", "pick", "report", "experiment", "bench"] {
+            #expect(help.stdout.contains("  \(command) "), "--help lists \(command)")
+        }
+        #expect(try CLI.run(["--version"]).stdout.contains("0."))
+    }
+
+    @Test func unbuiltCommandsSaySoAndFail() throws {
+        for command in ["pick", "report", "experiment"] {
+            let r = try CLI.run([command])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("not built yet"))
+        }
+    }
+
+    @Test func badInputExitsTwoWithOneClearLine() throws {
+        let dir = CLI.temporaryDirectory()
+        let foreign = dir + "/foreign.h5"
+        try Data("not hdf5 at all".utf8).write(to: URL(fileURLWithPath: foreign))
+        let cases: [([String], String)] = [
+            (["train", "--out", dir + "/r", "--bogus"], "--bogus"),
+            (["train", "--out", dir + "/r", "--bits", "2,x"], "--bits 2,x"),
+            (["train", "--out", dir + "/r", "--model", "resnet21"], "--model resnet21"),
+            (["train", "--out", dir + "/r", "--dataset", "cifar10", "--data-dir", dir + "/none"], dir + "/none"),
+            (["eval", "--checkpoint", foreign], "not an HDF5 file"),
+            (["export", "--checkpoint", foreign, "--bits", "4", "--out", dir + "/m.h5"], "not an HDF5 file"),
+            (["simulate", "--model", foreign, "--dataset", "synthetic"], "not an HDF5 file"),
+            (["cost", "--profile", dir + "/missing.yaml"], "missing.yaml"),
+        ]
+        for (args, fragment) in cases {
+            let r = try CLI.run(args)
+            #expect(r.status == 2, "\(args) exited \(r.status): \(r.stderr)")
+            #expect(r.stderr.contains(fragment), "\(args): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/m.h5"), "nothing written on failure")
+    }
+
+    /// A run killed with SIGKILL mid-training and resumed ends with the weights of an uninterrupted run.
+    @Test func killedAndResumedRunMatchesUninterrupted() throws {
+        let dir = CLI.temporaryDirectory()
+        let common = ["train", "--dataset", "synthetic", "--limit", "600", "--model", "resnet8", "--epochs", "3",
+                      "--batch", "32", "--threads", "2", "--seed", "7"]
+        #expect(try CLI.run(common + ["--out", dir + "/straight"]).status == 0)
+        let victim = try CLI.start(common + ["--out", dir + "/killed"])
+        let checkpoint = dir + "/killed/checkpoint.h5"
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: checkpoint) && Date() < deadline { usleep(20_000) }
+        usleep(300_000)  // into epoch 2
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        #expect(victim.terminationReason == .uncaughtSignal)
+        #expect(try CLI.run(common + ["--out", dir + "/killed", "--resume"]).status == 0)
+        let same = try CLI.python("""
+            import h5py, sys, numpy as np
+            a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
+            names = sorted(a['parameters'].keys())
+            ok = names == sorted(b['parameters'].keys()) and all(np.array_equal(a['parameters'][n][()], b['parameters'][n][()]) for n in names)
+            print(ok, int(b.attrs['epochs_completed']))
+            """, [dir + "/straight/checkpoint.h5", checkpoint])
+        #expect(same == "True 3")
+    }
+
+    /// train (multi-bit) → eval at an untrained width → export → simulate with a profile → cost.
+    @Test func tinyPipelineEndToEnd() throws {
+        let dir = CLI.temporaryDirectory()
+        let train = try CLI.run(["train", "--dataset", "synthetic", "--limit", "400", "--model", "resnet8", "--epochs", "2",
+                                 "--batch", "32", "--bits", "2,4,8", "--threads", "2", "--out", dir + "/run", "--json"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let eval = try CLI.run(["eval", "--checkpoint", dir + "/run/checkpoint.h5", "--bits", "3,5", "--json"])
+        #expect(eval.status == 0 && eval.stdout.contains("\"precision\":\"3-bit\""), "\(eval.stdout)\(eval.stderr)")
+        let export = try CLI.run(["export", "--checkpoint", dir + "/run/checkpoint.h5", "--bits", "8", "--out",
+                                  dir + "/m8.h5", "--verify", "200", "--json"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let agreement = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [String: Any]
+        let verification = agreement?["verification"] as? [String: Any]
+        #expect((verification?["top1_agreement"] as? Double ?? 0) >= 0.95, "\(export.stdout)")
+        let sim = try CLI.run(["simulate", "--model", dir + "/m8.h5", "--dataset", "synthetic", "--limit", "100",
+                               "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml", "--json"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let simJSON = try JSONSerialization.jsonObject(with: Data(sim.stdout.utf8)) as? [String: Any]
+        #expect(simJSON?["cost"] != nil && simJSON?["accuracy"] != nil)
+        let format = try CLI.python("import h5py, sys; print(h5py.File(sys.argv[1], 'r').attrs['format'])", [dir + "/m8.h5"])
+        #expect(format == "polybit-integer-model")
+    }
+}
