@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PolybitData
 import PolybitSim
 import PolybitTensor
 
@@ -15,8 +16,11 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Input images (HDF5: /images).")
     var inputs: String?
 
-    @Option(help: "Dataset name (not available yet in trace; use --inputs).")
+    @Option(help: "Dataset whose test images to trace (instead of --inputs).")
     var dataset: String?
+
+    @Option(help: "Where the dataset's files are.")
+    var dataDir: String?
 
     @Option(help: "Number of images to trace.")
     var samples: Int = 1
@@ -40,10 +44,9 @@ struct TraceCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard dataset == nil else {
-            throw InputError("--dataset: dataset inputs for trace are not available yet; write the images to an HDF5 file and pass --inputs")
+        guard (dataset == nil) != (inputs == nil) else {
+            throw InputError("give exactly one of --inputs (an HDF5 file with /images) and --dataset")
         }
-        guard let inputs else { throw InputError("--inputs: required (an HDF5 file with /images)") }
         guard samples >= 1 else { throw InputError("--samples: expected at least 1, got \(samples)") }
         let config = try options.config()
         let model = try IntegerModel.read(path: self.model)
@@ -56,8 +59,14 @@ struct TraceCommand: ParsableCommand {
             }
             wanted = Set(names)
         }
-        let set = try InputSet.read(path: inputs, model: model, limit: samples)
-        guard set.count > 0 else { throw InputError("\(inputs): images: no images") }
+        let set: InputSet
+        if let dataset {
+            let test = try DatasetCatalog.load(name: dataset, dataDir: dataDir, limit: samples).test
+            set = try InputSet(dataset: test, model: model, limit: samples)
+        } else {
+            set = try InputSet.read(path: inputs!, model: model, limit: samples)
+        }
+        guard set.count > 0 else { throw InputError("\(inputs ?? dataset!): no images") }
         let sim = try IntegerSimulator(model: model, config: config)
         let (result, traces) = sim.trace(images: set.images, count: set.count, layers: wanted)
         try TraceWriter.write(traces, simulator: sim, modelPath: self.model, to: out)
