@@ -1,45 +1,66 @@
 import ArgumentParser
 import Foundation
+import PolybitHardware
 import PolybitNN
+import PolybitQuant
 import PolybitTensor
 import PolybitTrain
 
-/// `polybit bench train`: images per second of a float training step.
+/// `polybit bench train`: images per second of a training step, float or multi-bit.
 struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Images per second of a training step (forward, backward, SGD update) on random data.")
+        abstract: "Images per second of a ResNet training step (forward, backward, SGD update) on random data.",
+        discussion: """
+            With --bits the step is a multi-bit fake-quant step: forward and backward at every bit-width \
+            (gradients summed), then one update, as the PyTorch peer in tools/bench/torch_resnet20.py. \
+            tools/bench/train_vs_torch.sh runs both and prints the ratio.
+            """)
 
     @Option(help: "Model: resnet20, resnet32, resnet56.") var model = "resnet20"
     @Option(help: "Batch size.") var batch = 128
     @Option(help: "Input as CxHxW.") var input = "1x28x28"
-    @Option(help: "Threads for BLAS and parallel loops.") var threads = 2
+    @Option(help: "Threads.") var threads = 2
     @Option(help: "Timed steps.") var steps = 10
+    @Option(help: "Bit-widths of a multi-bit step, e.g. 2,3,4,8 (omit for float).") var bits: String?
     @Flag(help: "Print one JSON object.") var json = false
+
+    struct Report: Encodable {
+        var model: String, input: String, batch: Int, threads: Int, bits: String
+        var images_per_s: Double, step_ms: Double, gflop_per_s: Double
+        var sgemm_peak_gflop_per_s: Double, fraction_of_sgemm_peak: Double
+    }
 
     func run() throws {
         Compute.configure(threads: threads)
-        let dims = input.split(separator: "x").compactMap { Int($0) }
-        guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--input must look like 1x28x28, got '\(input)'")
-        }
-        guard model.hasPrefix("resnet"), let depth = Int(model.dropFirst(6)), (depth - 2) % 6 == 0 else {
-            throw ValidationError("--model must be resnet20, resnet32 or resnet56, got '\(model)'")
-        }
-        let net = ResNet(depth: depth, inputChannels: dims[0], classes: 10, seed: 1)
+        let shape = try CostCommand.parseShape(input)
+        let network = try CIFARResNet(name: model)
+        var recipe = TrainingRecipe()
+        recipe.model = model
+        try recipe.validate()
+        let net = ResNet(depth: recipe.resnetDepth!, inputChannels: shape.channels, classes: 10, seed: 1)
+        let widths = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits").bits } ?? []
+        let quantized = widths.isEmpty ? nil : try QuantizedNetwork(model: net, bitWidths: widths, options: QuantizerOptions())
+        let macs = Double(network.layers(input: shape, classes: 10, precision: .init(uniform: 8), edgeBits: 8)
+                            .reduce(0) { $0 + $1.macs })
         let sgd = SGD(learningRate: 0.01)
         let params = net.parameters
-        let r = TrainBenchmark.run(model: net, batch: batch, channels: dims[0], height: dims[1], width: dims[2],
-                                   classes: 10, macsPerImage: 31e6, steps: steps) { x, y in
-            let logits = net.forward(x, training: true)
-            let loss = crossEntropy(logits: logits, labels: y)
-            net.backward(loss.gradient)
+        let passes: [Int?] = widths.isEmpty ? [nil] : widths
+        let r = TrainBenchmark.run(batch: batch, channels: shape.channels, height: shape.height, width: shape.width,
+                                   classes: 10, macsPerImage: macs * Double(passes.count), steps: steps) { x, y in
+            for b in passes {
+                if let b { quantized?.set(.uniform(b)) }
+                net.backward(crossEntropy(logits: net.forward(x, training: true), labels: y).gradient)
+            }
             sgd.step(params)
         }
-        if json {
-            try printJSON(r)
-        } else {
-            print("\(model) \(input) batch \(batch), \(threads) threads: \(String(format: "%.0f", r.images_per_s)) images/s, \(String(format: "%.1f", r.step_ms)) ms/step")
-        }
+        let peak = TrainBenchmark.sgemmPeak(threads: threads)
+        let report = Report(model: model, input: input, batch: batch, threads: threads, bits: bits ?? "fp32",
+                            images_per_s: r.images_per_s, step_ms: r.step_ms, gflop_per_s: r.gflop_per_s,
+                            sgemm_peak_gflop_per_s: peak, fraction_of_sgemm_peak: r.gflop_per_s / peak)
+        if json { try printJSON(report); return }
+        print(String(format: "%@ %@ batch %d, %d threads, %@: %.1f images/s (%.1f ms/step), %.1f GFLOP/s = %.0f%% of the %.0f GFLOP/s sgemm peak",
+                     model, input, batch, threads, bits ?? "fp32", r.images_per_s, r.step_ms, r.gflop_per_s,
+                     100 * r.gflop_per_s / peak, peak))
     }
 }
