@@ -21,6 +21,16 @@ public struct QuantizerOptions: Codable, Sendable, Equatable {
     /// LSQ's step-gradient scale `1/sqrt(N·Q_p)`.
     public var stepGradientScale = true
     public init() {}
+
+    /// Fields missing from older checkpoints take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = QuantizerOptions()
+        biasCorrection = try c.decodeIfPresent(BiasCorrection.self, forKey: .biasCorrection) ?? d.biasCorrection
+        correctionStatistics = try c.decodeIfPresent(CorrectionStatistics.self, forKey: .correctionStatistics) ?? d.correctionStatistics
+        weightStep = try c.decodeIfPresent(WeightStepRule.self, forKey: .weightStep) ?? .learned  // before statistics existed
+        stepGradientScale = try c.decodeIfPresent(Bool.self, forKey: .stepGradientScale) ?? d.stepGradientScale
+    }
 }
 
 /// Signed LSQ weight quantizer with one learnable step per bit-width and weight bias correction.

@@ -42,6 +42,27 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// Fields missing from checkpoints of earlier versions take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var r = TrainingRecipe()
+        func read<T: Decodable>(_ key: CodingKeys, _ field: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { field = v }
+        }
+        try read(.model, &r.model); try read(.width, &r.width); try read(.dataset, &r.dataset)
+        r.dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir)
+        r.limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+        try read(.epochs, &r.epochs); try read(.batch, &r.batch); try read(.seed, &r.seed)
+        try read(.optimizer, &r.optimizer); try read(.learningRate, &r.learningRate); try read(.momentum, &r.momentum)
+        try read(.weightDecay, &r.weightDecay); try read(.warmupEpochs, &r.warmupEpochs)
+        try read(.labelSmoothing, &r.labelSmoothing); try read(.cropPadding, &r.cropPadding); try read(.flip, &r.flip)
+        try read(.patch, &r.patch); try read(.dim, &r.dim); try read(.depth, &r.depth); try read(.heads, &r.heads)
+        r.bits = try c.decodeIfPresent(String.self, forKey: .bits)
+        r.deployBits = try c.decodeIfPresent(String.self, forKey: .deployBits)
+        try read(.quantizer, &r.quantizer); try read(.quantizeFirstLast, &r.quantizeFirstLast)
+        self = r
+    }
+
     /// The trained bit-widths, or nil for float training.
     public func trainedBits() throws -> BitWidthSet? {
         try bits.map { try BitWidthSet(parsing: $0, flag: "--bits") }

@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func unbuiltCommandsSaySoAndFail() throws {
-        for command in ["pick", "report", "experiment"] {
+        for command in ["pick", "experiment"] {
             let r = try CLI.run([command])
             #expect(r.status == 1)
             #expect(r.stderr.contains("not built yet"))
@@ -66,7 +66,7 @@ import Testing
         #expect(same == "True 3")
     }
 
-    /// train (multi-bit) → eval at an untrained width → export → simulate with a profile → cost.
+    /// train (multi-bit) → eval at an untrained width → export → simulate with a profile → report.
     @Test func tinyPipelineEndToEnd() throws {
         let dir = CLI.temporaryDirectory()
         let train = try CLI.run(["train", "--dataset", "synthetic", "--limit", "400", "--model", "resnet8", "--epochs", "2",
@@ -87,5 +87,16 @@ import Testing
         #expect(simJSON?["cost"] != nil && simJSON?["accuracy"] != nil)
         let format = try CLI.python("import h5py, sys; print(h5py.File(sys.argv[1], 'r').attrs['format'])", [dir + "/m8.h5"])
         #expect(format == "polybit-integer-model")
+        let report = try CLI.run(["report", "--run", dir + "/run", "--out", dir + "/report",
+                                  "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = (try? String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)) ?? ""
+        #expect(markdown.contains("| 2 |") && markdown.contains("| 8 |"))
+        let points = try CLI.python("""
+            import sys, xml.etree.ElementTree as ET
+            root = ET.parse(sys.argv[1]).getroot()
+            print(len(root.findall('{http://www.w3.org/2000/svg}circle')))
+            """, [dir + "/report/energy.svg"])
+        #expect(points == "7", "one point per precision 2-8")
     }
 }
