@@ -75,22 +75,45 @@ public final class Trainer {
                         augmentation: Augmentation(padding: recipe.cropPadding, flip: recipe.flip),
                         dropLast: train.count >= recipe.batch, seed: recipe.seed &+ UInt64(k) &* 0x9E37_79B9)
         }
-        let stepsPerEpoch = loaders[0].epoch(0).count
-        let updatesPerEpoch = stepsPerEpoch * passes.count
-        let schedule = CosineSchedule(peak: recipe.learningRate, warmupSteps: recipe.warmupEpochs * updatesPerEpoch,
-                                      totalSteps: recipe.epochs * updatesPerEpoch)
+        // Steps per epoch: all of the data, or each precision's coreset (all the same size).
+        let fullSteps = loaders[0].epoch(0).count
+        let coreset = recipe.coreset
+        let subsetSize = coreset.map {
+            CoresetSelection.top(scores: [Float](repeating: 0, count: train.count), labels: train.labels,
+                                 classes: train.classes, fraction: $0.fraction, classBalanced: $0.classBalanced).count
+        } ?? train.count
+        let subsetSteps = train.count >= recipe.batch ? max(1, subsetSize / recipe.batch) : 1
+        func steps(_ epoch: Int) -> Int { coreset?.usesSubsets(at: epoch) == true ? subsetSteps : fullSteps }
+        func firstUpdate(_ epoch: Int) -> Int { (0..<epoch).reduce(0) { $0 + steps($1) } * passes.count }
+        let schedule = CosineSchedule(peak: recipe.learningRate, warmupSteps: recipe.warmupEpochs * fullSteps * passes.count,
+                                      totalSteps: firstUpdate(recipe.epochs))
         let params = model.parameters
         let lastEpoch = min(recipe.epochs, stopAfterEpochs ?? recipe.epochs)
+        var draw: CoresetDraw?
+        if let coreset, startEpoch > coreset.warmupEpochs {
+            // Resume with the subsets the interrupted run drew (saved at each redraw).
+            let redraw = (coreset.warmupEpochs...startEpoch).last { coreset.redraws(at: $0) && $0 < startEpoch }!
+            draw = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: runDirectory, epoch: redraw))
+        }
         let runStart = Clock.seconds()
         for epoch in startEpoch..<max(startEpoch, lastEpoch) {
             let epochStart = Clock.seconds()
+            if let coreset, coreset.redraws(at: epoch) {
+                progress.update("epoch \(epoch + 1)/\(recipe.epochs): scoring \(train.count) images for the coresets", force: true)
+                let d = drawCoresets(coreset, epoch: epoch, passes: passes, model: model, quant: quant, train: train)
+                try d.write(to: CoresetDraw.path(runDirectory: runDirectory, epoch: epoch))
+                draw = d
+            }
+            let stepsPerEpoch = steps(epoch)
             var lossSums = [Double](repeating: 0, count: passes.count), corrects = [Int](repeating: 0, count: passes.count)
             var seen = 0
             var lr: Float = 0
-            let batches = loaders.map { $0.epoch(epoch) }
+            let batches = loaders.indices.map { k in
+                loaders[k].epoch(epoch, subset: coreset?.usesSubsets(at: epoch) == true ? draw!.subsets[k] : nil)
+            }
             for i in 0..<stepsPerEpoch {
                 for (k, precision) in passes.enumerated() {
-                    lr = schedule.rate(at: epoch * updatesPerEpoch + i * passes.count + k)
+                    lr = schedule.rate(at: firstUpdate(epoch) + i * passes.count + k)
                     optimizer.learningRate = lr
                     quant?.set(precision)
                     let batch = batches[k][i]
@@ -131,7 +154,7 @@ public final class Trainer {
                     ? Dictionary(uniqueKeysWithValues: passes.indices.map { (passes[$0].description, lossSums[$0] / Double(max(1, seen))) })
                     : nil)
             records.append(record)
-            try Checkpoint(recipe: recipe, epochsCompleted: epoch + 1, stepsCompleted: (epoch + 1) * updatesPerEpoch,
+            try Checkpoint(recipe: recipe, epochsCompleted: epoch + 1, stepsCompleted: firstUpdate(epoch + 1),
                            model: model, optimizer: optimizer, normalization: normalization).write(to: checkpointPath)
             try log.write(records)
             let perBits = byPrecision.map { b in
@@ -142,6 +165,31 @@ public final class Trainer {
         }
         return TrainingSummary(epochs: records, seconds: Clock.seconds() - runStart,
                                final_test_accuracy: records.last?.test_accuracy ?? 0)
+    }
+}
+
+extension Trainer {
+    /// Scores the training set at each trained precision (evaluation mode, no augmentation) and
+    /// picks each precision's subset; with `shared`, the highest precision's subset serves all.
+    func drawCoresets(_ config: CoresetConfig, epoch: Int, passes: [Precision], model: any ImageClassifier,
+                      quant: QuantizedNetwork?, train: Dataset) -> CoresetDraw {
+        var scores: [[Float]] = [], subsets: [[Int]] = []
+        for (k, precision) in passes.enumerated() {
+            if config.shared && k > 0 { scores.append(scores[0]); subsets.append(subsets[0]); continue }
+            let s: [Float]
+            switch config.score {
+            case .el2n:
+                quant?.set(precision)
+                s = EL2N.scores(of: model, on: train)
+            case .random:
+                var rng = SeededRNG.stream(seed: recipe.seed &+ 0xC0FE, UInt64(epoch * 64 + k))
+                s = (0..<train.count).map { _ in rng.nextFloat() }
+            }
+            scores.append(s)
+            subsets.append(CoresetSelection.top(scores: s, labels: train.labels, classes: train.classes,
+                                                fraction: config.fraction, classBalanced: config.classBalanced))
+        }
+        return CoresetDraw(epoch: epoch, precisions: passes.map(\.description), scores: scores, subsets: subsets)
     }
 }
 

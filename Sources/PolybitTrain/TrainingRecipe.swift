@@ -39,6 +39,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var quantizer = QuantizerOptions()
     /// Quantize the stem and classifier like the other layers instead of at 8 bits.
     public var quantizeFirstLast = false
+    /// Bit-wise coreset sampling (nil: every precision sees all the data each epoch).
+    public var coreset: CoresetConfig?
 
     public init() {}
 
@@ -60,6 +62,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         r.bits = try c.decodeIfPresent(String.self, forKey: .bits)
         r.deployBits = try c.decodeIfPresent(String.self, forKey: .deployBits)
         try read(.quantizer, &r.quantizer); try read(.quantizeFirstLast, &r.quantizeFirstLast)
+        r.coreset = try c.decodeIfPresent(CoresetConfig.self, forKey: .coreset)
         self = r
     }
 
@@ -112,6 +115,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         } else if deployBits != nil {
             throw InputError("--deploy-bits needs --bits (a float model has no bit-widths to deploy)")
         }
+        try coreset?.validate()
         guard cropPadding >= 0, warmupEpochs >= 0 else {
             throw InputError("--crop-padding and --warmup-epochs must not be negative")
         }

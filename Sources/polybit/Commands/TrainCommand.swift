@@ -44,6 +44,14 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Quantize the stem and classifier like the other layers (default: 8 bits).") var quantizeFirstLast = false
     @Flag(help: "Turn off LSQ's step-gradient scale 1/sqrt(N·Qp).") var noStepGradientScale = false
     @Option(help: "BatchNorm across bit-widths: shared (the method) or switchable. [default: shared]") var bn: String?
+    @Option(help: "Bit-wise coreset: the fraction of the training set each precision keeps, e.g. 0.2 (pruning rate 0.8).")
+    var coreset: Double?
+    @Option(help: "Redraw the coresets every R epochs. [default: 2]") var redraw: Int?
+    @Option(help: "Full-data epochs before the first coreset. [default: 1]") var coresetWarmup: Int?
+    @Option(help: "Coreset ranking: el2n (gradient-based, per precision) or random (baseline). [default: el2n]")
+    var coresetScore: String?
+    @Flag(help: "One coreset (the highest precision's) for every precision (baseline).") var coresetShared = false
+    @Flag(help: "Rank the whole set instead of keeping each class's share.") var noClassBalance = false
     @Option(help: "Threads (results repeat exactly at a fixed thread count).") var threads = System.activeProcessorCount
     @Option(help: "Run folder.") var out: String
     @Flag(help: "Continue from RUN_DIR/checkpoint.h5.") var resume = false
@@ -98,6 +106,20 @@ struct TrainCommand: ParsableCommand {
         }
         if quantizeFirstLast { r.quantizeFirstLast = true }
         if noStepGradientScale { r.quantizer.stepGradientScale = false }
+        if let coreset { r.coreset = CoresetConfig(fraction: coreset) }
+        if redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetShared || noClassBalance {
+            guard r.coreset != nil else { throw InputError("--redraw, --coreset-warmup, --coreset-score, --coreset-shared and --no-class-balance need --coreset") }
+        }
+        if let redraw { r.coreset?.redrawEpochs = redraw }
+        if let coresetWarmup { r.coreset?.warmupEpochs = coresetWarmup }
+        if let coresetScore {
+            guard let score = CoresetConfig.Score(rawValue: coresetScore) else {
+                throw InputError("--coreset-score \(coresetScore): expected el2n or random")
+            }
+            r.coreset?.score = score
+        }
+        if coresetShared { r.coreset?.shared = true }
+        if noClassBalance { r.coreset?.classBalanced = false }
         if let bn, bn != "shared" {
             throw InputError("--bn \(bn): only shared BatchNorm is built so far (switchable BN is an open ablation)")
         }

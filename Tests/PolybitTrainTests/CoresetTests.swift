@@ -1,0 +1,88 @@
+import Foundation
+import PolybitData
+import PolybitTensor
+import PolybitTrain
+import Testing
+
+@Suite(.serialized) struct CoresetTests {
+    init() { Compute.configure(threads: 2) }
+
+    @Test func el2nMatchesHandComputation() {
+        // softmax([0, ln 3]) = [0.25, 0.75]; label 1 → ‖(0.25, −0.25)‖ = 0.353553…
+        let logits = Tensor(shape: [2, 2], storage: [0, Float(log(3.0)), 0, 0])
+        let s = EL2N.scores(logits: logits, labels: [1, 0])
+        #expect(abs(s[0] - 0.25 * Float(2).squareRoot()) < 1e-6)
+        #expect(abs(s[1] - 0.5 * Float(2).squareRoot()) < 1e-6)  // [0.5, 0.5] vs label 0
+    }
+
+    @Test func selectionKeepsTheTopScoresPerClass() {
+        let labels: [Int32] = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+        let scores: [Float] = [0.1, 0.9, 0.5, 0.7, 0.2, 0.8, 0.3, 0.6, 0.4, 0.95]
+        let balanced = CoresetSelection.top(scores: scores, labels: labels, classes: 2, fraction: 0.5, classBalanced: true)
+        #expect(balanced == [1, 3, 5, 7, 9])  // class 0 keeps 2 of 4, class 1 keeps 3 of 6
+        let global = CoresetSelection.top(scores: scores, labels: labels, classes: 2, fraction: 0.3, classBalanced: false)
+        #expect(global == [1, 5, 9])
+    }
+
+    func recipe(_ coreset: CoresetConfig) -> (TrainingRecipe, DatasetSplits) {
+        var (r, splits) = tinyRecipe(epochs: 4)
+        r.bits = "2,4,8"
+        r.coreset = coreset
+        return (r, splits)
+    }
+
+    func run(_ coreset: CoresetConfig, stopAfter: Int? = nil, resume: Bool = false, dir: String) throws {
+        let (r, splits) = recipe(coreset)
+        let t = try Trainer(recipe: r, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
+        t.stopAfterEpochs = stopAfter
+        _ = try t.run(resume: resume)
+    }
+
+    @Test func bitWiseSubsetsHaveTheSizeDifferChangeAtRedrawAndRepeat() throws {
+        var config = CoresetConfig(fraction: 0.25)
+        config.redrawEpochs = 2
+        let dir = temporaryRunDirectory(), again = temporaryRunDirectory()
+        try run(config, dir: dir)
+        try run(config, dir: again)
+        let first = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1))
+        let second = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 3))
+        #expect(!FileManager.default.fileExists(atPath: CoresetDraw.path(runDirectory: dir, epoch: 2)))
+        #expect(first.precisions == ["8-bit", "4-bit", "2-bit"])
+        let (_, splits) = recipe(config)
+        for subset in first.subsets {
+            #expect(subset.count == 64)  // 25% of 256, 16 of each of 4 classes
+            let histogram = subset.reduce(into: [Int](repeating: 0, count: 4)) { $0[Int(splits.train.labels[$1])] += 1 }
+            let full = splits.train.classHistogram
+            for c in 0..<4 { #expect(histogram[c] == Int((0.25 * Double(full[c])).rounded())) }
+        }
+        #expect(Set(first.subsets[0]) != Set(first.subsets[2]), "8-bit and 2-bit subsets differ")
+        #expect(first.subsets != second.subsets, "a redraw changes the subsets")
+        #expect(try CoresetDraw.read(from: CoresetDraw.path(runDirectory: again, epoch: 3)) == second, "deterministic")
+    }
+
+    @Test func sharedAndRandomBaselines() throws {
+        var shared = CoresetConfig(fraction: 0.25)
+        shared.shared = true
+        let dir = temporaryRunDirectory()
+        try run(shared, stopAfter: 2, dir: dir)
+        let s = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1))
+        #expect(s.subsets[0] == s.subsets[1] && s.subsets[1] == s.subsets[2])
+        var random = CoresetConfig(fraction: 0.25)
+        random.score = .random
+        let rdir = temporaryRunDirectory()
+        try run(random, stopAfter: 2, dir: rdir)
+        let r = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: rdir, epoch: 1))
+        #expect(r.subsets.allSatisfy { $0.count == 64 })
+        #expect(r.subsets[0] != r.subsets[1])
+    }
+
+    @Test func resumeReusesTheSavedSubsets() throws {
+        let config = CoresetConfig(fraction: 0.25)
+        let straight = temporaryRunDirectory(), resumed = temporaryRunDirectory()
+        try run(config, dir: straight)
+        try run(config, stopAfter: 2, dir: resumed)
+        try run(config, resume: true, dir: resumed)
+        let a = try Checkpoint.read(from: straight + "/checkpoint.h5"), b = try Checkpoint.read(from: resumed + "/checkpoint.h5")
+        for (name, t) in a.parameters { #expect(t == b.parameters[name], "\(name) differs after resume") }
+    }
+}
