@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func unbuiltCommandsSaySoAndFail() throws {
-        for command in ["pick", "experiment"] {
+        for command in ["pick"] {
             let r = try CLI.run([command])
             #expect(r.status == 1)
             #expect(r.stderr.contains("not built yet"))
@@ -98,5 +98,19 @@ import Testing
             print(len(root.findall('{http://www.w3.org/2000/svg}circle')))
             """, [dir + "/report/energy.svg"])
         #expect(points == "7", "one point per precision 2-8")
+    }
+
+    /// The cost experiment at a tiny size: four arms, written as Markdown, CSV and SVG.
+    @Test func costExperimentRunsEveryArm() throws {
+        let dir = CLI.temporaryDirectory()
+        let r = try CLI.run(["experiment", "cost", "--quick", "--dataset", "synthetic", "--limit", "256", "--epochs", "2",
+                             "--coreset", "0.5", "--redraw", "1", "--threads", "2", "--out", dir, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let arms = (report?["arms"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(arms == ["dedicated", "multibit-full", "multibit-coreset", "multibit-random"])
+        for file in ["experiment.md", "experiment.csv", "accuracy.svg", "dedicated-2bit/checkpoint.h5", "multibit-coreset/coresets/epoch1.h5"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
+        }
     }
 }

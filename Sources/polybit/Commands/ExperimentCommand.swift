@@ -1,9 +1,77 @@
 import ArgumentParser
+import Foundation
+import PolybitData
+import PolybitHardware
+import PolybitQuant
+import PolybitTensor
+import PolybitTrain
 
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
-        abstract: "Run the training-cost experiment (dedicated vs multi-bit vs coreset). (not built yet)")
+        abstract: "Experiments that produce the README's figures.",
+        subcommands: [CostExperimentCommand.self])
+}
 
-    func run() throws { throw NotBuiltYet(command: "experiment") }
+/// `polybit experiment cost`: dedicated vs multi-bit (full data, bit-wise coreset, random subsets).
+struct CostExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cost",
+        abstract: "Training cost: dedicated models per bit-width vs one multi-bit model on full data, bit-wise coresets and random subsets.",
+        discussion: """
+            Writes DIR/experiment.md, DIR/experiment.csv and DIR/accuracy.svg, and each arm's run folder; \
+            rerunning resumes. --quick: ResNet-8, 2000 Fashion-MNIST images, 3 epochs, bit-widths {2,4,8} \
+            (minutes). Default: ResNet-20, all of Fashion-MNIST, 15 epochs, trained {2,4,8}, deployed 2-8 (hours).
+            """)
+
+    @Flag(help: "The small size, for tests and demos.") var quick = false
+    @Option(help: "Model. [default: resnet20, resnet8 with --quick]") var model: String?
+    @Option(help: "Dataset. [default: fashion-mnist]") var dataset = "fashion-mnist"
+    @Option(help: "Where the dataset's files are.") var dataDir: String?
+    @Option(help: "Training images. [default: all, 2000 with --quick]") var limit: Int?
+    @Option(help: "Epochs of every arm. [default: 15, 3 with --quick]") var epochs: Int?
+    @Option(help: "Trained bit-widths of the multi-bit arms. [default: 2,4,8]") var bits = "2,4,8"
+    @Option(help: "Deployed bit-widths (one dedicated model each). [default: 2-8, 2,4,8 with --quick]") var deployBits: String?
+    @Option(help: "Coreset fraction kept per bit-width.") var coreset = 0.2
+    @Option(help: "Redraw every R epochs.") var redraw = 2
+    @Option(help: "Results folder.") var out = "runs/experiment-cost"
+    @Option(help: "Threads.") var threads = System.activeProcessorCount
+    @Flag(help: "Print one JSON object.") var json = false
+
+    struct Report: Encodable { var arms: [CostExperiment.Arm]; var deployed_bits: [Int]; var directory: String }
+
+    func run() throws {
+        Compute.configure(threads: threads)
+        var r = TrainingRecipe()
+        r.model = model ?? (quick ? "resnet8" : "resnet20")
+        r.dataset = dataset; r.dataDir = dataDir
+        r.limit = limit ?? (quick ? 2000 : nil)
+        r.epochs = epochs ?? (quick ? 3 : 15)
+        r.bits = bits
+        r.deployBits = deployBits ?? (quick ? "2,4,8" : "2-8")
+        var c = CoresetConfig(fraction: coreset)
+        c.redrawEpochs = redraw
+        r.coreset = c
+        try r.validate()
+        let splits = try DatasetCatalog.load(name: r.dataset, dataDir: r.dataDir, limit: r.limit)
+        let experiment = CostExperiment(base: r, splits: splits, directory: out, coresetFraction: coreset)
+        let arms = try experiment.run()
+        let deployed = try r.deployedBits().bits
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let md = "# Training-cost experiment\n\n\(r.model) on \(r.dataset)\(r.limit.map { ", first \($0) images" } ?? ""), "
+            + "\(r.epochs) epochs, multi-bit arms train {\(bits)}, coreset fraction \(coreset), redraw every \(redraw) epochs.\n\n"
+            + CostExperiment.markdown(arms, bits: deployed)
+        try md.write(toFile: out + "/experiment.md", atomically: true, encoding: .utf8)
+        try CostExperiment.csv(arms, bits: deployed).write(toFile: out + "/experiment.csv", atomically: true, encoding: .utf8)
+        let plot = SVGScatterPlot(title: "Accuracy per bit-width", xLabel: "bit-width", yLabel: "top-1 accuracy (%)",
+                                  series: arms.map { a in
+                                      (name: a.name, points: deployed.compactMap { b in
+                                          a.accuracy["\(b)-bit"].map { SVGScatterPlot.Point(x: Double(b), y: 100 * $0, label: "") }
+                                      })
+                                  })
+        try plot.svg.write(toFile: out + "/accuracy.svg", atomically: true, encoding: .utf8)
+        if json { try printJSON(Report(arms: arms, deployed_bits: deployed, directory: out)); return }
+        print(CostExperiment.markdown(arms, bits: deployed), terminator: "")
+        print("wrote \(out)/experiment.md, experiment.csv, accuracy.svg")
+    }
 }

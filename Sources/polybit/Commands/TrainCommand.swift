@@ -55,6 +55,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads (results repeat exactly at a fixed thread count).") var threads = System.activeProcessorCount
     @Option(help: "Run folder.") var out: String
     @Flag(help: "Continue from RUN_DIR/checkpoint.h5.") var resume = false
+    @Flag(help: "The dedicated baseline: one model per deploy bit-width (RUN_DIR/dedicated-<b>bit), same recipe.")
+    var dedicated = false
     @Flag(help: "Print the summary as one JSON object.") var json = false
 
     /// The recipe: defaults, or the checkpoint's when resuming, overridden by the flags given.
@@ -132,8 +134,19 @@ struct TrainCommand: ParsableCommand {
         let recipe = try recipe()
         try recipe.validate()
         let splits = try DatasetCatalog.load(name: recipe.dataset, dataDir: recipe.dataDir, limit: recipe.limit)
-        let trainer = try Trainer(recipe: recipe, splits: splits, runDirectory: out)
-        let summary = try trainer.run(resume: resume)
-        if json { try printJSON(summary) }
+        guard dedicated else {
+            let summary = try Trainer(recipe: recipe, splits: splits, runDirectory: out).run(resume: resume)
+            if json { try printJSON(summary) }
+            return
+        }
+        guard recipe.bits != nil else { throw InputError("--dedicated needs --bits (and --deploy-bits) to know which widths to train") }
+        var summaries: [String: TrainingSummary] = [:]
+        for b in try recipe.deployedBits().bits {
+            var single = recipe
+            single.bits = "\(b)"; single.deployBits = "\(b)"
+            summaries["\(b)-bit"] = try Trainer(recipe: single, splits: splits, runDirectory: out + "/dedicated-\(b)bit")
+                .run(resume: resume)
+        }
+        if json { try printJSON(summaries) }
     }
 }
