@@ -23,3 +23,10 @@ static inline unsigned ph5_f_acc_rdwr(void)   { return H5F_ACC_RDWR; }
 static inline unsigned ph5_f_acc_trunc(void)  { return H5F_ACC_TRUNC; }
 static inline unsigned ph5_f_acc_excl(void)   { return H5F_ACC_EXCL; }
 static inline size_t ph5_variable(void)       { return H5T_VARIABLE; }
+/* File access without HDF5's flock: a child process forked while a file is open inherits the
+   descriptor and would keep the lock after the file is closed here. Caller closes the list. */
+static inline hid_t ph5_fapl_without_locking(void) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(fapl, 0, 1);
+    return fapl;
+}

@@ -19,7 +19,9 @@ public final class HDF5File: @unchecked Sendable {
     let id: hid_t
     private var isOpen = true
 
-    /// Opens or creates the file at `path`.
+    /// Opens or creates the file at `path`. HDF5's file locking is off: Polybit replaces files
+    /// atomically (temporary file + rename) instead, and a lock inherited by a child process
+    /// would outlive `close()`.
     public init(path: String, mode: Mode) throws {
         HDF5Errors.silence()
         self.path = path
@@ -33,13 +35,17 @@ public final class HDF5File: @unchecked Sendable {
                                 message: "not an HDF5 file (no HDF5 signature; truncated or another format)")
             }
             let flags = mode == .readOnly ? ph5_f_acc_rdonly() : ph5_f_acc_rdwr()
-            let fid = H5Fopen(path, flags, ph5_p_default())
+            let fapl = ph5_fapl_without_locking()
+            defer { H5Pclose(fapl) }
+            let fid = H5Fopen(path, flags, fapl)
             guard fid >= 0 else {
                 throw HDF5Errors.error(file: path, object: "/", "cannot open the file (corrupt or truncated?)")
             }
             id = fid
         case .truncate:
-            let fid = H5Fcreate(path, ph5_f_acc_trunc(), ph5_p_default(), ph5_p_default())
+            let fapl = ph5_fapl_without_locking()
+            defer { H5Pclose(fapl) }
+            let fid = H5Fcreate(path, ph5_f_acc_trunc(), ph5_p_default(), fapl)
             guard fid >= 0 else {
                 throw HDF5Errors.error(file: path, object: "/", "cannot create the file")
             }
@@ -81,16 +87,19 @@ public final class HDF5File: @unchecked Sendable {
     /// replaces `path` by rename. If `body` throws, `path` is left as it was.
     public static func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws {
         let tmp = path + ".tmp-\(getpid())"
+        var file: HDF5File?
         do {
-            let file = try HDF5File(path: tmp, mode: .truncate)
-            try body(file)
-            try file.flush()
-            file.close()
+            file = try HDF5File(path: tmp, mode: .truncate)
+            try body(file!)
+            try file!.flush()
+            file!.close()
             if rename(tmp, path) != 0 {
                 throw HDF5Error(file: path, object: "/",
                                 message: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
             }
         } catch {
+            // Close before unlinking: HDF5 tracks open files by inode, which the system may reuse.
+            file?.close()
             unlink(tmp)
             throw error
         }
