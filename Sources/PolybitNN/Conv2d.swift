@@ -179,10 +179,10 @@ public final class Conv2d: Layer {
 
 /// `C = op(A)·B` for one image's convolution GEMM (single-threaded; callers parallelize over
 /// images). `A` is `m×k` row-major, or `k×m` when `transposeA`. Polybit's micro-kernel is faster
-/// where m or k is at most 16 (the first ResNet stage; `polybit bench kernels`), OpenBLAS elsewhere.
+/// where m is at most 16 or k at most 32 (`polybit bench kernels`), OpenBLAS elsewhere.
 func convGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transposeA: Bool,
               b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    if m <= 16 || k <= 16 {
+    if m <= 16 || k <= 32 {
         MicroGemm.nn(m: m, n: n, k: k, a: a, aRow: transposeA ? 1 : k, aCol: transposeA ? m : 1,
                      b: b, ldb: ldb, c: c, ldc: ldc, accumulate: false)
     } else {
