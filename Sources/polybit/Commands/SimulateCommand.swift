@@ -52,19 +52,12 @@ struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Run an integer model bit-accurately: top-1 accuracy, overflow counts per layer, throughput.",
-        discussion: "Inputs: --inputs IN.h5 with /images [N, C, H, W] (integers in the model's input range, or reals to quantize) and optional /labels [N]. See docs/integer-model.md.")
+        discussion: "Inputs: --inputs IN.h5 with /images [N, C, H, W] (integers in the model's input range, or reals to quantize) and optional /labels [N], or --dataset. See docs/integer-model.md.")
 
     @Option(help: "Integer model (HDF5, docs/integer-model.md).")
     var model: String
 
-    @Option(help: "Input images (HDF5: /images, optional /labels).")
-    var inputs: String?
-
-    @Option(help: "Dataset whose test split to simulate (fashion-mnist, mnist, cifar10, cifar100, synthetic, hdf5), instead of --inputs.")
-    var dataset: String?
-
-    @Option(help: "Where the dataset's files are.")
-    var dataDir: String?
+    @OptionGroup var source: InputSource
 
     @Option(help: "Hardware profiles (YAML) to cost the model on after simulating; repeatable.")
     var profile: [String] = []
@@ -78,20 +71,11 @@ struct SimulateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard (dataset == nil) != (inputs == nil) else {
-            throw InputError("give exactly one of --inputs (an HDF5 file with /images) and --dataset")
-        }
         let config = try options.config()
         let model = try IntegerModel.read(path: self.model)
         let profiles = try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) }
-        let set: InputSet
-        if let dataset {
-            let test = try DatasetCatalog.load(name: dataset, dataDir: dataDir, limit: limit).test
-            set = try InputSet(dataset: test, model: model, limit: limit)
-        } else {
-            set = try InputSet.read(path: inputs!, model: model, limit: limit)
-        }
-        let inputs = self.inputs ?? dataset!
+        let set = try source.load(for: model, limit: limit)
+        let inputs = source.name
         let line = ProgressLine(enabled: true)
         let report = try SimulationReport.evaluate(model: model, modelName: self.model, inputs: set, config: config,
                                                    progress: simulationProgress(line))

@@ -13,14 +13,7 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Integer model (HDF5, docs/integer-model.md).")
     var model: String
 
-    @Option(help: "Input images (HDF5: /images).")
-    var inputs: String?
-
-    @Option(help: "Dataset whose test images to trace (instead of --inputs).")
-    var dataset: String?
-
-    @Option(help: "Where the dataset's files are.")
-    var dataDir: String?
+    @OptionGroup var source: InputSource
 
     @Option(help: "Number of images to trace.")
     var samples: Int = 1
@@ -44,9 +37,6 @@ struct TraceCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard (dataset == nil) != (inputs == nil) else {
-            throw InputError("give exactly one of --inputs (an HDF5 file with /images) and --dataset")
-        }
         guard samples >= 1 else { throw InputError("--samples: expected at least 1, got \(samples)") }
         let config = try options.config()
         let model = try IntegerModel.read(path: self.model)
@@ -59,14 +49,8 @@ struct TraceCommand: ParsableCommand {
             }
             wanted = Set(names)
         }
-        let set: InputSet
-        if let dataset {
-            let test = try DatasetCatalog.load(name: dataset, dataDir: dataDir, limit: samples).test
-            set = try InputSet(dataset: test, model: model, limit: samples)
-        } else {
-            set = try InputSet.read(path: inputs!, model: model, limit: samples)
-        }
-        guard set.count > 0 else { throw InputError("\(inputs ?? dataset!): no images") }
+        let set = try source.load(for: model, limit: samples)
+        guard set.count > 0 else { throw InputError("\(source.name): no images") }
         let sim = try IntegerSimulator(model: model, config: config)
         let (result, traces) = sim.trace(images: set.images, count: set.count, layers: wanted)
         try TraceWriter.write(traces, simulator: sim, modelPath: self.model, to: out)
