@@ -1,0 +1,2 @@
+// PolybitSearch has no code yet; its tests arrive with `polybit pick`.
+import Testing
