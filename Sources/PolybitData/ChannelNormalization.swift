@@ -40,7 +40,9 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
             let s = (0..<blocks).reduce(0.0) { $0 + partial[($1 * channels + c) * 2] }
             let q = (0..<blocks).reduce(0.0) { $0 + partial[($1 * channels + c) * 2 + 1] }
             let m = s / total
-            mean.append(Float(m))
+            // On the 8-bit pixel grid, so an integer model's 8-bit input represents the
+            // normalized image exactly (zero point 255·mean is an integer).
+            mean.append(Float((m * 255).rounded() / 255))
             std.append(max(Float(max(q / total - m * m, 0).squareRoot()), 1e-6))
         }
         self.init(mean: mean, std: std)

@@ -90,8 +90,9 @@ public enum LayerOp: Sendable, Equatable {
 ///
 /// The exact pre-requantization value of output channel c is
 /// `acc_c = bias_c + Σ q·(x − zp_x)` (the hardware accumulator) and
-/// `T_c = 2^F · acc_c + Z_c · Σ(x − zp_x)` (64-bit, F = `zcFractionBits`), so that
-/// `T_c / 2^F = Σ q·x' + z_c·Σx' + bias_c` with `z_c = Z_c / 2^F`. Requantization divides by 2^F.
+/// `T_c = 2^F · acc_c + Z_c · Σ(x − zp_x) + R_c` (64-bit, F = `zcFractionBits`), so that
+/// `T_c / 2^F = Σ q·x' + z_c·Σx' + bias_c + R_c / 2^F` with `z_c = Z_c / 2^F`; `R_c` (optional)
+/// is the fraction of the bias below one accumulator unit. Requantization divides by 2^F.
 public struct WeightedLayer: Sendable, Equatable {
     /// Weight integers, row-major in `weightShape`.
     public var weights: [Int32]
@@ -108,8 +109,10 @@ public struct WeightedLayer: Sendable, Equatable {
     public var bias: [Int32]
     /// Bias-correction constants `Z_c` (length O), or nil when every `z_c` is 0.
     public var zc: [Int64]?
-    /// Fraction bits F of `zc` (0...30); 0 when `zc` is nil.
+    /// Fraction bits F of `zc` and `biasFraction` (0...30); 0 when both are nil.
     public var zcFractionBits: Int
+    /// Bias below one accumulator unit, in units of 2^−F (`|R_c| ≤ 2^F`), or nil (an integer bias).
+    public var biasFraction: [Int64]?
     /// Requantization per output channel (length O or 1).
     public var requant: Requantization
     /// `[strideH, strideW]` (conv only; `[1, 1]` for linear).
@@ -119,10 +122,11 @@ public struct WeightedLayer: Sendable, Equatable {
 
     public init(weights: [Int32], weightShape: [Int], weightBits: Int, weightSigned: Bool = true,
                 weightScale: [Double], bias: [Int32], zc: [Int64]? = nil, zcFractionBits: Int = 0,
+                biasFraction: [Int64]? = nil,
                 requant: Requantization, stride: [Int] = [1, 1], padding: [Int] = [0, 0]) {
         self.weights = weights; self.weightShape = weightShape; self.weightBits = weightBits
         self.weightSigned = weightSigned; self.weightScale = weightScale; self.bias = bias
-        self.zc = zc; self.zcFractionBits = zcFractionBits; self.requant = requant
+        self.zc = zc; self.zcFractionBits = zcFractionBits; self.biasFraction = biasFraction; self.requant = requant
         self.stride = stride; self.padding = padding
     }
 

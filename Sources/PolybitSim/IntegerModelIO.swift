@@ -111,8 +111,11 @@ extension IntegerModel {
                 } else {
                     try g.write("zc", zc, shape: [zc.count], options: .contiguous)
                 }
-                try g.setAttribute("zc_fraction_bits", .int(w.zcFractionBits))
             }
+            if let r = w.biasFraction {
+                try g.write("bias_fraction", r.map { Int32(clamping: $0) }, shape: [r.count], options: .contiguous)
+            }
+            if w.zc != nil || w.biasFraction != nil { try g.setAttribute("zc_fraction_bits", .int(w.zcFractionBits)) }
             try writeRequant(w.requant, to: g)
             if case .conv = op {
                 try g.setAttribute("stride", .ints(w.stride))
@@ -237,11 +240,14 @@ struct FieldReader {
         let w = try dataset("weights", as: Int32.self, allowed: [HDF5ElementType(rawValue: narrowest)!], rank: conv ? 4 : 2)
         let zc: [Int64]? = group.contains("zc")
             ? try dataset("zc", as: Int64.self, allowed: [.int8, .int16, .int32, .int64], rank: 1).values : nil
+        let biasFraction: [Int64]? = group.contains("bias_fraction")
+            ? try dataset("bias_fraction", as: Int64.self, allowed: [.int8, .int16, .int32, .int64], rank: 1).values : nil
         return WeightedLayer(
             weights: w.values, weightShape: w.shape, weightBits: bits, weightSigned: signed,
             weightScale: try dataset("weight_scale", as: Double.self, allowed: [.float32, .float64], rank: 1).values,
             bias: try dataset("bias", as: Int32.self, allowed: [.int32], rank: 1).values,
-            zc: zc, zcFractionBits: zc == nil ? 0 : try int("zc_fraction_bits"),
+            zc: zc, zcFractionBits: zc == nil && biasFraction == nil ? 0 : try int("zc_fraction_bits"),
+            biasFraction: biasFraction,
             requant: try requant(),
             stride: conv ? try ints("stride", count: 2) : [1, 1],
             padding: conv ? try ints("padding", count: 2) : [0, 0])

@@ -128,7 +128,7 @@ extension IntegerModel {
         func fail(_ field: String, _ m: String) -> IntegerModelError {
             IntegerModelError(file: file, layer: layer, field: prefix + field, message: m)
         }
-        guard (1...16).contains(q.bits) else { throw fail("bits", "expected 1...16, got \(q.bits)") }
+        guard (1...24).contains(q.bits) else { throw fail("bits", "expected 1...24, got \(q.bits)") }
         guard q.scale > 0, q.scale.isFinite else { throw fail("scale", "expected a positive finite scale, got \(q.scale)") }
         guard (q.qmin...q.qmax).contains(q.zeroPoint) else {
             throw fail("zero_point", "\(q.zeroPoint) is outside [\(q.qmin), \(q.qmax)] for \(q.bits)-bit \(q.signed ? "signed" : "unsigned")")
@@ -186,6 +186,12 @@ extension IntegerModel {
         if let zc = w.zc {
             guard zc.count == o else { throw fail("zc", "expected \(o) values (one per output channel), got \(zc.count)") }
             guard zc.allSatisfy({ abs($0) < 1 << 46 }) else { throw fail("zc", "|Z_c| must be below 2^46") }
+        }
+        if let r = w.biasFraction {
+            guard r.count == o else { throw fail("bias_fraction", "expected \(o) values (one per output channel), got \(r.count)") }
+            guard r.allSatisfy({ abs($0) <= Int64(1) << w.zcFractionBits }) else {
+                throw fail("bias_fraction", "|R_c| must be at most 2^zc_fraction_bits (\(1 << w.zcFractionBits))")
+            }
         }
         guard (0...30).contains(w.zcFractionBits) else {
             throw fail("zc_fraction_bits", "expected 0...30, got \(w.zcFractionBits)")

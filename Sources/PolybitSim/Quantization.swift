@@ -1,7 +1,8 @@
 /// How an integer tensor maps to real numbers: `real = scale · (q − zeroPoint)`, with `q` in
 /// `qmin...qmax` for `bits` bits, signed (two's complement) or unsigned.
 public struct Quantization: Sendable, Equatable, Hashable {
-    /// Bits per value, 1...16.
+    /// Bits per value: 1...24 for activation tensors (exact in the float32 requantization of the
+    /// onnx mode), 1...16 for weights.
     public var bits: Int
     /// True for two's-complement values, false for unsigned.
     public var signed: Bool

@@ -11,6 +11,10 @@ public struct ExportOptions: Sendable, Equatable {
     public var fractionBits = 16
     /// Headroom over the calibrated maximum of each calibrated tensor.
     public var headroom = 1.05
+    /// Keep the bias below one accumulator unit (`bias_fraction`, F fraction bits). At low bits one
+    /// unit (`s_x·s_w`) is several percent of an output step, so an integer-only bias (the
+    /// TFLite/ONNX convention, false here) moves whole channels across rounding boundaries.
+    public var biasFraction = true
     public init() {}
 }
 
@@ -142,6 +146,7 @@ public enum ResNetExporter {
         let outC = w.shape[0], k = w.count / outC
         let grid = QuantGrid(bits: bits, signed: true)
         var q = form.q, bias = [Int32](repeating: 0, count: outC), zc = [Int64](repeating: 0, count: outC)
+        var fraction = [Int64](repeating: 0, count: outC)
         var reals = [Double](repeating: 0, count: outC), scales = [Double](repeating: 0, count: outC)
         let linearBias = (l.layer as? Linear)?.bias?.value.storage
         // F as asked, lowered if some |Z_c| would not fit the schema's bound (2^46).
@@ -172,13 +177,18 @@ public enum ResNetExporter {
                 }
             }
             zc[c] = Int64((z * f).rounded())
-            bias[c] = m > 0 ? Int32(clamping: Int64((shift / m).rounded())) : 0
+            let biasUnits = m > 0 ? shift / m : 0
+            bias[c] = Int32(clamping: Int64(biasUnits.rounded()))
+            fraction[c] = Int64(((biasUnits - Double(bias[c])) * f).rounded())
             reals[c] = m / y.scale
             scales[c] = step
         }
         let hasCorrection = zc.contains { $0 != 0 }
+        let hasFraction = options.biasFraction && fraction.contains { $0 != 0 }
         let layer = WeightedLayer(weights: q, weightShape: w.shape, weightBits: bits, weightScale: scales, bias: bias,
-                                  zc: hasCorrection ? zc : nil, zcFractionBits: hasCorrection ? fractionBits : 0,
+                                  zc: hasCorrection ? zc : nil,
+                                  zcFractionBits: hasCorrection || hasFraction ? fractionBits : 0,
+                                  biasFraction: hasFraction ? fraction : nil,
                                   requant: Requantization(reals: reals),
                                   stride: [(l.layer as? Conv2d)?.stride ?? 1, (l.layer as? Conv2d)?.stride ?? 1],
                                   padding: [(l.layer as? Conv2d)?.padding ?? 0, (l.layer as? Conv2d)?.padding ?? 0])

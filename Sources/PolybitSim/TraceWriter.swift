@@ -52,13 +52,17 @@ public enum TraceWriter {
                         try g.write("zc", zc, shape: [zc.count], options: .contiguous)
                         try g.setAttribute("fraction_bits", .int(w.zcFractionBits), on: "zc")
                     }
+                    if let r = w.biasFraction {
+                        try g.write("bias_fraction", r, shape: [r.count], options: .contiguous)
+                        try g.setAttribute("fraction_bits", .int(w.zcFractionBits), on: "bias_fraction")
+                    }
                     if let s = t.windowSum {
                         let spatial = isConv ? Array(t.outputShape.dropFirst()) : []
                         try g.write("window_sum", s, shape: [n] + spatial)
                         try g.setAttribute("shape_order", .string(isConv ? "NHW" : "N"), on: "window_sum")
                     }
                     try accumulator(g, t, n: n, fractionBits: w.zcFractionBits, config: config,
-                                    meaning: "T = 2^F * (bias + sum q*(x - zp_x)) + Z_c * sum (x - zp_x); requant divides by 2^F")
+                                    meaning: "T = 2^F * (bias + sum q*(x - zp_x)) + Z_c * sum (x - zp_x) + R_c; requant divides by 2^F")
                     try requant(g, w.requant)
                 case .avgpool(_, let r), .globalAvgpool(let r):
                     try accumulator(g, t, n: n, fractionBits: 0, config: config,

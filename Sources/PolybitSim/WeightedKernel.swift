@@ -44,6 +44,7 @@ struct WeightedPlan: Sendable {
     let weightsI: [Int32]      // O × K
     let bias: [Int64]
     let zc: [Int64]?
+    let biasFraction: [Int64]?
     let fractionBits: Int
     let inZeroPoint: Int32
     let scale: [Float], multiplier: [Int32], shift: [Int32]
@@ -82,7 +83,7 @@ struct WeightedPlan: Sendable {
         // T = 2^F·acc + Z·S must fit Int64.
         let maxZ = Double(w.zc?.lazy.map { abs($0) }.max() ?? 0)
         let accBound = min(Double(config.accumulator.maxValue), partial + maxBias)
-        let tBound = accBound * Double(1 << w.zcFractionBits) + maxZ * Double(k) * maxX
+        let tBound = accBound * Double(1 << w.zcFractionBits) + maxZ * Double(k) * maxX + Double(1 << w.zcFractionBits)
         guard tBound < 4.6e18 else {
             throw InputError("accumulator plus bias-correction term can exceed 64 bits (bound \(tBound)); use fewer zc_fraction_bits or a narrower accumulator")
         }
@@ -93,6 +94,7 @@ struct WeightedPlan: Sendable {
         weightsD = path == .float64GEMM ? rows.map { Double($0) } : []
         bias = w.bias.map { Int64($0) }
         zc = w.zc
+        biasFraction = w.biasFraction
         fractionBits = w.zcFractionBits
         inZeroPoint = Int32(input.zeroPoint)
         func expand<T>(_ v: [T]) -> [T] { v.count == 1 ? [T](repeating: v[0], count: o) : v }
@@ -279,6 +281,11 @@ struct WeightedPlan: Sendable {
             if let zc {
                 let z = zc[c]
                 for j in 0..<np { row[j] = (row[j] << Int64(f)) + z * windowSum[j] }
+            } else if biasFraction != nil {
+                for j in 0..<np { row[j] <<= Int64(f) }
+            }
+            if let r = biasFraction?[c], r != 0 {
+                for j in 0..<np { row[j] += r }
             }
             let sc = scale[c], m = multiplier[c], s = shift[c]
             for i in 0..<n {

@@ -64,13 +64,14 @@ struct TestRNG {
 
 /// A one-conv model with the given geometry and parameters.
 func convModel(c: Int, h: Int, w: Int, weights: [Int32], o: Int, k: Int, stride: Int = 1, padding: Int = 0,
-               bias: [Int32]? = nil, zc: [Int64]? = nil, zcBits: Int = 0, weightBits: Int = 8,
+               bias: [Int32]? = nil, zc: [Int64]? = nil, zcBits: Int = 0, biasFraction: [Int64]? = nil,
+               weightBits: Int = 8,
                input: Quantization = Quantization(bits: 8, signed: true, scale: 0.1, zeroPoint: 0),
                output: Quantization = Quantization(bits: 8, signed: true, scale: 0.1, zeroPoint: 0),
                requantReal: [Double] = [0.001]) -> IntegerModel {
     let layer = WeightedLayer(
         weights: weights, weightShape: [o, c, k, k], weightBits: weightBits, weightScale: [0.01],
-        bias: bias ?? [Int32](repeating: 0, count: o), zc: zc, zcFractionBits: zcBits,
+        bias: bias ?? [Int32](repeating: 0, count: o), zc: zc, zcFractionBits: zcBits, biasFraction: biasFraction,
         requant: Requantization(reals: requantReal), stride: [stride, stride], padding: [padding, padding])
     return IntegerModel(inputShape: [c, h, w], input: input,
                         layers: [IntegerLayer(name: "conv", op: .conv(layer), inputs: ["input"], output: output)])

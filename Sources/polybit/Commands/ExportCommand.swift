@@ -20,7 +20,10 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Uniform bit-width of weights and activations (stem and classifier stay at 8 bits).") var bits: Int?
     @Option(help: "Per-layer policy JSON ({\"layers\": {name: {\"weight_bits\": b, \"activation_bits\": b}}}).") var policy: String?
     @Option(help: "Output integer model (HDF5, written atomically).") var out: String
-    @Option(help: "Training images used to calibrate the 16-bit residual stream.") var calibrationImages = 512
+    @Option(help: "Training images used to calibrate the residual stream.") var calibrationImages = 512
+    @Option(help: "Bits of the residual stream and pre-add sums (float in training), 8...24.") var residualBits = 16
+    @Flag(help: "Round biases to whole accumulator units (int32 only, as TFLite/ONNX) instead of keeping bias_fraction.")
+    var integerBias = false
     @Option(help: "Compare top-1 classes with the fake-quantized model on the first N test images (0: skip).") var verify = 0
     @Option(help: "Where the dataset's files are. [default: the checkpoint's]") var dataDir: String?
     @Option(help: "Threads.") var threads = System.activeProcessorCount
@@ -47,7 +50,12 @@ struct ExportCommand: ParsableCommand {
         guard let net = quantized else { throw InputError("\(checkpoint): not a multi-bit checkpoint") }
         if let bits { net.set(.uniform(bits)) } else { net.set(policyValue!) }
         let calibration = ckpt.normalization.apply(to: splits.train.prefix(calibrationImages))
-        let (model, report) = try ResNetExporter.export(net, normalization: ckpt.normalization, calibration: calibration)
+        guard (8...24).contains(residualBits) else { throw InputError("--residual-bits \(residualBits): expected 8...24") }
+        var options = ExportOptions()
+        options.residualBits = residualBits
+        options.biasFraction = !integerBias
+        let (model, report) = try ResNetExporter.export(net, normalization: ckpt.normalization, calibration: calibration,
+                                                        options: options)
         try model.write(to: out)
         var agreement: ExportAgreement?
         if verify > 0 {

@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
     var weightStep: String?
     @Flag(help: "Quantize the stem and classifier like the other layers (default: 8 bits).") var quantizeFirstLast = false
     @Flag(help: "Turn off LSQ's step-gradient scale 1/sqrt(N·Qp).") var noStepGradientScale = false
-    @Option(help: "BatchNorm across bit-widths: shared (the method) or switchable. [default: shared]") var bn: String?
+    @Option(help: "BatchNorm across bit-widths: shared (the method; switchable per-bit BN is not built yet). [default: shared]") var bn: String?
     @Option(help: "Bit-wise coreset: the fraction of the training set each precision keeps, e.g. 0.2 (pruning rate 0.8).")
     var coreset: Double?
     @Option(help: "Redraw the coresets every R epochs. [default: 2]") var redraw: Int?
