@@ -40,9 +40,7 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
             let s = (0..<blocks).reduce(0.0) { $0 + partial[($1 * channels + c) * 2] }
             let q = (0..<blocks).reduce(0.0) { $0 + partial[($1 * channels + c) * 2 + 1] }
             let m = s / total
-            // On the 8-bit pixel grid, so an integer model's 8-bit input represents the
-            // normalized image exactly (zero point 255·mean is an integer).
-            mean.append(Float((m * 255).rounded() / 255))
+            mean.append(Float(m))
             std.append(max(Float(max(q / total - m * m, 0).squareRoot()), 1e-6))
         }
         self.init(mean: mean, std: std)
@@ -61,6 +59,13 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
         var sum = s.sum(), squares = q.sum()
         while i < count { sum += p[i]; squares += p[i] * p[i]; i += 1 }
         return (sum, squares)
+    }
+
+    /// The same statistics with each mean moved to the nearest multiple of 1/255 (the 8-bit pixel
+    /// grid), so `(p/255 − mean)/std` of an 8-bit pixel p is exactly `(p − z)/(255·std)` with an
+    /// integer z: an integer model's 8-bit input then represents the normalized image exactly.
+    public func roundedToPixelGrid() -> ChannelNormalization {
+        ChannelNormalization(mean: mean.map { ($0 * 255).rounded() / 255 }, std: std)
     }
 
     /// `dataset` with every image standardized; its channel count must match.

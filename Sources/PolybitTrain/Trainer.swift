@@ -52,7 +52,8 @@ public final class Trainer {
         let log = TrainingLog(runDirectory: runDirectory)
         var records: [EpochRecord] = []
         var startEpoch = 0
-        var normalization = fitted
+        // Means on the pixel grid: the exported 8-bit input is then exact (docs/integer-model.md).
+        var normalization = fitted.roundedToPixelGrid()
         if existing {
             let ckpt = try Checkpoint.read(from: checkpointPath)
             var stored = ckpt.recipe, wanted = recipe

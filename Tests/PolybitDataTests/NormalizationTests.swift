@@ -29,3 +29,11 @@ import PolybitData
         #expect(norm.apply(to: data).images.allSatisfy { $0 == 0 })
     }
 }
+
+@Suite struct PixelGridTests {
+    @Test func roundedMeansLieOnThePixelGrid() {
+        let n = ChannelNormalization(mean: [0.2860, 0.5], std: [0.353, 0.25]).roundedToPixelGrid()
+        #expect(n.mean[0] * 255 == 73 && n.mean[1] * 255 == 128)
+        #expect(n.std == [0.353, 0.25])
+    }
+}
