@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PolybitData
+import PolybitTestSupport
 
 /// Writes CIFAR records: per record the label bytes then 3072 pixels `(r + p) % 256`.
 func cifarRecords(_ labels: [[UInt8]]) -> [UInt8] {

@@ -2,11 +2,12 @@ import Foundation
 import Testing
 import PolybitData
 import PolybitHDF5
+import PolybitTestSupport
 
 @Suite struct HDF5DatasetTests {
     @Test func readsAFileWrittenByH5py() throws {
         let path = temporaryDirectory() + "/h5py.h5"
-        try run("python3", ["-c", """
+        try runProgram("python3", ["-c", """
             import sys, h5py, numpy as np
             with h5py.File(sys.argv[1], "w") as f:
                 f.attrs["classes"] = 3
@@ -39,7 +40,7 @@ import PolybitHDF5
             test: raw.test)
         try HDF5ImageDataset.write(pixels, to: path)
         #expect(try HDF5ImageDataset.load(path: path).train.images == pixels.train.images)
-        let out = try run("python3", ["-c", """
+        let out = try runProgram("python3", ["-c", """
             import sys, h5py
             f = h5py.File(sys.argv[1], "r")
             print(f["train/images"].dtype, f["train/images"].shape, f["test/images"].dtype, int(f.attrs["classes"]))

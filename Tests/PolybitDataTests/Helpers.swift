@@ -1,48 +1,19 @@
 import Foundation
 import Testing
 import PolybitTensor
-
-/// A fresh temporary directory for one test.
-func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "polybit-data-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+import PolybitTestSupport
 
 /// Writes `bytes` to `path`.
 func writeBytes(_ bytes: [UInt8], to path: String) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
-/// Runs a program and returns its standard output; throws when it exits non-zero.
-@discardableResult
-func run(_ program: String, _ args: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = [program] + args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw ToolFailed(message: "\(program) failed: " + String(decoding: errData, as: UTF8.self))
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct ToolFailed: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}
 
 /// Gzip-compresses `bytes` (with the system `gzip`).
 func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
     let dir = temporaryDirectory()
     try writeBytes(bytes, to: dir + "/f")
-    try run("gzip", ["-n", dir + "/f"])
+    try runProgram("gzip", ["-n", dir + "/f"])
     return [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/f.gz")))
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PolybitData
+import PolybitTestSupport
 
 @Suite struct FashionMNISTTests {
     @Test func readsTheDebianPackage() throws {

@@ -1,5 +1,6 @@
 import Testing
 import PolybitData
+import PolybitTestSupport
 
 @Suite struct SyntheticAndCatalogTests {
     @Test func syntheticIsDeterministicBalancedAndLearnable() {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PolybitHDF5
+import PolybitTestSupport
 
 @Suite struct BadInputTests {
     func expectError(_ fragment: String, _ body: () throws -> Void) {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PolybitHDF5
+import PolybitTestSupport
 
 @Suite struct RoundTripTests {
     func roundTrip<T: HDF5Scalar & Equatable>(_ type: T.Type, _ make: (Int) -> T) throws {

@@ -1,48 +1,15 @@
 import Foundation
 import PolybitSim
-
-/// Runs a Python snippet and returns its standard output; throws if Python exits non-zero.
-func runPython(_ script: String, _ args: [String] = []) throws -> String {
-    try runProcess(["python3", "-c", script] + args)
-}
+import PolybitTestSupport
 
 /// Runs `tools/sim/<script>` with python3.
 func runTool(_ script: String, _ args: [String]) throws -> String {
-    try runProcess(["python3", repoRoot + "/tools/sim/" + script] + args)
-}
-
-private func runProcess(_ arguments: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw PythonFailed(message: String(decoding: errData, as: UTF8.self))
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct PythonFailed: Error, CustomStringConvertible {
-    let message: String
-    var description: String { "python3 failed: \(message)" }
+    try runProgram("python3", [repoRoot + "/tools/sim/" + script] + args)
 }
 
 /// The package root (two levels above this file's directory).
 let repoRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path
-
-/// A fresh temporary directory for one test.
-func temporaryDirectory() -> String {
-    let dir = NSTemporaryDirectory() + "polybit-sim-test-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
 
 /// A small deterministic generator for test data (SplitMix64).
 struct TestRNG {

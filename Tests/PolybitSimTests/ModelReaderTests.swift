@@ -2,6 +2,7 @@ import Foundation
 import PolybitHDF5
 import PolybitSim
 import Testing
+import PolybitTestSupport
 
 /// Every missing field, wrong dtype or foreign file gives one error naming file, layer and field.
 @Suite struct ModelReaderTests {

@@ -2,6 +2,7 @@ import Foundation
 import PolybitHDF5
 import PolybitSim
 import Testing
+import PolybitTestSupport
 
 /// Bit-for-bit agreement with onnxruntime in the onnx requant mode. tools/sim/ort_crosscheck.py
 /// writes a random Polybit model with h5py, converts it to ONNX (QLinearConv, QLinearMatMul,

@@ -2,6 +2,7 @@ import Foundation
 import PolybitHDF5
 import PolybitSim
 import Testing
+import PolybitTestSupport
 
 /// The synthetic ResNet-20 used by `bench sim`: valid, bit-exact against onnxruntime, and the same
 /// on the fast and integer paths in every requant mode.

@@ -1,6 +1,7 @@
 import Foundation
 import PolybitSim
 import Testing
+import PolybitTestSupport
 
 /// Traces written by Polybit are read and checked by h5py alone.
 @Suite struct TraceTests {
