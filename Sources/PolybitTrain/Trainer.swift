@@ -41,8 +41,7 @@ public final class Trainer {
         if existing && !resume {
             throw InputError("\(runDirectory) already holds a checkpoint: pass --resume to continue it, or choose another --out")
         }
-        let (data, fitted) = splits.normalized()
-        let model = try ModelFactory.make(recipe, for: data.train)
+        let model = try ModelFactory.make(recipe, for: splits.train)
         let trained = try recipe.trainedBits(), deployed = try recipe.deployedBits()
         let quant = try trained.map {
             try QuantizedNetwork(model: model, bitWidths: $0.bits + deployed.bits, options: recipe.quantizer,
@@ -53,7 +52,7 @@ public final class Trainer {
         var records: [EpochRecord] = []
         var startEpoch = 0
         // Means on the pixel grid: the exported 8-bit input is then exact (docs/integer-model.md).
-        var normalization = fitted.roundedToPixelGrid()
+        var normalization = ChannelNormalization(fitting: splits.train).roundedToPixelGrid()
         if existing {
             let ckpt = try Checkpoint.read(from: checkpointPath)
             var stored = ckpt.recipe, wanted = recipe
@@ -112,9 +111,10 @@ public final class Trainer {
             let batches = loaders.indices.map { k in
                 loaders[k].epoch(epoch, subset: coreset?.usesSubsets(at: epoch) == true ? draw!.subsets[k] : nil)
             }
+            let epochFirstUpdate = firstUpdate(epoch)
             for i in 0..<stepsPerEpoch {
                 for (k, precision) in passes.enumerated() {
-                    lr = schedule.rate(at: firstUpdate(epoch) + i * passes.count + k)
+                    lr = schedule.rate(at: epochFirstUpdate + i * passes.count + k)
                     optimizer.learningRate = lr
                     quant?.set(precision)
                     let batch = batches[k][i]
