@@ -85,6 +85,15 @@ extension IntegerModel {
         try g.setAttribute("zero_point", .int(q.zeroPoint))
     }
 
+    /// The Q31 multipliers and shifts of a residual add, as attributes of its layer group.
+    static func writeAddRescale(_ r: AddRescale, to g: HDF5Group) throws {
+        try g.setAttribute("input_multipliers", .ints(r.inputs.map { Int($0.multiplier) }))
+        try g.setAttribute("input_shifts", .ints(r.inputs.map { Int($0.shift) }))
+        try g.setAttribute("output_multiplier", .int(Int(r.output.multiplier)))
+        try g.setAttribute("output_shift", .int(Int(r.output.shift)))
+        try g.setAttribute("left_shift", .int(r.leftShift))
+    }
+
     static func writeRequant(_ r: Requantization, to g: HDF5Group) throws {
         try g.write("requant_scale", r.scale, shape: [r.scale.count], options: .contiguous)
         try g.write("requant_multiplier", r.multiplier, shape: [r.multiplier.count], options: .contiguous)
@@ -122,11 +131,7 @@ extension IntegerModel {
                 try g.setAttribute("padding", .ints(w.padding))
             }
         case .add(let r):
-            try g.setAttribute("input_multipliers", .ints(r.inputs.map { Int($0.multiplier) }))
-            try g.setAttribute("input_shifts", .ints(r.inputs.map { Int($0.shift) }))
-            try g.setAttribute("output_multiplier", .int(Int(r.output.multiplier)))
-            try g.setAttribute("output_shift", .int(Int(r.output.shift)))
-            try g.setAttribute("left_shift", .int(r.leftShift))
+            try writeAddRescale(r, to: g)
         case .clamp(let lo, let hi):
             try g.setAttribute("min", .int(lo))
             try g.setAttribute("max", .int(hi))

@@ -69,11 +69,7 @@ public enum TraceWriter {
                                     meaning: "window sum of (x - zp_x), padding counted as zero")
                     try requant(g, r)
                 case .add(let r):
-                    try g.setAttribute("input_multipliers", .ints(r.inputs.map { Int($0.multiplier) }))
-                    try g.setAttribute("input_shifts", .ints(r.inputs.map { Int($0.shift) }))
-                    try g.setAttribute("output_multiplier", .int(Int(r.output.multiplier)))
-                    try g.setAttribute("output_shift", .int(Int(r.output.shift)))
-                    try g.setAttribute("left_shift", .int(r.leftShift))
+                    try IntegerModel.writeAddRescale(r, to: g)
                 case .relu, .clamp, .maxpool, .flatten:
                     break
                 }
