@@ -39,6 +39,11 @@ public final class Conv2d: Layer {
     /// True when the convolution is a plain matrix product over the input (1x1, stride 1, no pad).
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
+    /// True for stride-1 convolutions whose output has the input's size ("same" padding, k > 1):
+    /// they run as implicit GEMMs over padded planes, and their input gradient is a forward
+    /// convolution of dY with the flipped, transposed kernel.
+    private var isSameStrideOne: Bool { kernel > 1 && stride == 1 && kernel % 2 == 1 && 2 * padding == kernel - 1 }
+
     private func geometry(_ x: Tensor) -> ConvGeometry {
         ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3], kernel: kernel,
                      stride: stride, padding: padding)
@@ -68,16 +73,35 @@ public final class Conv2d: Layer {
         let x = inputTransform?.forward(input, training: training) ?? input
         let w = weightTransform?.forward(weight.value, training: training) ?? weight.value
         let n = x.shape[1], g = geometry(x)
-        let p = g.outPositions, k = g.patchSize, o = outChannels
+        let p = g.outPositions, k = g.patchSize, o = outChannels, plane = g.height * g.width
         let out = Tensor(shape: [o, n, g.outH, g.outW]) { op in
             x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
                 let xs = xp.baseAddress!, ws = wp.baseAddress!, os = op.baseAddress!
-                Parallel.forEachChunk(n) { images in
-                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : k * p)
-                    defer { scratch.deallocate() }
-                    withPanels(g, n: n, x: xs, images: images, scratch: scratch) { i, panel, ld in
-                        convGemm(m: o, n: p, k: k, a: ws, transposeA: false, b: panel, ldb: ld,
-                                 c: os + i * p, ldc: n * p)
+                if isSameStrideOne {
+                    let planes = PaddedPlanes(height: g.height, width: g.width, kernel: kernel)
+                    planes.tapOffsets(channels: inChannels).withUnsafeBufferPointer { offsets in
+                        Parallel.forEachChunk(n) { images in
+                            let padded = planes.allocatePlanes(inChannels)
+                            let grid = UnsafeMutablePointer<Float>.allocate(capacity: o * planes.gridLength)
+                            defer { padded.deallocate(); grid.deallocate() }
+                            for i in images {
+                                planes.scatter(xs + i * plane, channels: inChannels, channelStride: n * plane,
+                                               into: padded)
+                                MicroGemm.nn(m: o, n: planes.gridLength, k: k, a: ws, aRow: k, aCol: 1,
+                                             rows: OffsetRows(base: padded, offsets: offsets.baseAddress!),
+                                             c: grid, ldc: planes.gridLength, accumulate: false)
+                                planes.gather(grid, rows: o, into: os + i * p, channelStride: n * p)
+                            }
+                        }
+                    }
+                } else {
+                    Parallel.forEachChunk(n) { images in
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : k * p)
+                        defer { scratch.deallocate() }
+                        withPanels(g, n: n, x: xs, images: images, scratch: scratch) { i, panel, ld in
+                            convGemm(m: o, n: p, k: k, a: ws, transposeA: false, b: panel, ldb: ld,
+                                     c: os + i * p, ldc: n * p)
+                        }
                     }
                 }
                 if let bias { addBias(bias.value, os, rowLength: n * p) }
@@ -89,10 +113,6 @@ public final class Conv2d: Layer {
         }
         return out
     }
-
-    /// True for stride-1 convolutions whose output has the input's size ("same" padding): their
-    /// input gradient is a forward convolution of dY with the flipped, transposed kernel.
-    private var isSameStrideOne: Bool { stride == 1 && kernel % 2 == 1 && 2 * padding == kernel - 1 }
 
     /// `W'[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]`: the kernel of the input-gradient convolution.
     private func flippedTransposed(_ w: Tensor) -> Tensor {
@@ -108,58 +128,30 @@ public final class Conv2d: Layer {
         guard let x = cachedInput, let w = effectiveWeight else {
             preconditionFailure("\(weight.name): backward without a training forward")
         }
-        let n = x.shape[1], g = geometry(x)
-        let p = g.outPositions, k = g.patchSize, o = outChannels, plane = g.height * g.width
+        let n = x.shape[1], g = geometry(x), o = outChannels, k = g.patchSize
         let workers = max(1, min(Parallel.threads, n))
         var partials = [Float](repeating: 0, count: workers * o * k)
         var gradInput = Tensor(shape: needsInputGradient ? x.shape : [0]) { _ in }
-        let wantInput = needsInputGradient, pointwise = isPointwise, transposed = isSameStrideOne
-        // Input gradient of a "same" conv: conv(dY, W') over the output grid.
-        let gradGeometry = ConvGeometry(channels: o, height: g.outH, width: g.outW, kernel: kernel, stride: 1,
-                                        padding: padding)
-        let wFlipped = transposed && wantInput ? flippedTransposed(w) : Tensor(shape: [0])
+        let wFlipped = isSameStrideOne && needsInputGradient ? flippedTransposed(w) : Tensor(shape: [0])
         gradOutput.withUnsafeBufferPointer { dyp in
             x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in wFlipped.withUnsafeBufferPointer { fp in
                 partials.withUnsafeMutableBufferPointer { pp in gradInput.withUnsafeMutableBufferPointer { dxp in
-                    let dy = dyp.baseAddress!, xs = xp.baseAddress!, ws = wp.baseAddress!, wf = fp.baseAddress
-                    let parts = pp.baseAddress!, dx = dxp.baseAddress
+                    let buffers = ConvGradientBuffers(x: xp.baseAddress!, dy: dyp.baseAddress!, w: wp.baseAddress!,
+                                                      flipped: fp.baseAddress, partials: pp.baseAddress!,
+                                                      dx: needsInputGradient ? dxp.baseAddress : nil)
                     Parallel.forEach(workers) { worker in
                         let images = (n * worker / workers)..<(n * (worker + 1) / workers)
-                        // The panel, then rows / dY's panel / dCols (up to max(C, O)·k·k rows).
-                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (k + max(k, gradGeometry.patchSize)) * p)
-                        defer { scratch.deallocate() }
-                        let second = scratch + k * p
-                        let dW = parts + worker * o * k
-                        withPanels(g, n: n, x: xs, images: images, scratch: scratch) { i, panel, ld in
-                            let dyi = dy + i * p
-                            // dW += dY_i [O, P] · rows_i [P, CKK], rows = the panel transposed.
-                            Transpose.blocked(panel, rows: k, cols: p, ldSrc: ld, second, ldDst: k)
-                            MicroGemm.nn(m: o, n: k, k: p, a: dyi, aRow: n * p, aCol: 1, b: second, ldb: k,
-                                         c: dW, ldc: k, accumulate: true)
-                            guard wantInput, let dx else { return }
-                            if pointwise {
-                                convGemm(m: k, n: p, k: o, a: ws, transposeA: true, b: dyi, ldb: n * p,
-                                         c: dx + i * plane, ldc: n * plane)
-                            } else if transposed, let wf {
-                                Im2col.unfold(gradGeometry, image: dyi, channelStride: n * p, columns: second,
-                                              ld: p, padValue: 0)
-                                convGemm(m: inChannels, n: p, k: o * kernel * kernel, a: wf, transposeA: false,
-                                         b: second, ldb: p, c: dx + i * plane, ldc: n * plane)
-                            } else {
-                                // dCols_i = Wᵀ [CKK, O] · dY_i [O, P], folded back into image i.
-                                convGemm(m: k, n: p, k: o, a: ws, transposeA: true, b: dyi, ldb: n * p,
-                                         c: second, ldc: p)
-                                for c in 0..<inChannels {
-                                    (dx + c * n * plane + i * plane).update(repeating: 0, count: plane)
-                                }
-                                Im2col.fold(g, columns: second, ld: p, image: dx + i * plane, channelStride: n * plane)
-                            }
+                        if isSameStrideOne {
+                            implicitBackward(g, n: n, images: images, buffers, dW: buffers.partials + worker * o * k)
+                        } else {
+                            panelBackward(g, n: n, images: images, buffers, dW: buffers.partials + worker * o * k)
                         }
                     }
                 } }
             } } }
             if let bias {
                 bias.grad.withUnsafeMutableBufferPointer { db in
+                    let p = g.outPositions
                     for c in 0..<o { db[c] += Float(Vec.sum(n * p, dyp.baseAddress! + c * n * p)) }
                 }
             }
@@ -175,6 +167,69 @@ public final class Conv2d: Layer {
         cachedInput = nil
         return inputTransform?.backward(gradInput) ?? gradInput
     }
+
+    /// Backward of a "same" stride-1 conv over `images`, on padded planes (no panels):
+    /// `dW += dY_grid · Xᵀ` (both read along the grid) and `dX = conv(dY, W')`.
+    private func implicitBackward(_ g: ConvGeometry, n: Int, images: Range<Int>, _ b: ConvGradientBuffers,
+                                  dW: UnsafeMutablePointer<Float>) {
+        let planes = PaddedPlanes(height: g.height, width: g.width, kernel: kernel)
+        let o = outChannels, c = inChannels, kk = kernel * kernel, plane = g.height * g.width
+        let paddedX = planes.allocatePlanes(c), paddedDY = planes.allocatePlanes(o)
+        let grid = UnsafeMutablePointer<Float>.allocate(capacity: c * planes.gridLength)
+        defer { paddedX.deallocate(); paddedDY.deallocate(); grid.deallocate() }
+        let xOffsets = planes.tapOffsets(channels: c), dyOffsets = planes.tapOffsets(channels: o)
+        xOffsets.withUnsafeBufferPointer { xo in dyOffsets.withUnsafeBufferPointer { dyo in
+            for i in images {
+                planes.scatter(b.x + i * plane, channels: c, channelStride: n * plane, into: paddedX)
+                planes.scatter(b.dy + i * plane, channels: o, channelStride: n * plane, into: paddedDY)
+                MicroGemm.nt(m: o, n: c * kk, k: planes.gridLength, a: paddedDY + planes.gridOffset,
+                             lda: planes.planeSize, rows: OffsetRows(base: paddedX, offsets: xo.baseAddress!),
+                             c: dW, ldc: c * kk, accumulate: true)
+                guard let dx = b.dx, let flipped = b.flipped else { continue }
+                MicroGemm.nn(m: c, n: planes.gridLength, k: o * kk, a: flipped, aRow: o * kk, aCol: 1,
+                             rows: OffsetRows(base: paddedDY, offsets: dyo.baseAddress!),
+                             c: grid, ldc: planes.gridLength, accumulate: false)
+                planes.gather(grid, rows: c, into: dx + i * plane, channelStride: n * plane)
+            }
+        } }
+    }
+
+    /// Backward of any other conv over `images`, on im2col panels: `dW += dY_i · panelᵀ` and
+    /// `dX = fold(Wᵀ · dY_i)` (or `Wᵀ · dY_i` directly for pointwise convs).
+    private func panelBackward(_ g: ConvGeometry, n: Int, images: Range<Int>, _ b: ConvGradientBuffers,
+                               dW: UnsafeMutablePointer<Float>) {
+        let p = g.outPositions, k = g.patchSize, o = outChannels, plane = g.height * g.width
+        // The panel, then dCols (pointwise convs need neither).
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : 2 * k * p)
+        defer { scratch.deallocate() }
+        let dCols = scratch + (isPointwise ? 0 : k * p)
+        withPanels(g, n: n, x: b.x, images: images, scratch: scratch) { i, panel, ld in
+            let dyi = b.dy + i * p
+            MicroGemm.nt(m: o, n: k, k: p, a: dyi, lda: n * p, rows: StridedRows(base: panel, stride: ld),
+                         c: dW, ldc: k, accumulate: true)
+            guard let dx = b.dx else { return }
+            if isPointwise {
+                convGemm(m: k, n: p, k: o, a: b.w, transposeA: true, b: dyi, ldb: n * p,
+                         c: dx + i * plane, ldc: n * plane)
+            } else {
+                // dCols_i = Wᵀ [CKK, O] · dY_i [O, P], folded back into image i.
+                convGemm(m: k, n: p, k: o, a: b.w, transposeA: true, b: dyi, ldb: n * p, c: dCols, ldc: p)
+                for c in 0..<inChannels {
+                    (dx + c * n * plane + i * plane).update(repeating: 0, count: plane)
+                }
+                Im2col.fold(g, columns: dCols, ld: p, image: dx + i * plane, channelStride: n * plane)
+            }
+        }
+    }
+}
+
+/// The raw buffers of one conv backward pass, shared (read-only, or written in disjoint parts)
+/// by the workers.
+private struct ConvGradientBuffers {
+    let x: UnsafePointer<Float>, dy: UnsafePointer<Float>, w: UnsafePointer<Float>
+    let flipped: UnsafePointer<Float>?
+    let partials: UnsafeMutablePointer<Float>
+    let dx: UnsafeMutablePointer<Float>?
 }
 
 /// `C = op(A)·B` for one image's convolution GEMM (single-threaded; callers parallelize over

@@ -66,27 +66,3 @@ extension Tensor {
         return m
     }
 }
-
-/// Cache-blocked matrix transpose.
-public enum Transpose {
-    /// Writes the transpose of the `rows × cols` matrix `src` (row stride `ldSrc`) into `dst`
-    /// (`cols × rows`, row stride `ldDst`), in 8×8 tiles.
-    @inlinable
-    public static func blocked(_ src: UnsafePointer<Float>, rows: Int, cols: Int, ldSrc: Int,
-                               _ dst: UnsafeMutablePointer<Float>, ldDst: Int) {
-        var i = 0
-        while i < rows {
-            let ih = min(i + 8, rows)
-            var j = 0
-            while j < cols {
-                let jh = min(j + 8, cols)
-                for r in i..<ih {
-                    let s = src + r * ldSrc
-                    for c in j..<jh { dst[c * ldDst + r] = s[c] }
-                }
-                j = jh
-            }
-            i = ih
-        }
-    }
-}

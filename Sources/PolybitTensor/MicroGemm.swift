@@ -1,6 +1,10 @@
 /// Register-blocked single-threaded GEMM kernels for the small-M, cache-resident shapes of
 /// convolution layers (e.g. 16×144 · 144×784), where OpenBLAS's packing overhead dominates.
 /// Built on `SIMD8<Float>` fused multiply-adds (AVX2+FMA with `-target-cpu haswell`).
+///
+/// The rows of `B` come from a `GemmRows` source: evenly strided (a plain row-major matrix) or
+/// at arbitrary offsets from a base (an implicit im2col: row `(c, ky, kx)` of a convolution's
+/// column matrix is the padded input plane `c` shifted by `ky·rowStride + kx`).
 public enum MicroGemm {
     public typealias V = SIMD8<Float>
 
@@ -22,87 +26,248 @@ public enum MicroGemm {
     public static func nn(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
                           b: UnsafePointer<Float>, ldb: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        nn(m: m, n: n, k: k, a: a, aRow: aRow, aCol: aCol, rows: StridedRows(base: b, stride: ldb),
+           c: c, ldc: ldc, accumulate: accumulate)
+    }
+
+    /// Most rows of `B` per pass (k is split evenly): a 24-column block of them (up to 18 KiB)
+    /// stays in L1 while every row block of `A` streams past it.
+    public static let depthBlock = 192
+
+    /// `C[m×n] (+)= A·B` where row `p` of `B` (`n` floats) starts at `rows[p]`.
+    @inlinable
+    public static func nn<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
+                                          aCol: Int, rows: Rows,
+                                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        let passes = max(1, (k + depthBlock - 1) / depthBlock), depth = (k + passes - 1) / passes
+        var p0 = 0
+        repeat {
+            let depth = min(depth, k - p0)
+            nnPass(m: m, n: n, k: depth, a: a + p0 * aCol, aRow: aRow, aCol: aCol, rows: rows.dropping(p0),
+                   c: c, ldc: ldc, accumulate: accumulate || p0 > 0)
+            p0 += depth
+        } while p0 < k
+    }
+
+    /// One depth block of `nn`.
+    @inlinable
+    static func nnPass<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
+                                       aCol: Int, rows: Rows,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         var j = 0
         while j + 24 <= n {
-            var i = 0
-            while i + 4 <= m {
-                kernel4x24(k: k, a: a + i * aRow, aRow: aRow, aCol: aCol, b: b + j, ldb: ldb,
-                           c: c + i * ldc + j, ldc: ldc, accumulate: accumulate)
-                i += 4
-            }
-            while i < m {
-                rowKernel(width: 3, k: k, a: a + i * aRow, aCol: aCol, b: b + j, ldb: ldb,
-                          c: c + i * ldc + j, accumulate: accumulate)
-                i += 1
-            }
+            columnBlock(width: 3, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+                        c: c, ldc: ldc, accumulate: accumulate)
             j += 24
         }
-        while j + 8 <= n {
-            for i in 0..<m {
-                rowKernel(width: 1, k: k, a: a + i * aRow, aCol: aCol, b: b + j, ldb: ldb,
-                          c: c + i * ldc + j, accumulate: accumulate)
-            }
+        if j + 16 <= n {
+            columnBlock(width: 2, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+                        c: c, ldc: ldc, accumulate: accumulate)
+            j += 16
+        }
+        if j + 8 <= n {
+            columnBlock(width: 1, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+                        c: c, ldc: ldc, accumulate: accumulate)
             j += 8
         }
         if j < n {
             for i in 0..<m {
                 for jj in j..<n {
                     var s: Float = 0
-                    for p in 0..<k { s += a[i * aRow + p * aCol] * b[p * ldb + jj] }
+                    for p in 0..<k { s += a[i * aRow + p * aCol] * rows[p][jj] }
                     c[i * ldc + jj] = accumulate ? c[i * ldc + jj] + s : s
                 }
             }
         }
     }
 
-    /// 4 rows × 24 columns of C in twelve SIMD8 accumulators.
+    /// Columns `column ..< column + 8·width` of C, four rows at a time.
     @inlinable @inline(__always)
-    static func kernel4x24(k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
-                           b: UnsafePointer<Float>, ldb: Int,
-                           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        var c00 = V(), c01 = V(), c02 = V(), c10 = V(), c11 = V(), c12 = V()
-        var c20 = V(), c21 = V(), c22 = V(), c30 = V(), c31 = V(), c32 = V()
-        var bp = b, ap = a
-        for _ in 0..<k {
-            let b0 = load(bp), b1 = load(bp + 8), b2 = load(bp + 16)
-            let a0 = V(repeating: ap[0]), a1 = V(repeating: ap[aRow])
-            let a2 = V(repeating: ap[2 * aRow]), a3 = V(repeating: ap[3 * aRow])
-            c00.addProduct(a0, b0); c01.addProduct(a0, b1); c02.addProduct(a0, b2)
-            c10.addProduct(a1, b0); c11.addProduct(a1, b1); c12.addProduct(a1, b2)
-            c20.addProduct(a2, b0); c21.addProduct(a2, b1); c22.addProduct(a2, b2)
-            c30.addProduct(a3, b0); c31.addProduct(a3, b1); c32.addProduct(a3, b2)
-            bp += ldb; ap += aCol
+    static func columnBlock<Rows: GemmRows>(width: Int, m: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
+                                            aCol: Int, rows: Rows, column: Int,
+                                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        var i = 0
+        while i + 4 <= m {
+            kernel4(width: width, k: k, a: a + i * aRow, aRow: aRow, aCol: aCol, rows: rows, column: column,
+                    c: c + i * ldc + column, ldc: ldc, accumulate: accumulate)
+            i += 4
         }
-        store(c00, c, accumulate: accumulate); store(c01, c + 8, accumulate: accumulate)
-        store(c02, c + 16, accumulate: accumulate)
-        store(c10, c + ldc, accumulate: accumulate); store(c11, c + ldc + 8, accumulate: accumulate)
-        store(c12, c + ldc + 16, accumulate: accumulate)
-        store(c20, c + 2 * ldc, accumulate: accumulate); store(c21, c + 2 * ldc + 8, accumulate: accumulate)
-        store(c22, c + 2 * ldc + 16, accumulate: accumulate)
-        store(c30, c + 3 * ldc, accumulate: accumulate); store(c31, c + 3 * ldc + 8, accumulate: accumulate)
-        store(c32, c + 3 * ldc + 16, accumulate: accumulate)
+        while i < m {
+            kernel1(width: width, k: k, a: a + i * aRow, aCol: aCol, rows: rows, column: column,
+                    c: c + i * ldc + column, accumulate: accumulate)
+            i += 1
+        }
     }
 
-    /// One row of C, `width` SIMD8 vectors (1 or 3) wide.
+    /// 4 rows × `8·width` columns of C (`width` 1–3) in up to twelve SIMD8 accumulators.
     @inlinable @inline(__always)
-    static func rowKernel(width: Int, k: Int, a: UnsafePointer<Float>, aCol: Int,
-                          b: UnsafePointer<Float>, ldb: Int,
-                          c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    static func kernel4<Rows: GemmRows>(width: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
+                                        rows: Rows, column: Int,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        var c00 = V(), c01 = V(), c02 = V(), c10 = V(), c11 = V(), c12 = V()
+        var c20 = V(), c21 = V(), c22 = V(), c30 = V(), c31 = V(), c32 = V()
+        var ap = a
+        for p in 0..<k {
+            // Three B vectors and one broadcast A value live at a time: 12 + 3 + 1 = 16 registers.
+            let bp = rows[p] + column
+            let b0 = load(bp), b1 = width > 1 ? load(bp + 8) : V(), b2 = width > 2 ? load(bp + 16) : V()
+            let a0 = V(repeating: ap[0])
+            c00.addProduct(a0, b0)
+            if width > 1 { c01.addProduct(a0, b1) }
+            if width > 2 { c02.addProduct(a0, b2) }
+            let a1 = V(repeating: ap[aRow])
+            c10.addProduct(a1, b0)
+            if width > 1 { c11.addProduct(a1, b1) }
+            if width > 2 { c12.addProduct(a1, b2) }
+            let a2 = V(repeating: ap[2 * aRow])
+            c20.addProduct(a2, b0)
+            if width > 1 { c21.addProduct(a2, b1) }
+            if width > 2 { c22.addProduct(a2, b2) }
+            let a3 = V(repeating: ap[3 * aRow])
+            c30.addProduct(a3, b0)
+            if width > 1 { c31.addProduct(a3, b1) }
+            if width > 2 { c32.addProduct(a3, b2) }
+            ap += aCol
+        }
+        storeRow(width: width, c00, c01, c02, c, accumulate: accumulate)
+        storeRow(width: width, c10, c11, c12, c + ldc, accumulate: accumulate)
+        storeRow(width: width, c20, c21, c22, c + 2 * ldc, accumulate: accumulate)
+        storeRow(width: width, c30, c31, c32, c + 3 * ldc, accumulate: accumulate)
+    }
+
+    @inline(__always) @usableFromInline
+    static func storeRow(width: Int, _ v0: V, _ v1: V, _ v2: V, _ c: UnsafeMutablePointer<Float>,
+                         accumulate: Bool) {
+        store(v0, c, accumulate: accumulate)
+        if width > 1 { store(v1, c + 8, accumulate: accumulate) }
+        if width > 2 { store(v2, c + 16, accumulate: accumulate) }
+    }
+
+    /// One row × `8·width` columns of C.
+    @inlinable @inline(__always)
+    static func kernel1<Rows: GemmRows>(width: Int, k: Int, a: UnsafePointer<Float>, aCol: Int, rows: Rows,
+                                        column: Int, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
         var c0 = V(), c1 = V(), c2 = V()
-        var bp = b, ap = a
-        if width == 3 {
-            for _ in 0..<k {
-                let av = V(repeating: ap[0])
-                c0.addProduct(av, load(bp)); c1.addProduct(av, load(bp + 8)); c2.addProduct(av, load(bp + 16))
-                bp += ldb; ap += aCol
-            }
-            store(c1, c + 8, accumulate: accumulate); store(c2, c + 16, accumulate: accumulate)
-        } else {
-            for _ in 0..<k {
-                c0.addProduct(V(repeating: ap[0]), load(bp))
-                bp += ldb; ap += aCol
+        var ap = a
+        for p in 0..<k {
+            let bp = rows[p] + column, av = V(repeating: ap[0])
+            c0.addProduct(av, load(bp))
+            if width > 1 { c1.addProduct(av, load(bp + 8)) }
+            if width > 2 { c2.addProduct(av, load(bp + 16)) }
+            ap += aCol
+        }
+        storeRow(width: width, c0, c1, c2, c, accumulate: accumulate)
+    }
+
+    /// `C[m×n] (+)= A·Bᵀ`: `C[i, j] = Σ_p A[i, p]·B_j[p]` with `A` row-major (row stride `lda`) and
+    /// row `j` of `B` starting at `rows[j]`; both are read along `p`, so neither is transposed.
+    @inlinable
+    public static func nt<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                          rows: Rows, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                          accumulate: Bool) {
+        let kv = k & ~7
+        if kv < k {
+            // The k % 8 tail first, so the vector blocks below can accumulate onto it.
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s: Float = 0
+                    let br = rows[j]
+                    for p in kv..<k { s += a[i * lda + p] * br[p] }
+                    c[i * ldc + j] = accumulate ? c[i * ldc + j] + s : s
+                }
             }
         }
-        store(c0, c, accumulate: accumulate)
+        ntVector(m: m, n: n, k: kv, a: a, lda: lda, rows: rows, c: c, ldc: ldc,
+                 accumulate: accumulate || kv < k)
     }
+
+    /// `nt` over a `k` that is a multiple of 8.
+    @inlinable
+    static func ntVector<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                         rows: Rows, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                         accumulate: Bool) {
+        var i = 0
+        while i < m {
+            let h = min(4, m - i)
+            var j = 0
+            while j < n {
+                let w = min(3, n - j)
+                if h == 4 && w == 3 {
+                    dot4x3(k: k, a: a + i * lda, lda: lda, rows: rows, row: j, c: c + i * ldc + j, ldc: ldc,
+                           accumulate: accumulate)
+                } else {
+                    for ii in i..<(i + h) {
+                        for jj in j..<(j + w) {
+                            var s = V()
+                            let ar = a + ii * lda, br = rows[jj]
+                            var p = 0
+                            while p < k { s.addProduct(load(ar + p), load(br + p)); p += 8 }
+                            c[ii * ldc + jj] = accumulate ? c[ii * ldc + jj] + s.sum() : s.sum()
+                        }
+                    }
+                }
+                j += w
+            }
+            i += h
+        }
+    }
+
+    /// 4×3 block of `A·Bᵀ` as twelve SIMD8 dot products, reduced at the end.
+    @inlinable @inline(__always)
+    static func dot4x3<Rows: GemmRows>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Rows, row: Int,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        var s00 = V(), s01 = V(), s02 = V(), s10 = V(), s11 = V(), s12 = V()
+        var s20 = V(), s21 = V(), s22 = V(), s30 = V(), s31 = V(), s32 = V()
+        let b0 = rows[row], b1 = rows[row + 1], b2 = rows[row + 2]
+        var p = 0
+        while p < k {
+            let x0 = load(b0 + p), x1 = load(b1 + p), x2 = load(b2 + p)
+            let a0 = load(a + p)
+            s00.addProduct(a0, x0); s01.addProduct(a0, x1); s02.addProduct(a0, x2)
+            let a1 = load(a + lda + p)
+            s10.addProduct(a1, x0); s11.addProduct(a1, x1); s12.addProduct(a1, x2)
+            let a2 = load(a + 2 * lda + p)
+            s20.addProduct(a2, x0); s21.addProduct(a2, x1); s22.addProduct(a2, x2)
+            let a3 = load(a + 3 * lda + p)
+            s30.addProduct(a3, x0); s31.addProduct(a3, x1); s32.addProduct(a3, x2)
+            p += 8
+        }
+        storeSums(s00, s01, s02, c, accumulate: accumulate)
+        storeSums(s10, s11, s12, c + ldc, accumulate: accumulate)
+        storeSums(s20, s21, s22, c + 2 * ldc, accumulate: accumulate)
+        storeSums(s30, s31, s32, c + 3 * ldc, accumulate: accumulate)
+    }
+
+    @inline(__always) @usableFromInline
+    static func storeSums(_ s0: V, _ s1: V, _ s2: V, _ c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        c[0] = accumulate ? c[0] + s0.sum() : s0.sum()
+        c[1] = accumulate ? c[1] + s1.sum() : s1.sum()
+        c[2] = accumulate ? c[2] + s2.sum() : s2.sum()
+    }
+}
+
+/// Where each row of a GEMM operand starts.
+public protocol GemmRows {
+    /// The first element of row `p`.
+    subscript(p: Int) -> UnsafePointer<Float> { get }
+    /// The same rows from row `count` on.
+    func dropping(_ count: Int) -> Self
+}
+
+/// Rows of a row-major matrix: row `p` at `base + p·stride`.
+public struct StridedRows: GemmRows {
+    public let base: UnsafePointer<Float>, stride: Int
+    @inlinable public init(base: UnsafePointer<Float>, stride: Int) { self.base = base; self.stride = stride }
+    @inlinable public subscript(p: Int) -> UnsafePointer<Float> { base + p * stride }
+    @inlinable public func dropping(_ count: Int) -> StridedRows { StridedRows(base: base + count * stride, stride: stride) }
+}
+
+/// Rows at arbitrary element offsets from one base: row `p` at `base + offsets[p]`.
+public struct OffsetRows: GemmRows {
+    public let base: UnsafePointer<Float>, offsets: UnsafePointer<Int>
+    @inlinable public init(base: UnsafePointer<Float>, offsets: UnsafePointer<Int>) {
+        self.base = base; self.offsets = offsets
+    }
+    @inlinable public subscript(p: Int) -> UnsafePointer<Float> { base + offsets[p] }
+    @inlinable public func dropping(_ count: Int) -> OffsetRows { OffsetRows(base: base, offsets: offsets + count) }
 }
