@@ -169,27 +169,41 @@ public final class Conv2d: Layer {
     }
 
     /// Backward of a "same" stride-1 conv over `images`, on padded planes (no panels):
-    /// `dW += dY_grid · Xᵀ` (both read along the grid) and `dX = conv(dY, W')`.
+    /// `dW += dY_grid · Xᵀ` (both read along the grid; small grids batch several images into one
+    /// reduction) and `dX = conv(dY, W')`.
     private func implicitBackward(_ g: ConvGeometry, n: Int, images: Range<Int>, _ b: ConvGradientBuffers,
                                   dW: UnsafeMutablePointer<Float>) {
         let planes = PaddedPlanes(height: g.height, width: g.width, kernel: kernel)
         let o = outChannels, c = inChannels, kk = kernel * kernel, plane = g.height * g.width
-        let paddedX = planes.allocatePlanes(c), paddedDY = planes.allocatePlanes(o)
+        let group = max(1, min(images.count, 512 / planes.gridLength))
+        let xStride = c * planes.planeSize, dyStride = o * planes.planeSize
+        let paddedX = planes.allocatePlanes(c * group), paddedDY = planes.allocatePlanes(o * group)
         let grid = UnsafeMutablePointer<Float>.allocate(capacity: c * planes.gridLength)
         defer { paddedX.deallocate(); paddedDY.deallocate(); grid.deallocate() }
         let xOffsets = planes.tapOffsets(channels: c), dyOffsets = planes.tapOffsets(channels: o)
         xOffsets.withUnsafeBufferPointer { xo in dyOffsets.withUnsafeBufferPointer { dyo in
-            for i in images {
-                planes.scatter(b.x + i * plane, channels: c, channelStride: n * plane, into: paddedX)
-                planes.scatter(b.dy + i * plane, channels: o, channelStride: n * plane, into: paddedDY)
+            var first = images.lowerBound
+            while first < images.upperBound {
+                let members = min(group, images.upperBound - first)
+                for m in 0..<members {
+                    planes.scatter(b.x + (first + m) * plane, channels: c, channelStride: n * plane,
+                                   into: paddedX + m * xStride)
+                    planes.scatter(b.dy + (first + m) * plane, channels: o, channelStride: n * plane,
+                                   into: paddedDY + m * dyStride)
+                }
                 MicroGemm.nt(m: o, n: c * kk, k: planes.gridLength, a: paddedDY + planes.gridOffset,
                              lda: planes.planeSize, rows: OffsetRows(base: paddedX, offsets: xo.baseAddress!),
-                             c: dW, ldc: c * kk, accumulate: true)
-                guard let dx = b.dx, let flipped = b.flipped else { continue }
-                MicroGemm.nn(m: c, n: planes.gridLength, k: o * kk, a: flipped, aRow: o * kk, aCol: 1,
-                             rows: OffsetRows(base: paddedDY, offsets: dyo.baseAddress!),
-                             c: grid, ldc: planes.gridLength, accumulate: false)
-                planes.gather(grid, rows: c, into: dx + i * plane, channelStride: n * plane)
+                             c: dW, ldc: c * kk, accumulate: true, groups: members, aGroupStride: dyStride,
+                             bGroupStride: xStride)
+                if let dx = b.dx, let flipped = b.flipped {
+                    for m in 0..<members {
+                        MicroGemm.nn(m: c, n: planes.gridLength, k: o * kk, a: flipped, aRow: o * kk, aCol: 1,
+                                     rows: OffsetRows(base: paddedDY + m * dyStride, offsets: dyo.baseAddress!),
+                                     c: grid, ldc: planes.gridLength, accumulate: false)
+                        planes.gather(grid, rows: c, into: dx + (first + m) * plane, channelStride: n * plane)
+                    }
+                }
+                first += members
             }
         } }
     }

@@ -8,12 +8,12 @@
 public enum MicroGemm {
     public typealias V = SIMD8<Float>
 
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> V {
         UnsafeRawPointer(p).loadUnaligned(as: V.self)
     }
 
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let r = UnsafeMutableRawPointer(p)
         r.storeBytes(of: accumulate ? v + r.loadUnaligned(as: V.self) : v, as: V.self)
@@ -135,7 +135,7 @@ public enum MicroGemm {
         storeRow(width: width, c30, c31, c32, c + 3 * ldc, accumulate: accumulate)
     }
 
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func storeRow(width: Int, _ v0: V, _ v1: V, _ v2: V, _ c: UnsafeMutablePointer<Float>,
                          accumulate: Bool) {
         store(v0, c, accumulate: accumulate)
@@ -161,11 +161,17 @@ public enum MicroGemm {
 
     /// `C[m×n] (+)= A·Bᵀ`: `C[i, j] = Σ_p A[i, p]·B_j[p]` with `A` row-major (row stride `lda`) and
     /// row `j` of `B` starting at `rows[j]`; both are read along `p`, so neither is transposed.
+    ///
+    /// With `groups > 1` the depth is `groups` segments of `k`: segment `g` reads A at
+    /// `a + g·aGroupStride` and B's rows at `rows[j] + g·bGroupStride` (several images' products
+    /// summed before one horizontal reduction). `k` must then be a multiple of 8.
     @inlinable
     public static func nt<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                           rows: Rows, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                          accumulate: Bool) {
+                                          accumulate: Bool, groups: Int = 1, aGroupStride: Int = 0,
+                                          bGroupStride: Int = 0) {
         let kv = k & ~7
+        precondition(groups == 1 || kv == k, "grouped MicroGemm.nt needs k to be a multiple of 8")
         if kv < k {
             // The k % 8 tail first, so the vector blocks below can accumulate onto it.
             for i in 0..<m {
@@ -177,15 +183,7 @@ public enum MicroGemm {
                 }
             }
         }
-        ntVector(m: m, n: n, k: kv, a: a, lda: lda, rows: rows, c: c, ldc: ldc,
-                 accumulate: accumulate || kv < k)
-    }
-
-    /// `nt` over a `k` that is a multiple of 8.
-    @inlinable
-    static func ntVector<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                                         rows: Rows, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                         accumulate: Bool) {
+        let shape = DotShape(k: kv, lda: lda, groups: groups, aGroupStride: aGroupStride, bGroupStride: bGroupStride)
         var i = 0
         while i < m {
             let h = min(4, m - i)
@@ -193,16 +191,18 @@ public enum MicroGemm {
             while j < n {
                 let w = min(3, n - j)
                 if h == 4 && w == 3 {
-                    dot4x3(k: k, a: a + i * lda, lda: lda, rows: rows, row: j, c: c + i * ldc + j, ldc: ldc,
-                           accumulate: accumulate)
+                    dot4x3(shape, a: a + i * lda, rows: rows, row: j, c: c + i * ldc + j, ldc: ldc,
+                           accumulate: accumulate || kv < k)
                 } else {
                     for ii in i..<(i + h) {
                         for jj in j..<(j + w) {
                             var s = V()
-                            let ar = a + ii * lda, br = rows[jj]
-                            var p = 0
-                            while p < k { s.addProduct(load(ar + p), load(br + p)); p += 8 }
-                            c[ii * ldc + jj] = accumulate ? c[ii * ldc + jj] + s.sum() : s.sum()
+                            for g in 0..<groups {
+                                let ar = a + ii * lda + g * aGroupStride, br = rows[jj] + g * bGroupStride
+                                var p = 0
+                                while p < kv { s.addProduct(load(ar + p), load(br + p)); p += 8 }
+                            }
+                            c[ii * ldc + jj] = accumulate || kv < k ? c[ii * ldc + jj] + s.sum() : s.sum()
                         }
                     }
                 }
@@ -212,25 +212,39 @@ public enum MicroGemm {
         }
     }
 
+    /// Depth layout of an `nt` product: `groups` segments of `k` (a multiple of 8).
+    @usableFromInline
+    struct DotShape {
+        @usableFromInline let k: Int, lda: Int, groups: Int, aGroupStride: Int, bGroupStride: Int
+        @inlinable init(k: Int, lda: Int, groups: Int, aGroupStride: Int, bGroupStride: Int) {
+            self.k = k; self.lda = lda; self.groups = groups
+            self.aGroupStride = aGroupStride; self.bGroupStride = bGroupStride
+        }
+    }
+
     /// 4×3 block of `A·Bᵀ` as twelve SIMD8 dot products, reduced at the end.
     @inlinable @inline(__always)
-    static func dot4x3<Rows: GemmRows>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Rows, row: Int,
+    static func dot4x3<Rows: GemmRows>(_ d: DotShape, a: UnsafePointer<Float>, rows: Rows, row: Int,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         var s00 = V(), s01 = V(), s02 = V(), s10 = V(), s11 = V(), s12 = V()
         var s20 = V(), s21 = V(), s22 = V(), s30 = V(), s31 = V(), s32 = V()
-        let b0 = rows[row], b1 = rows[row + 1], b2 = rows[row + 2]
-        var p = 0
-        while p < k {
-            let x0 = load(b0 + p), x1 = load(b1 + p), x2 = load(b2 + p)
-            let a0 = load(a + p)
-            s00.addProduct(a0, x0); s01.addProduct(a0, x1); s02.addProduct(a0, x2)
-            let a1 = load(a + lda + p)
-            s10.addProduct(a1, x0); s11.addProduct(a1, x1); s12.addProduct(a1, x2)
-            let a2 = load(a + 2 * lda + p)
-            s20.addProduct(a2, x0); s21.addProduct(a2, x1); s22.addProduct(a2, x2)
-            let a3 = load(a + 3 * lda + p)
-            s30.addProduct(a3, x0); s31.addProduct(a3, x1); s32.addProduct(a3, x2)
-            p += 8
+        let lda = d.lda
+        for g in 0..<d.groups {
+            let b0 = rows[row] + g * d.bGroupStride, b1 = rows[row + 1] + g * d.bGroupStride
+            let b2 = rows[row + 2] + g * d.bGroupStride, ag = a + g * d.aGroupStride
+            var p = 0
+            while p < d.k {
+                let x0 = load(b0 + p), x1 = load(b1 + p), x2 = load(b2 + p)
+                let a0 = load(ag + p)
+                s00.addProduct(a0, x0); s01.addProduct(a0, x1); s02.addProduct(a0, x2)
+                let a1 = load(ag + lda + p)
+                s10.addProduct(a1, x0); s11.addProduct(a1, x1); s12.addProduct(a1, x2)
+                let a2 = load(ag + 2 * lda + p)
+                s20.addProduct(a2, x0); s21.addProduct(a2, x1); s22.addProduct(a2, x2)
+                let a3 = load(ag + 3 * lda + p)
+                s30.addProduct(a3, x0); s31.addProduct(a3, x1); s32.addProduct(a3, x2)
+                p += 8
+            }
         }
         storeSums(s00, s01, s02, c, accumulate: accumulate)
         storeSums(s10, s11, s12, c + ldc, accumulate: accumulate)
@@ -238,7 +252,7 @@ public enum MicroGemm {
         storeSums(s30, s31, s32, c + 3 * ldc, accumulate: accumulate)
     }
 
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func storeSums(_ s0: V, _ s1: V, _ s2: V, _ c: UnsafeMutablePointer<Float>, accumulate: Bool) {
         c[0] = accumulate ? c[0] + s0.sum() : s0.sum()
         c[1] = accumulate ? c[1] + s1.sum() : s1.sum()

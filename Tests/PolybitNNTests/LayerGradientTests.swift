@@ -8,7 +8,7 @@ import Testing
     static let convCases: [(Int, Int, Int, Int, Int, Int)] = [
         // (inC, outC, kernel, stride, padding, size)
         (3, 4, 3, 1, 1, 6), (2, 5, 3, 2, 1, 7), (4, 6, 1, 1, 0, 5), (4, 3, 1, 2, 0, 6), (1, 16, 3, 1, 1, 8),
-        (16, 20, 3, 1, 1, 5), (3, 2, 5, 1, 2, 6), (8, 12, 3, 1, 1, 9),
+        (16, 20, 3, 1, 1, 5), (3, 2, 5, 1, 2, 6), (8, 12, 3, 1, 1, 9), (4, 4, 3, 1, 1, 3),
     ]
 
     @Test(arguments: convCases)

@@ -60,3 +60,28 @@ import PolybitTensor
         }
     }
 }
+
+@Suite struct GroupedNTTests {
+    /// A grouped `nt` equals the sum of its groups' separate products.
+    @Test func groupsSumTheirProducts() {
+        let (m, n, k, groups) = (6, 5, 16, 3)
+        var rng = SeededRNG(seed: 11)
+        let a = (0..<(groups * m * k)).map { _ in rng.nextNormal() }, b = (0..<(groups * n * k)).map { _ in rng.nextNormal() }
+        var grouped = [Float](repeating: 0, count: m * n), separate = grouped
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+            let rows = StridedRows(base: bp.baseAddress!, stride: k)
+            grouped.withUnsafeMutableBufferPointer { cp in
+                MicroGemm.nt(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, rows: rows, c: cp.baseAddress!, ldc: n,
+                             accumulate: false, groups: groups, aGroupStride: m * k, bGroupStride: n * k)
+            }
+            separate.withUnsafeMutableBufferPointer { cp in
+                for g in 0..<groups {
+                    MicroGemm.nt(m: m, n: n, k: k, a: ap.baseAddress! + g * m * k, lda: k,
+                                 rows: StridedRows(base: bp.baseAddress! + g * n * k, stride: k),
+                                 c: cp.baseAddress!, ldc: n, accumulate: g > 0)
+                }
+            }
+        } }
+        for i in 0..<(m * n) { #expect(abs(grouped[i] - separate[i]) < 1e-4) }
+    }
+}
