@@ -11,7 +11,9 @@ public final class BatchNorm2d: Layer {
     public let gamma: Parameter, beta: Parameter
     public let runningMean: Parameter, runningVar: Parameter
 
-    private var normalized: Tensor?
+    /// The training input and its batch statistics, for backward (x̂ is recomputed from them).
+    private var cachedInput: Tensor?
+    private var batchMeans: [Float] = []
     private var inverseStd: [Float] = []
 
     public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
@@ -41,93 +43,66 @@ public final class BatchNorm2d: Layer {
             } }
             return y
         }
-        var xhat = Tensor(shape: x.shape) { _ in }
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
         inverseStd = [Float](repeating: 0, count: channels)
-        x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                xhat.withUnsafeMutableBufferPointer { hp in
-                    means.withUnsafeMutableBufferPointer { mp in
-                        variances.withUnsafeMutableBufferPointer { vp in
-                            inverseStd.withUnsafeMutableBufferPointer { ip in
-                                gamma.value.withUnsafeBufferPointer { gp in
-                                    beta.value.withUnsafeBufferPointer { bp in
-                                        let xs = xp.baseAddress!, ys = yp.baseAddress!, hs = hp.baseAddress!
-                                        let ms = mp.baseAddress!, vs = vp.baseAddress!, iv = ip.baseAddress!
-                                        let gs = gp.baseAddress!, bs = bp.baseAddress!
-                                        Parallel.forEach(channels) { c in
-                                            let src = xs + c * m
-                                            let mean = Float(Vec.sum(m, src) / Double(m))
-                                            var acc: Double = 0, part: Float = 0
-                                            for i in 0..<m {
-                                                let d = src[i] - mean
-                                                part += d * d
-                                                if i & 1023 == 1023 { acc += Double(part); part = 0 }
-                                            }
-                                            let variance = Float((acc + Double(part)) / Double(m))
-                                            let inv = 1 / (variance + epsilon).squareRoot()
-                                            ms[c] = mean; vs[c] = variance; iv[c] = inv
-                                            let gv = gs[c], bv = bs[c]
-                                            let h = hs + c * m, out = ys + c * m
-                                            for i in 0..<m {
-                                                let n = (src[i] - mean) * inv
-                                                h[i] = n
-                                                out[i] = n * gv + bv
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            means.withUnsafeMutableBufferPointer { mp in variances.withUnsafeMutableBufferPointer { vp in
+                inverseStd.withUnsafeMutableBufferPointer { ip in
+                    let xs = xp.baseAddress!, ys = yp.baseAddress!
+                    let ms = mp.baseAddress!, vs = vp.baseAddress!, iv = ip.baseAddress!
+                    let gs = gamma.value.storage, bs = beta.value.storage
+                    Parallel.forEach(channels) { c in
+                        let src = xs + c * m, out = ys + c * m
+                        let mean = Float(Vec.sum(m, src) / Double(m))
+                        let variance = Float(Vec.squaredDeviations(m, src, center: mean) / Double(m))
+                        let inv = 1 / (variance + epsilon).squareRoot()
+                        ms[c] = mean; vs[c] = variance; iv[c] = inv
+                        let scale = gs[c] * inv, shift = bs[c] - mean * scale
+                        for i in 0..<m { out[i] = src[i] * scale + shift }
                     }
                 }
-            }
-        }
+            } }
+        } }
         let unbias = Float(m) / Float(max(1, m - 1))
         for c in 0..<channels {
             runningMean.value.storage[c] += momentum * (means[c] - runningMean.value.storage[c])
             runningVar.value.storage[c] += momentum * (variances[c] * unbias - runningVar.value.storage[c])
         }
-        normalized = xhat
+        cachedInput = x
+        batchMeans = means
         return y
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        guard let xhat = normalized else { preconditionFailure("\(gamma.name): backward without a training forward") }
-        let m = xhat.count / channels
-        var gradInput = Tensor(shape: xhat.shape) { _ in }
+        guard let x = cachedInput else { preconditionFailure("\(gamma.name): backward without a training forward") }
+        let m = x.count / channels
+        var gradInput = Tensor(shape: x.shape) { _ in }
         var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
-        gradOutput.withUnsafeBufferPointer { dyp in
-            xhat.withUnsafeBufferPointer { hp in
-                gradInput.withUnsafeMutableBufferPointer { dxp in
-                    dGamma.withUnsafeMutableBufferPointer { dgp in
-                        dBeta.withUnsafeMutableBufferPointer { dbp in
-                            let dy = dyp.baseAddress!, h = hp.baseAddress!, dx = dxp.baseAddress!
-                            let dg = dgp.baseAddress!, db = dbp.baseAddress!
-                            let gs = gamma.value.storage, inv = inverseStd
-                            Parallel.forEach(channels) { c in
-                                let g = dy + c * m, hc = h + c * m, out = dx + c * m
-                                var sumG: Double = 0, sumGH: Double = 0
-                                var pg: Float = 0, pgh: Float = 0
-                                for i in 0..<m {
-                                    pg += g[i]; pgh += g[i] * hc[i]
-                                    if i & 1023 == 1023 { sumG += Double(pg); sumGH += Double(pgh); pg = 0; pgh = 0 }
-                                }
-                                sumG += Double(pg); sumGH += Double(pgh)
-                                dg[c] = Float(sumGH); db[c] = Float(sumG)
-                                let k = gs[c] * inv[c]
-                                let meanG = Float(sumG / Double(m)), meanGH = Float(sumGH / Double(m))
-                                for i in 0..<m { out[i] = k * (g[i] - meanG - hc[i] * meanGH) }
-                            }
-                        }
+        gradOutput.withUnsafeBufferPointer { dyp in x.withUnsafeBufferPointer { xp in
+            gradInput.withUnsafeMutableBufferPointer { dxp in
+                dGamma.withUnsafeMutableBufferPointer { dgp in dBeta.withUnsafeMutableBufferPointer { dbp in
+                    let dy = dyp.baseAddress!, xs = xp.baseAddress!, dx = dxp.baseAddress!
+                    let dg = dgp.baseAddress!, db = dbp.baseAddress!
+                    let gs = gamma.value.storage, inv = inverseStd, means = batchMeans
+                    Parallel.forEach(channels) { c in
+                        let g = dy + c * m, xc = xs + c * m, out = dx + c * m
+                        // Σg and Σg·x̂ with x̂ = (x − mean)·inv.
+                        let sumG = Vec.sum(m, g)
+                        let sumGH = (Vec.dot(m, g, xc) - Double(means[c]) * sumG) * Double(inv[c])
+                        dg[c] = Float(sumGH); db[c] = Float(sumG)
+                        // dx = k·(g − mean(g) − x̂·mean(g·x̂)) = k·g − a·x + b, k = γ·inv.
+                        let k = gs[c] * inv[c]
+                        let meanG = Float(sumG / Double(m)), meanGH = Float(sumGH / Double(m))
+                        let a = k * inv[c] * meanGH, b = k * (inv[c] * meanGH * means[c] - meanG)
+                        for i in 0..<m { out[i] = k * g[i] - a * xc[i] + b }
                     }
-                }
+                } }
             }
-        }
+        } }
         gamma.accumulateGrad(Tensor(shape: [channels], storage: dGamma))
         beta.accumulateGrad(Tensor(shape: [channels], storage: dBeta))
-        normalized = nil
+        cachedInput = nil
         return gradInput
     }
 }

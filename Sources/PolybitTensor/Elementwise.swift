@@ -13,22 +13,46 @@ public enum Vec {
         for i in 0..<n { x[i] *= alpha }
     }
 
-    /// Sum of `x[0..<n]` (accumulated in Double for stability).
+    /// Sum of `x[0..<n]` (SIMD partial sums over blocks of 512, accumulated in Double).
     @inlinable
     public static func sum(_ n: Int, _ x: UnsafePointer<Float>) -> Double {
-        var acc0: Float = 0, acc1: Float = 0, acc2: Float = 0, acc3: Float = 0
-        var total: Double = 0
-        var i = 0
-        while i + 4 <= n {
-            acc0 += x[i]; acc1 += x[i + 1]; acc2 += x[i + 2]; acc3 += x[i + 3]
-            i += 4
-            if i & 4095 == 0 {
-                total += Double(acc0) + Double(acc1) + Double(acc2) + Double(acc3)
-                acc0 = 0; acc1 = 0; acc2 = 0; acc3 = 0
-            }
+        blockedSum(n, { load(x + $0) }, { x[$0] })
+    }
+
+    /// `Σ (x[i] − center)²` over `x[0..<n]` (blocked like `sum`).
+    @inlinable
+    public static func squaredDeviations(_ n: Int, _ x: UnsafePointer<Float>, center: Float) -> Double {
+        let c = SIMD8<Float>(repeating: center)
+        return blockedSum(n, { let d = load(x + $0) - c; return d * d }, { let d = x[$0] - center; return d * d })
+    }
+
+    /// `Σ x[i]·y[i]` over `n` elements (blocked like `sum`).
+    @inlinable
+    public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Double {
+        blockedSum(n, { load(x + $0) * load(y + $0) }, { x[$0] * y[$0] })
+    }
+
+    /// `Σ_i` of a per-element term over `0..<n`: `vector(i)` gives elements `i..<i+8` as a SIMD8
+    /// (Float partials per block of 512, added up in Double), `scalar(i)` one element of the tail.
+    @inlinable @inline(__always)
+    static func blockedSum(_ n: Int, _ vector: (Int) -> SIMD8<Float>, _ scalar: (Int) -> Float) -> Double {
+        var total: Double = 0, i = 0
+        let vectorEnd = n & ~7
+        while i < vectorEnd {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+            let end = min(vectorEnd, i + 512)
+            while i + 16 <= end { a0 += vector(i); a1 += vector(i + 8); i += 16 }
+            if i < end { a0 += vector(i); i += 8 }
+            total += Double((a0 + a1).sum())
         }
-        while i < n { acc0 += x[i]; i += 1 }
-        return total + Double(acc0) + Double(acc1) + Double(acc2) + Double(acc3)
+        var tail: Float = 0
+        while i < n { tail += scalar(i); i += 1 }
+        return total + Double(tail)
+    }
+
+    @inlinable @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
     /// Index of the largest of `x[0..<n]` (first on ties).

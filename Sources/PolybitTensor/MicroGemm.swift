@@ -56,17 +56,17 @@ public enum MicroGemm {
                                        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         var j = 0
         while j + 24 <= n {
-            columnBlock(width: 3, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+            columnBlock(ThreeVectors.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
                         c: c, ldc: ldc, accumulate: accumulate)
             j += 24
         }
         if j + 16 <= n {
-            columnBlock(width: 2, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+            columnBlock(TwoVectors.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
                         c: c, ldc: ldc, accumulate: accumulate)
             j += 16
         }
         if j + 8 <= n {
-            columnBlock(width: 1, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+            columnBlock(OneVector.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
                         c: c, ldc: ldc, accumulate: accumulate)
             j += 8
         }
@@ -83,17 +83,17 @@ public enum MicroGemm {
 
     /// Columns `column ..< column + 8·width` of C, four rows at a time.
     @inlinable @inline(__always)
-    static func columnBlock<Rows: GemmRows>(width: Int, m: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
+    static func columnBlock<Rows: GemmRows, Width: KernelWidth>(_: Width.Type, m: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
                                             aCol: Int, rows: Rows, column: Int,
                                             c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         var i = 0
         while i + 4 <= m {
-            kernel4(width: width, k: k, a: a + i * aRow, aRow: aRow, aCol: aCol, rows: rows, column: column,
+            kernel4(width: Width.vectors, k: k, a: a + i * aRow, aRow: aRow, aCol: aCol, rows: rows, column: column,
                     c: c + i * ldc + column, ldc: ldc, accumulate: accumulate)
             i += 4
         }
         while i < m {
-            kernel1(width: width, k: k, a: a + i * aRow, aCol: aCol, rows: rows, column: column,
+            kernel1(width: Width.vectors, k: k, a: a + i * aRow, aCol: aCol, rows: rows, column: column,
                     c: c + i * ldc + column, accumulate: accumulate)
             i += 1
         }
@@ -259,6 +259,13 @@ public enum MicroGemm {
         c[2] = accumulate ? c[2] + s2.sum() : s2.sum()
     }
 }
+
+/// Width of a micro-kernel's column block in SIMD8 vectors, as a type so that every width gets
+/// its own specialized (branch-free) kernel.
+public protocol KernelWidth { static var vectors: Int { get } }
+public enum OneVector: KernelWidth { @inlinable public static var vectors: Int { 1 } }
+public enum TwoVectors: KernelWidth { @inlinable public static var vectors: Int { 2 } }
+public enum ThreeVectors: KernelWidth { @inlinable public static var vectors: Int { 3 } }
 
 /// Where each row of a GEMM operand starts.
 public protocol GemmRows {

@@ -47,3 +47,22 @@ import PolybitTensor
         #expect(t[1, 0] == 4)
     }
 }
+
+@Suite struct ReductionTests {
+    /// Blocked SIMD reductions against Double sums, at lengths around the vector and block sizes.
+    @Test(arguments: [1, 7, 8, 9, 16, 511, 512, 513, 1031, 100_003])
+    func sumsMatchDoubleReference(_ n: Int) {
+        var rng = SeededRNG(seed: UInt64(n))
+        let x = (0..<n).map { _ in rng.nextNormal() + 3 }, y = (0..<n).map { _ in rng.nextNormal() }
+        let sum = x.reduce(0.0) { $0 + Double($1) }
+        let mean = Float(sum / Double(n))
+        let squares = x.reduce(0.0) { let d = Double($1 - mean); return $0 + d * d }
+        let dot = zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
+            let tolerance = 1e-5 * Double(n)
+            #expect(abs(Vec.sum(n, xp.baseAddress!) - sum) < tolerance)
+            #expect(abs(Vec.squaredDeviations(n, xp.baseAddress!, center: mean) - squares) < tolerance)
+            #expect(abs(Vec.dot(n, xp.baseAddress!, yp.baseAddress!) - dot) < tolerance)
+        } }
+    }
+}
