@@ -26,3 +26,22 @@ public protocol ImageClassifier: AnyObject {
     /// Normalization layers in forward order.
     var normLayers: [BatchNorm2d] { get }
 }
+
+extension ImageClassifier {
+    /// BatchNorm recalibration: replaces every BatchNorm's running statistics by the average of
+    /// its batch statistics over `batches` (training-mode forwards at the network's current
+    /// configuration; no parameter changes). Returns the number of batches used.
+    @discardableResult
+    public func recalibrateBatchNorm(with batches: some Sequence<Tensor>) -> Int {
+        let norms = normLayers, momenta = norms.map(\.momentum)
+        defer { for (bn, m) in zip(norms, momenta) { bn.momentum = m } }
+        var count = 0
+        for images in batches {
+            // Momentum 1/(t+1): a cumulative average, the first batch replacing the old statistics.
+            for bn in norms { bn.momentum = 1 / Float(count + 1) }
+            _ = forward(images, training: true)
+            count += 1
+        }
+        return count
+    }
+}

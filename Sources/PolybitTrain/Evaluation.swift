@@ -28,13 +28,20 @@ public enum Evaluator {
     }
 
     /// Evaluates a quantized network at each precision, untrained bit-widths with steps
-    /// interpolated from `trained` (no fine-tuning, no recalibration). Leaves the network at the
-    /// last precision.
+    /// interpolated from `trained` (no fine-tuning). With `recalibration`, each precision first
+    /// re-estimates the BatchNorm statistics (an ablation: the method needs none) from the first
+    /// `batches` batches of 128 images of `data` in order, which changes the model's running
+    /// statistics. Leaves the network at the last precision.
     public static func evaluate(_ net: QuantizedNetwork, at precisions: [Precision], trained: [Int],
-                                on data: Dataset) -> [(Precision, EvaluationResult)] {
+                                on data: Dataset, recalibration: (data: Dataset, batches: Int)? = nil)
+        -> [(Precision, EvaluationResult)] {
         net.interpolateUntrainedSteps(trained: trained)
         return precisions.map { p in
             net.set(p)
+            if let recalibration {
+                let loader = BatchLoader.evaluation(recalibration.data, batchSize: 128)
+                net.model.recalibrateBatchNorm(with: loader.epoch(0).prefix(recalibration.batches).lazy.map(\.images))
+            }
             return (p, evaluate(net.model, on: data))
         }
     }

@@ -88,3 +88,25 @@ final class ClassifierLayer: Layer {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+@Suite struct BatchNormRecalibrationTests {
+    /// After recalibration on two batches, the stem BatchNorm's running mean is the average of
+    /// the two batches' stem-conv channel means, whatever it was before; momentum is restored.
+    @Test func runningStatisticsBecomeTheBatchAverage() {
+        let net = ResNet(depth: 8, inputChannels: 1, classes: 3, seed: 4)
+        var rng = SeededRNG(seed: 5)
+        let batches = (0..<2).map { _ in Tensor.randomNormal([6, 1, 8, 8], std: 1, rng: &rng) }
+        net.stemBN.runningMean.value = Tensor(shape: [16], repeating: 7)
+        #expect(net.recalibrateBatchNorm(with: batches) == 2)
+        let channelMeans = batches.map { images -> [Double] in
+            let y = net.stem.forward(Layout.swapOuter(images), training: false)
+            let per = y.count / 16
+            return (0..<16).map { c in y.storage[(c * per)..<((c + 1) * per)].reduce(0.0) { $0 + Double($1) } / Double(per) }
+        }
+        for c in 0..<16 {
+            let expected = (channelMeans[0][c] + channelMeans[1][c]) / 2
+            #expect(abs(Double(net.stemBN.runningMean.value.storage[c]) - expected) < 1e-4)
+        }
+        #expect(net.stemBN.momentum == 0.1)
+    }
+}

@@ -74,6 +74,10 @@ import Testing
         #expect(train.status == 0, "\(train.stderr)")
         let eval = try CLI.run(["eval", "--checkpoint", dir + "/run/checkpoint.h5", "--bits", "3,5", "--json"])
         #expect(eval.status == 0 && eval.stdout.contains("\"precision\":\"3-bit\""), "\(eval.stdout)\(eval.stderr)")
+        let recalibrated = try CLI.run(["eval", "--checkpoint", dir + "/run/checkpoint.h5", "--bits", "3",
+                                        "--recalibrate-bn", "2", "--json"])
+        #expect(recalibrated.status == 0 && recalibrated.stdout.contains("\"recalibration_batches\":2"),
+                "\(recalibrated.stdout)\(recalibrated.stderr)")
         let export = try CLI.run(["export", "--checkpoint", dir + "/run/checkpoint.h5", "--bits", "8", "--out",
                                   dir + "/m8.h5", "--verify", "200", "--json"])
         #expect(export.status == 0, "\(export.stderr)")

@@ -16,6 +16,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Use only the first N test images.") var limit: Int?
     @Option(help: "Bit-widths to evaluate a multi-bit checkpoint at (any of 2-16, 32 for float). [default: its deploy bits]")
     var bits: String?
+    @Option(help: ArgumentHelp("Ablation: before each bit-width, re-estimate the BatchNorm statistics from N batches of 128 training images (the method needs no recalibration).", valueName: "N"))
+    var recalibrateBn: Int?
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -25,6 +27,8 @@ struct EvalCommand: ParsableCommand {
 
     struct Report: Encodable {
         var checkpoint: String, model: String, dataset: String, epochs_completed: Int, images: Int
+        /// Batches of BatchNorm recalibration before each bit-width (nil: none, the method).
+        var recalibration_batches: Int?
         var results: [Result]
     }
 
@@ -37,21 +41,36 @@ struct EvalCommand: ParsableCommand {
         let test = ckpt.normalization.apply(to: splits.test)
         let wanted = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits") }
         let (model, quantized) = try ckpt.instantiate(for: test, extraBits: wanted?.bits ?? [], file: checkpoint)
+        var recalibration: (data: Dataset, batches: Int)?
+        if let n = recalibrateBn {
+            guard n > 0 else { throw ValidationError("--recalibrate-bn: give a positive number of batches, not \(n)") }
+            guard !model.normLayers.isEmpty else {
+                throw InputError("--recalibrate-bn: \(ckpt.recipe.model) has no BatchNorm layers to recalibrate")
+            }
+            recalibration = (ckpt.normalization.apply(to: splits.train), n)
+        }
         var results: [Result] = []
         if let quantized, let trained = try ckpt.recipe.trainedBits() {
             let precisions = try (wanted ?? ckpt.recipe.deployedBits()).precisionsHighestFirst
-            for (p, r) in Evaluator.evaluate(quantized, at: precisions, trained: trained.bits, on: test) {
+            for (p, r) in Evaluator.evaluate(quantized, at: precisions, trained: trained.bits, on: test,
+                                              recalibration: recalibration) {
                 results.append(Result(precision: p.description, accuracy: r.accuracy, loss: r.loss))
             }
         } else {
             if bits != nil { throw InputError("--bits: \(checkpoint) holds a float model (trained without --bits)") }
+            if let recalibration {
+                model.recalibrateBatchNorm(with: BatchLoader.evaluation(recalibration.data, batchSize: 128).epoch(0)
+                    .prefix(recalibration.batches).lazy.map(\.images))
+            }
             let r = Evaluator.evaluate(model, on: test)
             results.append(Result(precision: "fp32", accuracy: r.accuracy, loss: r.loss))
         }
         let report = Report(checkpoint: checkpoint, model: ckpt.recipe.model, dataset: name,
-                            epochs_completed: ckpt.epochsCompleted, images: test.count, results: results)
+                            epochs_completed: ckpt.epochsCompleted, images: test.count,
+                            recalibration_batches: recalibrateBn, results: results)
         if json { try printJSON(report) } else {
-            print("\(ckpt.recipe.model) after \(ckpt.epochsCompleted) epochs on \(name) test (\(test.count) images):")
+            let recalibrated = recalibrateBn.map { ", BatchNorm recalibrated on \($0) batches per bit-width" } ?? ""
+            print("\(ckpt.recipe.model) after \(ckpt.epochsCompleted) epochs on \(name) test (\(test.count) images\(recalibrated)):")
             for r in results {
                 print("  \(r.precision.padding(toLength: 7, withPad: " ", startingAt: 0)) accuracy \(String(format: "%.2f", 100 * r.accuracy))%  loss \(String(format: "%.4f", r.loss))")
             }
