@@ -116,10 +116,17 @@ public final class Trainer {
                 for (k, precision) in passes.enumerated() {
                     lr = schedule.rate(at: epochFirstUpdate + i * passes.count + k)
                     optimizer.learningRate = lr
-                    quant?.set(precision)
                     let batch = batches[k][i]
-                    let r = crossEntropy(logits: model.forward(batch.images, training: true), labels: batch.labels,
-                                         labelSmoothing: recipe.labelSmoothing)
+                    // The teacher's logits first: the student's forward must be the last one before backward.
+                    let teacher = recipe.distillation > 0 && k > 0 ? teacherLogits(batch.images, passes[0], model, quant) : nil
+                    quant?.set(precision)
+                    let logits = model.forward(batch.images, training: true)
+                    var r = crossEntropy(logits: logits, labels: batch.labels, labelSmoothing: recipe.labelSmoothing)
+                    if let teacher {
+                        let kd = distillationKL(student: logits, teacher: teacher)
+                        r.loss += recipe.distillation * kd.loss
+                        r.gradient = r.gradient + kd.gradient * recipe.distillation
+                    }
                     model.backward(r.gradient)
                     optimizer.step(params)
                     lossSums[k] += Double(r.loss) * Double(batch.count); corrects[k] += r.correct
@@ -170,6 +177,14 @@ public final class Trainer {
 }
 
 extension Trainer {
+    /// Logits of the network at `precision` on `images` (training-mode forward, no backward): the
+    /// soft targets of in-place distillation.
+    func teacherLogits(_ images: Tensor, _ precision: Precision, _ model: any ImageClassifier,
+                       _ quant: QuantizedNetwork?) -> Tensor {
+        quant?.set(precision)
+        return model.forward(images, training: true)
+    }
+
     /// Scores the training set at each trained precision (evaluation mode, no augmentation) and
     /// picks each precision's subset; with `shared`, the highest precision's subset serves all.
     func drawCoresets(_ config: CoresetConfig, epoch: Int, passes: [Precision], model: any ImageClassifier,

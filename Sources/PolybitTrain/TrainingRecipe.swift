@@ -41,6 +41,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var quantizeFirstLast = false
     /// Bit-wise coreset sampling (nil: every precision sees all the data each epoch).
     public var coreset: CoresetConfig?
+    /// Weight α of in-place distillation: each lower precision's loss is `CE + α·KL(teacher ‖ student)`,
+    /// the teacher being the highest trained precision on the same batch (0: off).
+    public var distillation: Float = 0
 
     public init() {}
 
@@ -63,6 +66,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         r.deployBits = try c.decodeIfPresent(String.self, forKey: .deployBits)
         try read(.quantizer, &r.quantizer); try read(.quantizeFirstLast, &r.quantizeFirstLast)
         r.coreset = try c.decodeIfPresent(CoresetConfig.self, forKey: .coreset)
+        try read(.distillation, &r.distillation)
         self = r
     }
 
@@ -109,11 +113,16 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             guard deployed.includesFloat || !deployed.bits.isEmpty else {
                 throw InputError("--deploy-bits: no bit-widths given")
             }
+            guard distillation == 0 || (distillation > 0 && distillation.isFinite && trained.precisionsHighestFirst.count > 1) else {
+                throw InputError("--distill \(distillation): expected a positive weight, and at least two trained bit-widths (the highest teaches the others)")
+            }
             if quantizer.weightStep == .learned && quantizer.biasCorrection != .off {
                 throw InputError("--weight-step learned needs --bias-correction off: the correction undoes any change of a learned step, whose gradient then drives it to zero")
             }
         } else if deployBits != nil {
             throw InputError("--deploy-bits needs --bits (a float model has no bit-widths to deploy)")
+        } else if distillation != 0 {
+            throw InputError("--distill needs --bits with at least two bit-widths (the highest teaches the others)")
         }
         try coreset?.validate()
         guard cropPadding >= 0, warmupEpochs >= 0 else {

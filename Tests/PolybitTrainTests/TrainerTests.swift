@@ -31,6 +31,32 @@ func tinyRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
         #expect(summary.final_test_accuracy > 0.6, "test accuracy \(summary.final_test_accuracy) on 4 classes")
     }
 
+    /// In-place distillation trains every precision (losses fall) and changes what is learned.
+    @Test func distillationTrainsAndChangesTheResult() throws {
+        var (recipe, splits) = tinyRecipe(epochs: 3)
+        recipe.bits = "2,8"; recipe.deployBits = "2,8"
+        var distilled = recipe
+        distilled.distillation = 1
+        func train(_ r: TrainingRecipe) throws -> (TrainingSummary, [Float]) {
+            let dir = temporaryRunDirectory()
+            let summary = try Trainer(recipe: r, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
+                .run(resume: false)
+            let ckpt = try Checkpoint.read(from: dir + "/checkpoint.h5")
+            let (model, _) = try ckpt.instantiate(for: splits.test, extraBits: [], file: dir + "/checkpoint.h5")
+            return (summary, model.weightedLayers[1].weight.value.storage)
+        }
+        let (withKD, weightsKD) = try train(distilled), (_, weightsPlain) = try train(recipe)
+        for precision in ["2-bit", "8-bit"] {
+            let first = withKD.epochs.first!.train_loss_by_precision![precision]!
+            let last = withKD.epochs.last!.train_loss_by_precision![precision]!
+            #expect(last < first, "\(precision): \(first) → \(last)")
+        }
+        #expect(weightsKD != weightsPlain)
+        var single = recipe
+        single.bits = "4"; single.distillation = 1
+        #expect(throws: InputError.self) { try single.validate() }
+    }
+
     /// A run stopped after epoch 2 and resumed ends with exactly the weights of an uninterrupted run.
     @Test func resumedRunEqualsUninterruptedRun() throws {
         let (recipe, splits) = tinyRecipe(epochs: 4)

@@ -43,6 +43,8 @@ struct TrainCommand: ParsableCommand {
     var weightStep: String?
     @Flag(help: "Quantize the stem and classifier like the other layers (default: 8 bits).") var quantizeFirstLast = false
     @Flag(help: "Turn off LSQ's step-gradient scale 1/sqrt(N·Qp).") var noStepGradientScale = false
+    @Option(help: ArgumentHelp("In-place distillation: lower bit-widths also learn the highest trained bit-width's outputs on their batch, loss CE + α·KL (costs one extra forward each).", valueName: "α"))
+    var distill: Float?
     @Option(help: "BatchNorm across bit-widths: shared (the method; switchable per-bit BN is not built yet). [default: shared]") var bn: String?
     @Option(help: "Bit-wise coreset: the fraction of the training set each precision keeps, e.g. 0.2 (pruning rate 0.8).")
     var coreset: Double?
@@ -108,6 +110,7 @@ struct TrainCommand: ParsableCommand {
         }
         if quantizeFirstLast { r.quantizeFirstLast = true }
         if noStepGradientScale { r.quantizer.stepGradientScale = false }
+        if let distill { r.distillation = distill }
         if let coreset { r.coreset = CoresetConfig(fraction: coreset) }
         if redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetShared || noClassBalance {
             guard r.coreset != nil else { throw InputError("--redraw, --coreset-warmup, --coreset-score, --coreset-shared and --no-class-balance need --coreset") }
