@@ -78,6 +78,8 @@ import Testing
                                         "--recalibrate-bn", "2", "--json"])
         #expect(recalibrated.status == 0 && recalibrated.stdout.contains("\"recalibration_batches\":2"),
                 "\(recalibrated.stdout)\(recalibrated.stderr)")
+        let zero = try CLI.run(["eval", "--checkpoint", dir + "/run/checkpoint.h5", "--recalibrate-bn", "0"])
+        #expect(zero.status == 2 && zero.stderr.contains("--recalibrate-bn 0"), "\(zero.stderr)")
         let export = try CLI.run(["export", "--checkpoint", dir + "/run/checkpoint.h5", "--bits", "8", "--out",
                                   dir + "/m8.h5", "--verify", "200", "--json"])
         #expect(export.status == 0, "\(export.stderr)")

@@ -43,7 +43,7 @@ struct EvalCommand: ParsableCommand {
         let (model, quantized) = try ckpt.instantiate(for: test, extraBits: wanted?.bits ?? [], file: checkpoint)
         var recalibration: (data: Dataset, batches: Int)?
         if let n = recalibrateBn {
-            guard n > 0 else { throw ValidationError("--recalibrate-bn: give a positive number of batches, not \(n)") }
+            guard n > 0 else { throw InputError("--recalibrate-bn \(n): expected a positive number of batches") }
             guard !model.normLayers.isEmpty else {
                 throw InputError("--recalibrate-bn: \(ckpt.recipe.model) has no BatchNorm layers to recalibrate")
             }
