@@ -14,6 +14,8 @@ public final class ActivationQuantizer: Layer {
     /// Current bit-width (nil: float pass-through).
     public var bits: Int?
     public private(set) var steps: [Int: Parameter] = [:]
+    /// Called with every quantized output (values `step·q`, the input's shape), for diagnostics.
+    public var observer: ((Tensor) -> Void)?
     private var cache: (input: Tensor, step: Float, grid: QuantGrid)?
 
     public init(name: String, signed: Bool, bitWidths: [Int], options: QuantizerOptions) {
@@ -51,6 +53,7 @@ public final class ActivationQuantizer: Layer {
             }
         }
         if training { cache = (x, step, grid) }
+        observer?(y)
         return y
     }
 

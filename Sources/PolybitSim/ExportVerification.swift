@@ -13,6 +13,21 @@ public struct ExportAgreement: Sendable, Codable, Equatable {
     public var integer_accuracy: Double
 }
 
+/// How often one integer tensor's codes differ from the fake-quantized model's codes for the same
+/// activation quantizer (the grid a conv/linear layer reads).
+public struct LayerCodeAgreement: Sendable, Codable, Equatable {
+    /// The integer model's tensor (layer output) that carries the quantizer's codes.
+    public var tensor: String
+    /// The fake-quantized model's activation quantizer.
+    public var quantizer: String
+    /// Codes compared (images × values per image).
+    public var values: Int
+    /// Fraction of codes that differ.
+    public var mismatched: Double
+    /// Largest |integer code − fake-quant code|.
+    public var max_difference: Int
+}
+
 public enum ExportVerification {
     /// Runs `net` (fake quantization, evaluation mode, at its current precision) and the integer
     /// `model` on the first `limit` images of `data` (pixels in [0, 1]) and compares their top-1 classes.
@@ -40,5 +55,50 @@ public enum ExportVerification {
         let n = Double(max(1, test.count))
         return ExportAgreement(images: test.count, top1_agreement: Double(same) / n,
                                float_accuracy: Double(floatCorrect) / n, integer_accuracy: Double(intCorrect) / n)
+    }
+
+    /// Compares, tensor by tensor, the codes of every activation quantizer of `net` (fake
+    /// quantization, evaluation mode, current precision) with the integer tensor that `ResNetExporter`
+    /// maps it to, on the first `limit` images of `data` (pixels in [0, 1]), in layer order. The first
+    /// tensor with mismatches is where the two models part.
+    public static func compareCodes(_ net: QuantizedNetwork, normalization: ChannelNormalization,
+                                    model: IntegerModel, data: Dataset, limit: Int) throws -> [LayerCodeAgreement] {
+        let subset = data.prefix(min(limit, data.count))
+        let test = normalization.apply(to: subset)
+        var observed: [String: (Tensor, Float)] = [:]
+        for q in net.activationQuantizers where q.bits != nil {
+            let step = q.steps[q.bits!]!.value.storage[0]
+            q.observer = { observed[q.name] = ($0, step) }
+        }
+        defer { net.activationQuantizers.forEach { $0.observer = nil } }
+        let batch = BatchLoader.evaluation(test, batchSize: test.count).epoch(0).first { _ in true }!
+        _ = net.model.forward(batch.images, training: false)
+
+        let names = Dictionary(uniqueKeysWithValues: observed.keys.map { (ResNetExporter.tensor(carrying: $0), $0) })
+        let inputs = try InputSet(dataset: subset, model: model)
+        let simulator = try IntegerSimulator(model: model, config: SimulationConfig(threads: 1))
+        let (_, traces) = simulator.trace(images: inputs.images, count: inputs.count, layers: Set(names.keys))
+        return traces.compactMap { t -> LayerCodeAgreement? in
+            guard let quantizer = names[t.layer.name], let (y, step) = observed[quantizer] else { return nil }
+            let n = inputs.count, perImage = t.output.count / max(1, n)
+            // Float activations are CNHW ([C, N, H, W]) or [N, features]; integer tensors are NCHW.
+            let channels = y.rank == 4 ? y.shape[0] : perImage
+            let plane = perImage / max(1, channels)
+            let zp = Int(t.layer.output.zeroPoint)
+            var differing = 0, largest = 0
+            for i in 0..<n {
+                for c in 0..<channels {
+                    for p in 0..<plane {
+                        let f = y.rank == 4 ? y.storage[(c * n + i) * plane + p] : y.storage[i * channels + c]
+                        let code = Int((f / step).rounded())
+                        let d = abs(Int(t.output[(i * channels + c) * plane + p]) - zp - code)
+                        if d != 0 { differing += 1; largest = max(largest, d) }
+                    }
+                }
+            }
+            return LayerCodeAgreement(tensor: t.layer.name, quantizer: quantizer, values: n * perImage,
+                                      mismatched: Double(differing) / Double(max(1, n * perImage)),
+                                      max_difference: largest)
+        }
     }
 }

@@ -30,6 +30,10 @@ import Testing
             (["train", "--out", dir + "/r", "--dataset", "cifar10", "--data-dir", dir + "/none"], dir + "/none"),
             (["eval", "--checkpoint", foreign], "not an HDF5 file"),
             (["export", "--checkpoint", foreign, "--bits", "4", "--out", dir + "/m.h5"], "not an HDF5 file"),
+            (["export", "--checkpoint", foreign, "--bits", "4", "--out", dir + "/m.h5", "--fraction-bits", "31"],
+             "--fraction-bits 31"),
+            (["export", "--checkpoint", foreign, "--bits", "4", "--out", dir + "/m.h5", "--residual-bits", "32"],
+             "--residual-bits 32"),
             (["simulate", "--model", foreign, "--dataset", "synthetic"], "not an HDF5 file"),
             (["cost", "--profile", dir + "/missing.yaml"], "missing.yaml"),
         ]
@@ -86,6 +90,8 @@ import Testing
         let agreement = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [String: Any]
         let verification = agreement?["verification"] as? [String: Any]
         #expect((verification?["top1_agreement"] as? Double ?? 0) >= 0.95, "\(export.stdout)")
+        let codes = (agreement?["layer_codes"] as? [[String: Any]])?.compactMap { $0["tensor"] as? String } ?? []
+        #expect(codes.first == "stage1.block0.input" && codes.last == "pool", "\(codes)")
         let sim = try CLI.run(["simulate", "--model", dir + "/m8.h5", "--dataset", "synthetic", "--limit", "100",
                                "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml", "--json"])
         #expect(sim.status == 0, "\(sim.stderr)")

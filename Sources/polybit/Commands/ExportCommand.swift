@@ -21,7 +21,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Per-layer policy JSON ({\"layers\": {name: {\"weight_bits\": b, \"activation_bits\": b}}}).") var policy: String?
     @Option(help: "Output integer model (HDF5, written atomically).") var out: String
     @Option(help: "Training images used to calibrate the residual stream.") var calibrationImages = 512
-    @Option(help: "Bits of the residual stream and pre-add sums (float in training), 8...24.") var residualBits = 16
+    @Option(help: "Bits of the residual stream and pre-add sums (float in training), 8...24.") var residualBits = ExportOptions().residualBits
+    @Option(help: "Fraction bits F of the bias-correction constants Z_c and bias fractions, 0...30 (lowered per layer when a Z_c would not fit).")
+    var fractionBits = ExportOptions().fractionBits
     @Flag(help: "Round biases to whole accumulator units (int32 only, as TFLite/ONNX) instead of keeping bias_fraction.")
     var integerBias = false
     @Option(help: "Compare top-1 classes with the fake-quantized model on the first N test images (0: skip).") var verify = 0
@@ -31,13 +33,19 @@ struct ExportCommand: ParsableCommand {
 
     struct Summary: Encodable {
         var model: String, precision: String, layers: Int, export: ExportReport, verification: ExportAgreement?
+        var layer_codes: [LayerCodeAgreement]?
     }
+
+    /// Images whose activation codes are compared layer by layer (one traced batch).
+    static let codeImages = 200
 
     func run() throws {
         Compute.configure(threads: threads)
         guard (bits == nil) != (policy == nil) else { throw InputError("give exactly one of --bits and --policy") }
         if let bits, !(2...16).contains(bits) { throw InputError("--bits \(bits): expected 2...16") }
         guard calibrationImages > 0 else { throw InputError("--calibration-images: expected a positive number") }
+        guard (8...24).contains(residualBits) else { throw InputError("--residual-bits \(residualBits): expected 8...24") }
+        guard (0...30).contains(fractionBits) else { throw InputError("--fraction-bits \(fractionBits): expected 0...30") }
         let ckpt = try Checkpoint.read(from: checkpoint)
         guard try ckpt.recipe.trainedBits() != nil else {
             throw InputError("\(checkpoint): a float checkpoint; export needs one trained with --bits")
@@ -50,23 +58,26 @@ struct ExportCommand: ParsableCommand {
         guard let net = quantized else { throw InputError("\(checkpoint): not a multi-bit checkpoint") }
         if let bits { net.set(.uniform(bits)) } else { net.set(policyValue!) }
         let calibration = ckpt.normalization.apply(to: splits.train.prefix(calibrationImages))
-        guard (8...24).contains(residualBits) else { throw InputError("--residual-bits \(residualBits): expected 8...24") }
         var options = ExportOptions()
         options.residualBits = residualBits
+        options.fractionBits = fractionBits
         options.biasFraction = !integerBias
         let (model, report) = try ResNetExporter.export(net, normalization: ckpt.normalization, calibration: calibration,
                                                         options: options)
         try model.write(to: out)
         var agreement: ExportAgreement?
+        var codes: [LayerCodeAgreement]?
         if verify > 0 {
             agreement = try ExportVerification.compare(net, normalization: ckpt.normalization, model: model,
                                                        data: splits.test, limit: verify,
                                                        config: SimulationConfig(threads: threads))
+            codes = try ExportVerification.compareCodes(net, normalization: ckpt.normalization, model: model,
+                                                        data: splits.test, limit: min(verify, Self.codeImages))
         }
         let precision = bits.map { "\($0)-bit" } ?? "policy \(policy!)"
         if json {
             try printJSON(Summary(model: out, precision: precision, layers: model.layers.count, export: report,
-                                  verification: agreement))
+                                  verification: agreement, layer_codes: codes))
             return
         }
         print("wrote \(out): \(model.layers.count) integer layers at \(precision)"
@@ -74,6 +85,16 @@ struct ExportCommand: ParsableCommand {
         if let a = agreement {
             print(String(format: "verified on %d test images: top-1 agreement %.2f%%, fake-quant accuracy %.2f%%, integer accuracy %.2f%%",
                          a.images, 100 * a.top1_agreement, 100 * a.float_accuracy, 100 * a.integer_accuracy))
+        }
+        if let codes {
+            let n = min(verify, Self.codeImages)
+            if let first = codes.first(where: { $0.mismatched > 0 }) {
+                let worst = codes.max { $0.mismatched < $1.mismatched }!
+                print(String(format: "activation codes on %d images: first differ at %@ (%.4f%% of codes), most at %@ (%.4f%%, up to %d steps)",
+                             n, first.tensor, 100 * first.mismatched, worst.tensor, 100 * worst.mismatched, worst.max_difference))
+            } else {
+                print("activation codes on \(n) images: identical at all \(codes.count) quantized tensors")
+            }
         }
     }
 }
