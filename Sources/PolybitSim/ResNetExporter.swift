@@ -6,9 +6,9 @@ import PolybitTensor
 /// How the exporter represents what training kept in float.
 public struct ExportOptions: Sendable, Equatable {
     /// Bits of the residual stream and the pre-add sums (training kept them in float).
-    public var residualBits = 16
+    public var residualBits = 24
     /// Fraction bits F of the bias-correction constants `Z_c`.
-    public var fractionBits = 16
+    public var fractionBits = 24
     /// Headroom over the calibrated maximum of each calibrated tensor.
     public var headroom = 1.05
     /// Keep the bias below one accumulator unit (`bias_fraction`, F fraction bits). At low bits one
@@ -114,6 +114,15 @@ public enum ResNetExporter {
                                  input: input, layers: layers, inputNormalization: normalization)
         try model.validate(file: "exported model")
         return (model, report)
+    }
+
+    /// The integer tensor that carries activation quantizer `quantizer`'s codes in an exported ResNet:
+    /// a block's input grid is the `.input` requantization, conv2's input is conv1's output, and the
+    /// classifier's input is the global pool's output.
+    public static func tensor(carrying quantizer: String) -> String {
+        if quantizer == "classifier.input" { return "pool" }
+        if quantizer.hasSuffix(".conv2.input") { return String(quantizer.dropLast(".conv2.input".count)) + ".conv1" }
+        return quantizer
     }
 
     /// Max |value| of the stem output, each block's pre-add, shortcut and output, and the logits,
