@@ -3,7 +3,8 @@ import Foundation
 import PolybitTensor
 
 /// `polybit bench kernels`: GFLOP/s of Polybit's micro-GEMM kernels and OpenBLAS on the
-/// per-image convolution shapes of ResNet-20 (single thread).
+/// per-image convolution shapes of ResNet-20 (single thread): forward `W·cols` and input-gradient
+/// `Wᵀ·dY` (`nn`), and the weight gradient `dY·colsᵀ` (`nt`, depth = one image's padded grid).
 struct BenchKernelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
@@ -11,13 +12,15 @@ struct BenchKernelsCommand: ParsableCommand {
 
     func run() throws {
         BLAS.threads = 1
-        // (m, n, k): forward O×P×CKK and input-gradient columns CKK×P×O of one image.
+        // (m, n, k): forward O×P×CKK, input-gradient columns CKK×P×O and weight gradient
+        // O×CKK×P of one image (stage 3's grid batches 5 images, as the trainer does).
         let shapes: [(String, Int, Int, Int, String)] = [
             ("stage1 forward", 16, 784, 144, "nn"), ("stage1 dcols", 144, 784, 16, "nnT"),
+            ("stage1 dW", 16, 144, 840, "nt"),
             ("stage2 forward", 32, 196, 288, "nn"), ("stage2 dcols", 288, 196, 32, "nnT"),
-            
+            ("stage2 dW", 32, 288, 448, "nt"),
             ("stage3 forward", 64, 49, 576, "nn"), ("stage3 dcols", 576, 49, 64, "nnT"),
-            
+            ("stage3 dW", 64, 576, 440, "nt"),
         ]
         for (name, m, n, k, kind) in shapes {
             var rng = SeededRNG(seed: 1)
@@ -38,6 +41,10 @@ struct BenchKernelsCommand: ParsableCommand {
                 case "nn":
                     micro = time { MicroGemm.nn(m: m, n: n, k: k, a: A, aRow: k, aCol: 1, b: B, ldb: n, c: C, ldc: n, accumulate: false) }
                     blas = time { BLAS.sgemm(m: m, n: n, k: k, a: A, lda: k, b: B, ldb: n, c: C, ldc: n) }
+                case "nt":
+                    micro = time { MicroGemm.nt(m: m, n: n, k: k, a: A, lda: k, rows: StridedRows(base: B, stride: k),
+                                                c: C, ldc: n, accumulate: false) }
+                    blas = time { BLAS.sgemm(transB: true, m: m, n: n, k: k, a: A, lda: k, b: B, ldb: k, c: C, ldc: n) }
                 default:
                     micro = time { MicroGemm.nn(m: m, n: n, k: k, a: A, aRow: 1, aCol: m, b: B, ldb: n, c: C, ldc: n, accumulate: false) }
                     blas = time { BLAS.sgemm(transA: true, m: m, n: n, k: k, a: A, lda: m, b: B, ldb: n, c: C, ldc: n) }
