@@ -3,8 +3,8 @@ import Foundation
 import PolybitTensor
 
 /// `polybit bench kernels`: GFLOP/s of Polybit's micro-GEMM kernels and OpenBLAS on the
-/// per-image convolution shapes of ResNet-20 (single thread): forward `W·cols` and input-gradient
-/// `Wᵀ·dY` (`nn`), and the weight gradient `dY·colsᵀ` (`nt`, depth = one image's padded grid).
+/// per-image convolution shapes of ResNet-20 (single thread): forward and input gradient (`nn`,
+/// the same shape with C and O swapped) and the weight gradient `dY·colsᵀ` (`nt`).
 struct BenchKernelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
@@ -12,15 +12,13 @@ struct BenchKernelsCommand: ParsableCommand {
 
     func run() throws {
         BLAS.threads = 1
-        // (m, n, k): forward O×P×CKK, input-gradient columns CKK×P×O and weight gradient
-        // O×CKK×P of one image (stage 3's grid batches 5 images, as the trainer does).
+        // (m, n, k) of one image's stride-1 3×3 convs as the trainer runs them on padded planes
+        // (grid = H·(W+2) rounded up to 8): forward O×grid×9C and input gradient C×grid×9O (`nn`),
+        // weight gradient O×9C×grid (`nt`; stage 2 and 3 batch 2 and 8 images per reduction).
         let shapes: [(String, Int, Int, Int, String)] = [
-            ("stage1 forward", 16, 784, 144, "nn"), ("stage1 dcols", 144, 784, 16, "nnT"),
-            ("stage1 dW", 16, 144, 840, "nt"),
-            ("stage2 forward", 32, 196, 288, "nn"), ("stage2 dcols", 288, 196, 32, "nnT"),
-            ("stage2 dW", 32, 288, 448, "nt"),
-            ("stage3 forward", 64, 49, 576, "nn"), ("stage3 dcols", 576, 49, 64, "nnT"),
-            ("stage3 dW", 64, 576, 440, "nt"),
+            ("stage1 forward", 16, 840, 144, "nn"), ("stage1 dW", 16, 144, 840, "nt"),
+            ("stage2 forward", 32, 224, 288, "nn"), ("stage2 dW", 32, 288, 448, "nt"),
+            ("stage3 forward", 64, 64, 576, "nn"), ("stage3 dW", 64, 576, 512, "nt"),
         ]
         for (name, m, n, k, kind) in shapes {
             var rng = SeededRNG(seed: 1)
@@ -46,8 +44,7 @@ struct BenchKernelsCommand: ParsableCommand {
                                                 c: C, ldc: n, accumulate: false) }
                     blas = time { BLAS.sgemm(transB: true, m: m, n: n, k: k, a: A, lda: k, b: B, ldb: k, c: C, ldc: n) }
                 default:
-                    micro = time { MicroGemm.nn(m: m, n: n, k: k, a: A, aRow: 1, aCol: m, b: B, ldb: n, c: C, ldc: n, accumulate: false) }
-                    blas = time { BLAS.sgemm(transA: true, m: m, n: n, k: k, a: A, lda: m, b: B, ldb: n, c: C, ldc: n) }
+                    preconditionFailure("unknown kernel \(kind)")
                 }
             } } }
             print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) m=\(m) n=\(n) k=\(k): micro \(String(format: "%5.1f", micro)) GFLOP/s, OpenBLAS \(String(format: "%5.1f", blas)) GFLOP/s, ratio \(String(format: "%.2f", micro / blas))")
