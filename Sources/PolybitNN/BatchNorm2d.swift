@@ -11,9 +11,9 @@ import PolybitTensor
 /// `runningVar`, forward and backward use.
 public final class BatchNorm2d: Layer {
     /// Affine parameters and running statistics of one precision (or of all, when shared).
-    public struct ParameterSet {
-        public let gamma: Parameter, beta: Parameter
-        public let runningMean: Parameter, runningVar: Parameter
+    struct ParameterSet {
+        let gamma: Parameter, beta: Parameter
+        let runningMean: Parameter, runningVar: Parameter
 
         /// gamma 1, beta 0, running mean 0, running variance 1; names `<prefix>.gamma`, ....
         init(prefix: String, channels: Int) {
