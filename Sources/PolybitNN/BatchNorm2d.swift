@@ -4,39 +4,98 @@ import PolybitTensor
 ///
 /// Training uses batch statistics and updates running statistics (momentum 0.1, unbiased
 /// variance, as PyTorch); evaluation uses the running statistics. Input and output `[C, N, H, W]`.
+///
+/// Shared by default: one set of affine parameters and running statistics. `makeSwitchable`
+/// gives it one set per bit-width instead (switchable BatchNorm, as in AdaBits and
+/// Any-Precision); `select(bits:)` then chooses the set that `gamma`, `beta`, `runningMean`,
+/// `runningVar`, forward and backward use.
 public final class BatchNorm2d: Layer {
+    /// Affine parameters and running statistics of one precision (or of all, when shared).
+    struct ParameterSet {
+        let gamma: Parameter, beta: Parameter
+        let runningMean: Parameter, runningVar: Parameter
+
+        /// gamma 1, beta 0, running mean 0, running variance 1; names `<prefix>.gamma`, ....
+        init(prefix: String, channels: Int) {
+            gamma = Parameter(name: prefix + ".gamma", role: .bias, value: Tensor(shape: [channels], repeating: 1))
+            beta = Parameter(name: prefix + ".beta", role: .bias, value: .zeros([channels]))
+            runningMean = Parameter(name: prefix + ".running_mean", role: .buffer, value: .zeros([channels]))
+            runningVar = Parameter(name: prefix + ".running_var", role: .buffer,
+                                   value: Tensor(shape: [channels], repeating: 1))
+        }
+
+        var all: [Parameter] { [gamma, beta, runningMean, runningVar] }
+    }
+
+    /// Key of the float set in `switchableBits` and `select(bits:)` (32, as on the command line).
+    public static let floatBits = 32
+
+    public let name: String
     public let channels: Int
     public let epsilon: Float
     public var momentum: Float
-    public let gamma: Parameter, beta: Parameter
-    public let runningMean: Parameter, runningVar: Parameter
+    /// Bit-widths with a set of their own, ascending (`floatBits` for float); empty when shared.
+    public private(set) var switchableBits: [Int] = []
+    private var sets: [ParameterSet]
+    private var selected = 0
 
-    /// The training input and its batch statistics, for backward (x̂ is recomputed from them).
+    /// The selected set's parameters (the only set of a shared BatchNorm).
+    public var gamma: Parameter { sets[selected].gamma }
+    public var beta: Parameter { sets[selected].beta }
+    public var runningMean: Parameter { sets[selected].runningMean }
+    public var runningVar: Parameter { sets[selected].runningVar }
+    /// The bit-width whose set is in use; nil when shared.
+    public var selectedBits: Int? { switchableBits.isEmpty ? nil : switchableBits[selected] }
+
+    /// The training input, the set it was normalized with and its batch statistics, for
+    /// backward (x̂ is recomputed from them).
     private var cachedInput: Tensor?
+    private var cachedSet = 0
     private var batchMeans: [Float] = []
     private var inverseStd: [Float] = []
 
     public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
-        self.channels = channels; self.epsilon = epsilon; self.momentum = momentum
-        gamma = Parameter(name: name + ".gamma", role: .bias, value: Tensor(shape: [channels], repeating: 1))
-        beta = Parameter(name: name + ".beta", role: .bias, value: .zeros([channels]))
-        runningMean = Parameter(name: name + ".running_mean", role: .buffer, value: .zeros([channels]))
-        runningVar = Parameter(name: name + ".running_var", role: .buffer,
-                               value: Tensor(shape: [channels], repeating: 1))
+        self.name = name; self.channels = channels; self.epsilon = epsilon; self.momentum = momentum
+        sets = [ParameterSet(prefix: name, channels: channels)]
     }
 
-    public var parameters: [Parameter] { [gamma, beta, runningMean, runningVar] }
+    /// Every set's parameters and buffers, in `switchableBits` order.
+    public var parameters: [Parameter] { sets.flatMap(\.all) }
+
+    /// Replaces the shared set by one freshly initialized set per width of `bits` (2...16, and
+    /// `floatBits` for float), named `<name>.<b>bit.gamma`, `<name>.fp32.gamma`, ...; selects
+    /// the highest. Call once, before training or restoring a checkpoint.
+    public func makeSwitchable(bits: [Int]) {
+        precondition(switchableBits.isEmpty && !bits.isEmpty, "\(name): makeSwitchable needs bit-widths, once")
+        switchableBits = Array(Set(bits)).sorted()
+        sets = switchableBits.map { b in
+            ParameterSet(prefix: name + (b == BatchNorm2d.floatBits ? ".fp32" : ".\(b)bit"), channels: channels)
+        }
+        selected = sets.count - 1
+    }
+
+    /// Selects the set for `bits` (nil: float): its own when it has one, else the nearest width
+    /// that has one (float counting as 32 bits), ties to the higher. No effect when shared.
+    public func select(bits: Int?) {
+        guard !switchableBits.isEmpty else { return }
+        let wanted = bits ?? BatchNorm2d.floatBits
+        selected = switchableBits.indices.min { i, j in
+            let di = abs(switchableBits[i] - wanted), dj = abs(switchableBits[j] - wanted)
+            return di != dj ? di < dj : switchableBits[i] > switchableBits[j]
+        }!
+    }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape[0] == channels, "\(gamma.name): expected \(channels) channels, got \(x.shape)")
+        precondition(x.shape[0] == channels, "\(name): expected \(channels) channels, got \(x.shape)")
+        let set = sets[selected]
         let m = x.count / channels
         var y = Tensor(shape: x.shape) { _ in }
         if !training {
             x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
                 for c in 0..<channels {
-                    let inv = 1 / (runningVar.value.storage[c] + epsilon).squareRoot()
-                    let scale = gamma.value.storage[c] * inv
-                    let shift = beta.value.storage[c] - runningMean.value.storage[c] * scale
+                    let inv = 1 / (set.runningVar.value.storage[c] + epsilon).squareRoot()
+                    let scale = set.gamma.value.storage[c] * inv
+                    let shift = set.beta.value.storage[c] - set.runningMean.value.storage[c] * scale
                     let src = xp.baseAddress! + c * m, dst = yp.baseAddress! + c * m
                     for i in 0..<m { dst[i] = src[i] * scale + shift }
                 }
@@ -51,7 +110,7 @@ public final class BatchNorm2d: Layer {
                 inverseStd.withUnsafeMutableBufferPointer { ip in
                     let xs = xp.baseAddress!, ys = yp.baseAddress!
                     let ms = mp.baseAddress!, vs = vp.baseAddress!, iv = ip.baseAddress!
-                    let gs = gamma.value.storage, bs = beta.value.storage
+                    let gs = set.gamma.value.storage, bs = set.beta.value.storage
                     Parallel.forEach(channels) { c in
                         let src = xs + c * m, out = ys + c * m
                         let mean = Float(Vec.sum(m, src) / Double(m))
@@ -66,16 +125,18 @@ public final class BatchNorm2d: Layer {
         } }
         let unbias = Float(m) / Float(max(1, m - 1))
         for c in 0..<channels {
-            runningMean.value.storage[c] += momentum * (means[c] - runningMean.value.storage[c])
-            runningVar.value.storage[c] += momentum * (variances[c] * unbias - runningVar.value.storage[c])
+            set.runningMean.value.storage[c] += momentum * (means[c] - set.runningMean.value.storage[c])
+            set.runningVar.value.storage[c] += momentum * (variances[c] * unbias - set.runningVar.value.storage[c])
         }
         cachedInput = x
+        cachedSet = selected
         batchMeans = means
         return y
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        guard let x = cachedInput else { preconditionFailure("\(gamma.name): backward without a training forward") }
+        guard let x = cachedInput else { preconditionFailure("\(name): backward without a training forward") }
+        let set = sets[cachedSet]
         let m = x.count / channels
         var gradInput = Tensor(shape: x.shape) { _ in }
         var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
@@ -84,7 +145,7 @@ public final class BatchNorm2d: Layer {
                 dGamma.withUnsafeMutableBufferPointer { dgp in dBeta.withUnsafeMutableBufferPointer { dbp in
                     let dy = dyp.baseAddress!, xs = xp.baseAddress!, dx = dxp.baseAddress!
                     let dg = dgp.baseAddress!, db = dbp.baseAddress!
-                    let gs = gamma.value.storage, inv = inverseStd, means = batchMeans
+                    let gs = set.gamma.value.storage, inv = inverseStd, means = batchMeans
                     Parallel.forEach(channels) { c in
                         let g = dy + c * m, xc = xs + c * m, out = dx + c * m
                         // Σg and Σg·x̂ with x̂ = (x − mean)·inv.
@@ -100,8 +161,8 @@ public final class BatchNorm2d: Layer {
                 } }
             }
         } }
-        gamma.accumulateGrad(Tensor(shape: [channels], storage: dGamma))
-        beta.accumulateGrad(Tensor(shape: [channels], storage: dBeta))
+        set.gamma.accumulateGrad(Tensor(shape: [channels], storage: dGamma))
+        set.beta.accumulateGrad(Tensor(shape: [channels], storage: dBeta))
         cachedInput = nil
         return gradInput
     }

@@ -28,9 +28,10 @@ public protocol ImageClassifier: AnyObject {
 }
 
 extension ImageClassifier {
-    /// BatchNorm recalibration: replaces every BatchNorm's running statistics by the average of
-    /// its batch statistics over `batches` (training-mode forwards at the network's current
-    /// configuration; no parameter changes). Returns the number of batches used.
+    /// BatchNorm recalibration: replaces every BatchNorm's running statistics (a switchable
+    /// BatchNorm's selected set) by the average of its batch statistics over `batches`
+    /// (training-mode forwards at the network's current configuration; no parameter changes).
+    /// Returns the number of batches used.
     @discardableResult
     public func recalibrateBatchNorm(with batches: some Sequence<Tensor>) -> Int {
         let norms = normLayers, momenta = norms.map(\.momentum)

@@ -1,13 +1,15 @@
 import PolybitNN
 import PolybitTensor
 
-/// One quantizable layer of a network: its name, weight quantizer and the activation quantizer
-/// of its input (nil for the stem, whose input stays unquantized).
+/// One quantizable layer of a network: its name, weight quantizer, the activation quantizer
+/// of its input (nil for the stem, whose input stays unquantized) and the BatchNorm of its output.
 public struct QuantizedLayer {
     public let name: String
     public let layer: any WeightedLayer
     public let weights: WeightQuantizer
     public let input: ActivationQuantizer?
+    /// The BatchNorm that normalizes this layer's output (ResNet convs; nil elsewhere).
+    public let norm: BatchNorm2d?
     /// First (stem) or last (classifier) layer: 8 bits unless `quantizeFirstLast`.
     public let isBoundary: Bool
 }
@@ -35,10 +37,12 @@ public final class QuantizedNetwork {
         let widths = Array(Set(bitWidths + [QuantizedNetwork.boundaryBits])).sorted()
         var layers: [QuantizedLayer] = []
         var acts: [ActivationQuantizer] = []
-        func attach(_ name: String, _ layer: any WeightedLayer, input: ActivationQuantizer?, boundary: Bool) {
+        func attach(_ name: String, _ layer: any WeightedLayer, input: ActivationQuantizer?, boundary: Bool,
+                    norm: BatchNorm2d? = nil) {
             let wq = WeightQuantizer(name: name, weight: layer.weight.value, bitWidths: widths, options: options)
             layer.weightTransform = wq
-            layers.append(QuantizedLayer(name: name, layer: layer, weights: wq, input: input, isBoundary: boundary))
+            layers.append(QuantizedLayer(name: name, layer: layer, weights: wq, input: input, norm: norm,
+                                         isBoundary: boundary))
         }
         func activation(_ name: String, signed: Bool) -> ActivationQuantizer {
             let q = ActivationQuantizer(name: name, signed: signed, bitWidths: widths, options: options)
@@ -47,17 +51,17 @@ public final class QuantizedNetwork {
         }
         switch model {
         case let net as ResNet:
-            attach("stem.conv", net.stem, input: nil, boundary: true)
+            attach("stem.conv", net.stem, input: nil, boundary: true, norm: net.stemBN)
             for block in net.blocks {
                 let prefix = block.conv1.weight.name.replacingSuffix(".conv1.weight")
                 let shared = activation(prefix + ".input", signed: false)
                 block.convInputTransform = shared
-                attach(prefix + ".conv1", block.conv1, input: shared, boundary: false)
+                attach(prefix + ".conv1", block.conv1, input: shared, boundary: false, norm: block.bn1)
                 let a2 = activation(prefix + ".conv2.input", signed: false)
                 block.conv2.inputTransform = a2
-                attach(prefix + ".conv2", block.conv2, input: a2, boundary: false)
+                attach(prefix + ".conv2", block.conv2, input: a2, boundary: false, norm: block.bn2)
                 if let p = block.projection {
-                    attach(prefix + ".shortcut.conv", p.conv, input: shared, boundary: false)
+                    attach(prefix + ".shortcut.conv", p.conv, input: shared, boundary: false, norm: p.bn)
                 }
             }
             let a = activation("classifier.input", signed: false)
@@ -84,7 +88,8 @@ public final class QuantizedNetwork {
     }
 
     /// Runs every quantized layer at `precision` (boundary layers at 8 bits, or at `precision`
-    /// when `quantizeFirstLast`; float stays float everywhere).
+    /// when `quantizeFirstLast`; float stays float everywhere). Switchable BatchNorms, the stem's
+    /// included, select the set of the network's weight bit-width (`BatchNorm2d.select(bits:)`).
     public func set(_ precision: Precision) {
         for l in layers {
             let boundary = l.isBoundary && !quantizeFirstLast && precision.weightBits != nil
@@ -92,15 +97,18 @@ public final class QuantizedNetwork {
             if let input = l.input {
                 input.bits = (boundary && precision.activationBits != nil) ? QuantizedNetwork.boundaryBits : precision.activationBits
             }
+            l.norm?.select(bits: precision.weightBits)
         }
     }
 
     /// Runs each layer at the precision `policy` gives it (boundary layers too: the policy decides).
+    /// A switchable BatchNorm selects the set of the weight bit-width of the layer it follows.
     public func set(_ policy: PrecisionPolicy) {
         for l in layers {
             let p = policy.precision(of: l.name)
             l.weights.bits = p.weightBits
             l.input?.bits = p.activationBits
+            l.norm?.select(bits: p.weightBits)
         }
     }
 

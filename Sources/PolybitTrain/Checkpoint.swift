@@ -9,7 +9,8 @@ import PolybitTensor
 ///
 /// Layout: root attributes `format` = "polybit-checkpoint", `format_version` = 1, `recipe` (JSON),
 /// `epochs_completed`, `steps_completed`; float32 datasets `parameters/<name>` (every parameter and
-/// buffer, e.g. `parameters/stage1.block0.conv1.weight`), `optimizer/<name>` (optimizer state),
+/// buffer, e.g. `parameters/stage1.block0.conv1.weight`; a switchable BatchNorm has a set per
+/// bit-width, e.g. `parameters/stem.bn.4bit.gamma`), `optimizer/<name>` (optimizer state),
 /// and `normalization/mean`, `normalization/std` (per input channel).
 public struct Checkpoint {
     public static let format = "polybit-checkpoint"

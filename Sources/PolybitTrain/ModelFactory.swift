@@ -4,12 +4,18 @@ import PolybitTensor
 
 /// Builds the network a recipe names for a dataset's image shape and class count.
 public enum ModelFactory {
-    /// A freshly initialized model (initialization fixed by `recipe.seed`).
+    /// A freshly initialized model (initialization fixed by `recipe.seed`); with switchable
+    /// BatchNorm, every BatchNorm has a set per trained bit-width (32: float).
     public static func make(_ recipe: TrainingRecipe, for data: Dataset) throws -> any ImageClassifier {
         try recipe.validate()
         if let depth = recipe.resnetDepth {
-            return ResNet(depth: depth, inputChannels: data.channels, classes: data.classes, width: recipe.width,
-                          seed: recipe.seed &+ 1)
+            let net = ResNet(depth: depth, inputChannels: data.channels, classes: data.classes, width: recipe.width,
+                             seed: recipe.seed &+ 1)
+            if recipe.batchNorm == .switchable, let trained = try recipe.trainedBits() {
+                let bits = trained.bits + (trained.includesFloat ? [BatchNorm2d.floatBits] : [])
+                for bn in net.normLayers { bn.makeSwitchable(bits: bits) }
+            }
+            return net
         }
         guard data.height % recipe.patch == 0, data.width % recipe.patch == 0 else {
             throw InputError("--patch \(recipe.patch): the \(data.height)x\(data.width) images do not divide into patches of that size")

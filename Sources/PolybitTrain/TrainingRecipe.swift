@@ -1,6 +1,16 @@
 import PolybitQuant
 import PolybitTensor
 
+/// How a multi-bit network's BatchNorms serve its bit-widths.
+public enum BatchNormMode: String, Codable, Sendable, CaseIterable {
+    /// One BatchNorm for every bit-width (the method: weight bias correction aligns the statistics).
+    case shared
+    /// Ablation (AdaBits, Any-Precision): each BatchNorm keeps gamma, beta and running statistics
+    /// per trained bit-width (and float, when trained); a width that was not trained uses the
+    /// nearest trained width's set, ties to the higher (`BatchNorm2d.select(bits:)`).
+    case switchable
+}
+
 /// Everything that determines a training run: model, data, schedule and optimizer. Stored as JSON
 /// in every checkpoint so a run can be resumed, evaluated or exported without repeating flags.
 public struct TrainingRecipe: Codable, Equatable, Sendable {
@@ -44,6 +54,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// Weight α of in-place distillation: each lower precision's loss is `CE + α·KL(teacher ‖ student)`,
     /// the teacher being the highest trained precision on the same batch (0: off).
     public var distillation: Float = 0
+    /// BatchNorm across bit-widths: shared (the method) or switchable (an ablation).
+    public var batchNorm = BatchNormMode.shared
 
     public init() {}
 
@@ -66,7 +78,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         r.deployBits = try c.decodeIfPresent(String.self, forKey: .deployBits)
         try read(.quantizer, &r.quantizer); try read(.quantizeFirstLast, &r.quantizeFirstLast)
         r.coreset = try c.decodeIfPresent(CoresetConfig.self, forKey: .coreset)
-        try read(.distillation, &r.distillation)
+        try read(.distillation, &r.distillation); try read(.batchNorm, &r.batchNorm)
         self = r
     }
 
@@ -119,8 +131,13 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             if quantizer.weightStep == .learned && quantizer.biasCorrection != .off {
                 throw InputError("--weight-step learned needs --bias-correction off: the correction undoes any change of a learned step, whose gradient then drives it to zero")
             }
+            if batchNorm == .switchable && resnetDepth == nil {
+                throw InputError("--bn switchable: \(model) has no BatchNorm (it uses LayerNorm); use a resnet")
+            }
         } else if deployBits != nil {
             throw InputError("--deploy-bits needs --bits (a float model has no bit-widths to deploy)")
+        } else if batchNorm == .switchable {
+            throw InputError("--bn switchable needs --bits: a float model runs at one precision, so it has one BatchNorm")
         } else if distillation != 0 {
             throw InputError("--distill needs --bits with at least two bit-widths (the highest teaches the others)")
         }

@@ -45,7 +45,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Turn off LSQ's step-gradient scale 1/sqrt(N·Qp).") var noStepGradientScale = false
     @Option(help: ArgumentHelp("In-place distillation: lower bit-widths also learn the highest trained bit-width's outputs on their batch, loss CE + α·KL (costs one extra forward each).", valueName: "α"))
     var distill: Float?
-    @Option(help: "BatchNorm across bit-widths: shared (the method; switchable per-bit BN is not built yet). [default: shared]") var bn: String?
+    @Option(help: "BatchNorm across bit-widths: shared (the method) or switchable (ablation: gamma, beta and running statistics per trained bit-width; an untrained width uses the nearest trained width's, ties to the higher). [default: shared]")
+    var bn: String?
     @Option(help: "Bit-wise coreset: the fraction of the training set each precision keeps, e.g. 0.2 (pruning rate 0.8).")
     var coreset: Double?
     @Option(help: "Redraw the coresets every R epochs. [default: 2]") var redraw: Int?
@@ -111,6 +112,12 @@ struct TrainCommand: ParsableCommand {
         if quantizeFirstLast { r.quantizeFirstLast = true }
         if noStepGradientScale { r.quantizer.stepGradientScale = false }
         if let distill { r.distillation = distill }
+        if let bn {
+            guard let mode = BatchNormMode(rawValue: bn) else {
+                throw InputError("--bn \(bn): expected shared or switchable")
+            }
+            r.batchNorm = mode
+        }
         if let coreset { r.coreset = CoresetConfig(fraction: coreset) }
         if redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetShared || noClassBalance {
             guard r.coreset != nil else { throw InputError("--redraw, --coreset-warmup, --coreset-score, --coreset-shared and --no-class-balance need --coreset") }
@@ -125,9 +132,6 @@ struct TrainCommand: ParsableCommand {
         }
         if coresetShared { r.coreset?.shared = true }
         if noClassBalance { r.coreset?.classBalanced = false }
-        if let bn, bn != "shared" {
-            throw InputError("--bn \(bn): only shared BatchNorm is built so far (switchable BN is an open ablation)")
-        }
         return r
     }
 
