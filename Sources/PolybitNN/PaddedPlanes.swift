@@ -3,17 +3,19 @@ import PolybitTensor
 /// One image's channel planes, zero-padded, for a stride-1 "same" convolution computed as an
 /// implicit GEMM (no im2col panel).
 ///
-/// Each plane is `(H + 2·pad)` rows of `rowStride = W + 2·pad` floats plus zero slack. The output
+/// Each plane is `(H + 2·pad)` rows of `rowStride = W + pad` floats plus zero slack: the `pad`
+/// zero columns after a row are both its right padding and the next row's left padding. The output
 /// is computed over the *grid* `q = y·rowStride + x` (`x < rowStride`; the columns `x ≥ W` are
 /// discarded), which reads input tap `(ky, kx)` at plane offset `q + ky·rowStride + kx`: every row
 /// of the implicit column matrix is the plane itself, shifted. The grid length is rounded up to a
-/// multiple of 8 for the SIMD kernels.
+/// multiple of 8 for the SIMD kernels. Sharing the padding columns keeps the discarded share of
+/// the grid at `pad / (W + pad)` (a 7×7 plane: 12.5% instead of 22% with `W + 2·pad`).
 ///
 /// The same buffer seen from `pad·(rowStride + 1)` on is the image on the grid, with zeros in the
 /// discarded columns: the layout of a conv output gradient in the weight-gradient product.
 struct PaddedPlanes {
     let height: Int, width: Int, kernel: Int, pad: Int
-    /// Floats per padded row: `W + 2·pad`.
+    /// Floats per padded row: `W + pad`.
     let rowStride: Int
     /// Grid positions per plane: `H·rowStride` rounded up to a multiple of 8.
     let gridLength: Int
@@ -24,7 +26,7 @@ struct PaddedPlanes {
         precondition(kernel % 2 == 1, "padded planes need an odd kernel")
         self.height = height; self.width = width; self.kernel = kernel
         pad = (kernel - 1) / 2
-        rowStride = width + 2 * pad
+        rowStride = width + pad
         gridLength = (height * rowStride + 7) & ~7
         planeSize = gridLength + (kernel - 1) * (rowStride + 1)
     }

@@ -13,12 +13,12 @@ struct BenchKernelsCommand: ParsableCommand {
     func run() throws {
         BLAS.threads = 1
         // (m, n, k) of one image's stride-1 3×3 convs as the trainer runs them on padded planes
-        // (grid = H·(W+2) rounded up to 8): forward O×grid×9C and input gradient C×grid×9O (`nn`),
-        // weight gradient O×9C×grid (`nt`; stage 2 and 3 batch 2 and 8 images per reduction).
+        // (grid = H·(W+1) rounded up to 8): forward O×grid×9C and input gradient C×grid×9O (`nn`),
+        // weight gradient O×9C×grid (`nt`; stage 2 and 3 batch 2 and 9 images per reduction).
         let shapes: [(String, Int, Int, Int, String)] = [
-            ("stage1 forward", 16, 840, 144, "nn"), ("stage1 dW", 16, 144, 840, "nt"),
-            ("stage2 forward", 32, 224, 288, "nn"), ("stage2 dW", 32, 288, 448, "nt"),
-            ("stage3 forward", 64, 64, 576, "nn"), ("stage3 dW", 64, 576, 512, "nt"),
+            ("stage1 forward", 16, 816, 144, "nn"), ("stage1 dW", 16, 144, 816, "nt"),
+            ("stage2 forward", 32, 216, 288, "nn"), ("stage2 dW", 32, 288, 432, "nt"),
+            ("stage3 forward", 64, 56, 576, "nn"), ("stage3 dW", 64, 576, 504, "nt"),
         ]
         for (name, m, n, k, kind) in shapes {
             var rng = SeededRNG(seed: 1)
