@@ -4,6 +4,8 @@ import PolybitTensor
 ///
 /// Training uses batch statistics and updates running statistics (momentum 0.1, unbiased
 /// variance, as PyTorch); evaluation uses the running statistics. Input and output `[C, N, H, W]`.
+/// With `appliesReLU` the output is `max(0, BN(x))`: the ReLU that follows, fused into the same
+/// passes (its backward mask is recomputed from the input, so no output is kept).
 ///
 /// Shared by default: one set of affine parameters and running statistics. `makeSwitchable`
 /// gives it one set per bit-width instead (switchable BatchNorm, as in AdaBits and
@@ -34,6 +36,8 @@ public final class BatchNorm2d: Layer {
     public let channels: Int
     public let epsilon: Float
     public var momentum: Float
+    /// Whether a ReLU is fused after the normalization.
+    public let appliesReLU: Bool
     /// Bit-widths with a set of their own, ascending (`floatBits` for float); empty when shared.
     public private(set) var switchableBits: [Int] = []
     private var sets: [ParameterSet]
@@ -54,8 +58,10 @@ public final class BatchNorm2d: Layer {
     private var batchMeans: [Float] = []
     private var inverseStd: [Float] = []
 
-    public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
+    public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1,
+                appliesReLU: Bool = false) {
         self.name = name; self.channels = channels; self.epsilon = epsilon; self.momentum = momentum
+        self.appliesReLU = appliesReLU
         sets = [ParameterSet(prefix: name, channels: channels)]
     }
 
@@ -96,8 +102,7 @@ public final class BatchNorm2d: Layer {
                     let inv = 1 / (set.runningVar.value.storage[c] + epsilon).squareRoot()
                     let scale = set.gamma.value.storage[c] * inv
                     let shift = set.beta.value.storage[c] - set.runningMean.value.storage[c] * scale
-                    let src = xp.baseAddress! + c * m, dst = yp.baseAddress! + c * m
-                    for i in 0..<m { dst[i] = src[i] * scale + shift }
+                    apply(m, xp.baseAddress! + c * m, yp.baseAddress! + c * m, scale: scale, shift: shift)
                 }
             } }
             return y
@@ -112,13 +117,13 @@ public final class BatchNorm2d: Layer {
                     let ms = mp.baseAddress!, vs = vp.baseAddress!, iv = ip.baseAddress!
                     let gs = set.gamma.value.storage, bs = set.beta.value.storage
                     Parallel.forEach(channels) { c in
-                        let src = xs + c * m, out = ys + c * m
+                        let src = xs + c * m
                         let mean = Float(Vec.sum(m, src) / Double(m))
                         let variance = Float(Vec.squaredDeviations(m, src, center: mean) / Double(m))
                         let inv = 1 / (variance + epsilon).squareRoot()
                         ms[c] = mean; vs[c] = variance; iv[c] = inv
-                        let scale = gs[c] * inv, shift = bs[c] - mean * scale
-                        for i in 0..<m { out[i] = src[i] * scale + shift }
+                        let (scale, shift) = self.affine(gamma: gs[c], beta: bs[c], mean: mean, inverseStd: inv)
+                        self.apply(m, src, ys + c * m, scale: scale, shift: shift)
                     }
                 }
             } }
@@ -145,18 +150,30 @@ public final class BatchNorm2d: Layer {
                 dGamma.withUnsafeMutableBufferPointer { dgp in dBeta.withUnsafeMutableBufferPointer { dbp in
                     let dy = dyp.baseAddress!, xs = xp.baseAddress!, dx = dxp.baseAddress!
                     let dg = dgp.baseAddress!, db = dbp.baseAddress!
-                    let gs = set.gamma.value.storage, inv = inverseStd, means = batchMeans
+                    let gs = set.gamma.value.storage, bs = set.beta.value.storage
+                    let inv = inverseStd, means = batchMeans, relu = appliesReLU
                     Parallel.forEach(channels) { c in
                         let g = dy + c * m, xc = xs + c * m, out = dx + c * m
+                        // With the ReLU, g is masked where the forward output was 0 (same arithmetic
+                        // as forward, so the same elements).
+                        let (scale, shift) = self.affine(gamma: gs[c], beta: bs[c], mean: means[c], inverseStd: inv[c])
                         // Σg and Σg·x̂ with x̂ = (x − mean)·inv.
-                        let sumG = Vec.sum(m, g)
-                        let sumGH = (Vec.dot(m, g, xc) - Double(means[c]) * sumG) * Double(inv[c])
+                        let (sumG, sumGX) = relu ? Vec.maskedSumAndDot(m, g, xc, scale: scale, shift: shift)
+                                                 : Vec.sumAndDot(m, g, xc)
+                        let sumGH = (sumGX - Double(means[c]) * sumG) * Double(inv[c])
                         dg[c] = Float(sumGH); db[c] = Float(sumG)
                         // dx = k·(g − mean(g) − x̂·mean(g·x̂)) = k·g − a·x + b, k = γ·inv.
                         let k = gs[c] * inv[c]
                         let meanG = Float(sumG / Double(m)), meanGH = Float(sumGH / Double(m))
                         let a = k * inv[c] * meanGH, b = k * (inv[c] * meanGH * means[c] - meanG)
-                        for i in 0..<m { out[i] = k * g[i] - a * xc[i] + b }
+                        if relu {
+                            for i in 0..<m {
+                                let kept = xc[i] * scale + shift > 0 ? g[i] : 0
+                                out[i] = k * kept - a * xc[i] + b
+                            }
+                        } else {
+                            for i in 0..<m { out[i] = k * g[i] - a * xc[i] + b }
+                        }
                     }
                 } }
             }
@@ -165,5 +182,22 @@ public final class BatchNorm2d: Layer {
         set.beta.accumulateGrad(Tensor(shape: [channels], storage: dBeta))
         cachedInput = nil
         return gradInput
+    }
+
+    /// The per-channel affine map of normalization: `y = x·scale + shift`.
+    @inline(__always)
+    private func affine(gamma: Float, beta: Float, mean: Float, inverseStd: Float) -> (scale: Float, shift: Float) {
+        let scale = gamma * inverseStd
+        return (scale, beta - mean * scale)
+    }
+
+    /// `y[i] = x[i]·scale + shift` over one channel's `m` values, clamped at 0 with `appliesReLU`.
+    @inline(__always)
+    private func apply(_ m: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scale: Float, shift: Float) {
+        if appliesReLU {
+            for i in 0..<m { y[i] = max(x[i] * scale + shift, 0) }
+        } else {
+            for i in 0..<m { y[i] = x[i] * scale + shift }
+        }
     }
 }

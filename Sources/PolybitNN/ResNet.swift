@@ -11,12 +11,12 @@ public final class BasicBlock: Layer {
     /// Called in forward with the block's intermediate tensors ("residual" = bn2 output before
     /// the add, "shortcut" = the projection's output, "output"), e.g. to calibrate ranges.
     public var observer: ((String, Tensor) -> Void)?
-    private let relu1 = ReLU(), relu2 = ReLU()
+    private let outputReLU = ReLU()
 
     public init(name: String, inChannels: Int, outChannels: Int, stride: Int, rng: inout SeededRNG) {
         conv1 = Conv2d(name: name + ".conv1", inChannels: inChannels, outChannels: outChannels,
                        kernel: 3, stride: stride, padding: 1, rng: &rng)
-        bn1 = BatchNorm2d(name: name + ".bn1", channels: outChannels)
+        bn1 = BatchNorm2d(name: name + ".bn1", channels: outChannels, appliesReLU: true)
         conv2 = Conv2d(name: name + ".conv2", inChannels: outChannels, outChannels: outChannels,
                        kernel: 3, stride: 1, padding: 1, rng: &rng)
         bn2 = BatchNorm2d(name: name + ".bn2", channels: outChannels)
@@ -36,10 +36,10 @@ public final class BasicBlock: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let xq = convInputTransform?.forward(x, training: training) ?? x
-        let a = relu1.forward(bn1.forward(conv1.forward(xq, training: training), training: training), training: training)
+        let a = bn1.forward(conv1.forward(xq, training: training), training: training)
         let b = bn2.forward(conv2.forward(a, training: training), training: training)
         let s = projection.map { $0.bn.forward($0.conv.forward(xq, training: training), training: training) } ?? x
-        let y = relu2.forward(b + s, training: training)
+        let y = outputReLU.forward(b, adding: s, training: training)
         if let observer {
             observer("residual", b)
             if projection != nil { observer("shortcut", s) }
@@ -49,9 +49,9 @@ public final class BasicBlock: Layer {
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        let d = relu2.backward(gradOutput)
+        let d = outputReLU.backward(gradOutput)
         let da = conv2.backward(bn2.backward(d))
-        var dq = conv1.backward(bn1.backward(relu1.backward(da)))
+        var dq = conv1.backward(bn1.backward(da))
         if let p = projection {
             dq = dq + p.conv.backward(p.bn.backward(d))
             return convInputTransform?.backward(dq) ?? dq
@@ -69,7 +69,7 @@ public final class ResNet: ImageClassifier {
     public let stem: Conv2d, stemBN: BatchNorm2d
     public let blocks: [BasicBlock]
     public let classifier: Linear
-    private let stemReLU = ReLU(), pool = GlobalAvgPool()
+    private let pool = GlobalAvgPool()
     /// Called in forward with "stem" (the stem's ReLU output) and "logits".
     public var observer: ((String, Tensor) -> Void)?
 
@@ -84,7 +84,7 @@ public final class ResNet: ImageClassifier {
         stem = Conv2d(name: "stem.conv", inChannels: inputChannels, outChannels: widths[0], kernel: 3,
                       padding: 1, rng: &rng)
         stem.needsInputGradient = false
-        stemBN = BatchNorm2d(name: "stem.bn", channels: widths[0])
+        stemBN = BatchNorm2d(name: "stem.bn", channels: widths[0], appliesReLU: true)
         var blocks: [BasicBlock] = []
         var channels = widths[0]
         for (s, w) in widths.enumerated() {
@@ -118,7 +118,7 @@ public final class ResNet: ImageClassifier {
 
     public func forward(_ images: Tensor, training: Bool) -> Tensor {
         var x = Layout.swapOuter(images)
-        x = stemReLU.forward(stemBN.forward(stem.forward(x, training: training), training: training), training: training)
+        x = stemBN.forward(stem.forward(x, training: training), training: training)
         observer?("stem", x)
         for b in blocks { x = b.forward(x, training: training) }
         let logits = classifier.forward(pool.forward(x, training: training), training: training)
@@ -129,6 +129,6 @@ public final class ResNet: ImageClassifier {
     public func backward(_ gradLogits: Tensor) {
         var d = pool.backward(classifier.backward(gradLogits))
         for b in blocks.reversed() { d = b.backward(d) }
-        _ = stem.backward(stemBN.backward(stemReLU.backward(d)))
+        _ = stem.backward(stemBN.backward(d))
     }
 }

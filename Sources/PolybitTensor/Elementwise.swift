@@ -32,6 +32,45 @@ public enum Vec {
         blockedSum(n, { load(x + $0) * load(y + $0) }, { x[$0] * y[$0] })
     }
 
+    /// `(Σ g[i], Σ g[i]·x[i])` in one pass (blocked like `sum`).
+    @inlinable
+    public static func sumAndDot(_ n: Int, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>) -> (Double, Double) {
+        blockedSums(n, { let v = load(g + $0); return (v, v * load(x + $0)) }, { (g[$0], g[$0] * x[$0]) })
+    }
+
+    /// `(Σ g'[i], Σ g'[i]·x[i])` with `g'[i] = g[i]` where `x[i]·scale + shift > 0` and 0 elsewhere:
+    /// the sums of a batch-norm backward through the ReLU that follows it (one pass).
+    @inlinable
+    public static func maskedSumAndDot(_ n: Int, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                                       scale: Float, shift: Float) -> (Double, Double) {
+        let vs = SIMD8<Float>(repeating: scale), vb = SIMD8<Float>(repeating: shift)
+        return blockedSums(n, { i in
+            let xv = load(x + i)
+            let gv = load(g + i).replacing(with: 0, where: xv * vs + vb .<= 0)
+            return (gv, gv * xv)
+        }, { i in
+            let gv = x[i] * scale + shift > 0 ? g[i] : 0
+            return (gv, gv * x[i])
+        })
+    }
+
+    /// Two sums of per-element terms in one pass, blocked like `blockedSum`.
+    @inlinable @inline(__always)
+    static func blockedSums(_ n: Int, _ vector: (Int) -> (SIMD8<Float>, SIMD8<Float>),
+                            _ scalar: (Int) -> (Float, Float)) -> (Double, Double) {
+        var first: Double = 0, second: Double = 0, i = 0
+        let vectorEnd = n & ~7
+        while i < vectorEnd {
+            var a = SIMD8<Float>(), b = SIMD8<Float>()
+            let end = min(vectorEnd, i + 512)
+            while i < end { let (u, v) = vector(i); a += u; b += v; i += 8 }
+            first += Double(a.sum()); second += Double(b.sum())
+        }
+        var tailA: Float = 0, tailB: Float = 0
+        while i < n { let (u, v) = scalar(i); tailA += u; tailB += v; i += 1 }
+        return (first + Double(tailA), second + Double(tailB))
+    }
+
     /// `Σ_i` of a per-element term over `0..<n`: `vector(i)` gives elements `i..<i+8` as a SIMD8
     /// (Float partials per block of 512, added up in Double), `scalar(i)` one element of the tail.
     @inlinable @inline(__always)

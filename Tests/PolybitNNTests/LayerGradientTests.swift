@@ -27,6 +27,43 @@ import Testing
         checkGradients(bn, input: .randomNormal([3, 4, 3, 3], std: 2, rng: &rng), epsilon: 1e-2, tolerance: 3e-2)
     }
 
+    /// BatchNorm with the fused ReLU: finite differences, and the same values and gradients as
+    /// BatchNorm followed by a separate ReLU (training and evaluation).
+    @Test func batchNormWithFusedReLU() {
+        var rng = SeededRNG(seed: 6)
+        let fused = BatchNorm2d(name: "bn", channels: 3, appliesReLU: true)
+        let plain = BatchNorm2d(name: "bn", channels: 3)
+        for bn in [fused, plain] {
+            var r = SeededRNG(seed: 7)
+            bn.gamma.value = .randomNormal([3], std: 1, rng: &r)
+            bn.beta.value = .randomNormal([3], std: 1, rng: &r)
+        }
+        let x = Tensor.randomNormal([3, 8, 5, 5], std: 2, rng: &rng)
+        let g = Tensor.randomNormal([3, 8, 5, 5], std: 1, rng: &rng)
+        let relu = ReLU()
+        let y = fused.forward(x, training: true)
+        #expect(y == relu.forward(plain.forward(x, training: true), training: true))
+        #expect(y.storage.contains(0) && y.storage.contains { $0 > 0 })
+        let dx = fused.backward(g), expected = plain.backward(relu.backward(g))
+        for i in 0..<x.count { #expect(abs(dx.storage[i] - expected.storage[i]) <= 1e-5 * (1 + abs(expected.storage[i]))) }
+        for (a, b) in zip(fused.gamma.grad.storage + fused.beta.grad.storage, plain.gamma.grad.storage + plain.beta.grad.storage) {
+            #expect(abs(a - b) <= 1e-4 * (1 + abs(b)))
+        }
+        #expect(fused.forward(x, training: false) == relu.forward(plain.forward(x, training: false), training: false))
+        checkGradients(BatchNorm2d(name: "bn", channels: 2, appliesReLU: true),
+                       input: .randomNormal([2, 4, 3, 3], std: 2, rng: &rng), epsilon: 1e-2, tolerance: 3e-2)
+    }
+
+    /// `ReLU.forward(_:adding:)` is the residual add followed by ReLU.
+    @Test func reluOfASum() {
+        var rng = SeededRNG(seed: 8)
+        let a = Tensor.randomNormal([2, 3, 4, 4], std: 1, rng: &rng), b = Tensor.randomNormal([2, 3, 4, 4], std: 1, rng: &rng)
+        let g = Tensor.randomNormal([2, 3, 4, 4], std: 1, rng: &rng)
+        let fused = ReLU(), plain = ReLU()
+        #expect(fused.forward(a, adding: b, training: true) == plain.forward(a + b, training: true))
+        #expect(fused.backward(g) == plain.backward(g))
+    }
+
     @Test func batchNormRunningStatisticsAndEvaluation() {
         let bn = BatchNorm2d(name: "bn", channels: 1, momentum: 1)
         let x = Tensor(shape: [1, 2, 1, 2], storage: [1, 2, 3, 6])
