@@ -56,12 +56,15 @@ public enum EL2N {
         }
     }
 
-    /// Scores of every sample of `data` under `model` in evaluation mode (no augmentation).
-    public static func scores(of model: any ImageClassifier, on data: Dataset, batchSize: Int = 500) -> [Float] {
+    /// Scores of every sample of `data` under `model` in evaluation mode (no augmentation);
+    /// `progress(done)` after each batch with the number of samples scored so far.
+    public static func scores(of model: any ImageClassifier, on data: Dataset, batchSize: Int = 500,
+                              progress: (Int) -> Void = { _ in }) -> [Float] {
         var out: [Float] = []
         out.reserveCapacity(data.count)
         for batch in BatchLoader.evaluation(data, batchSize: batchSize).epoch(0) {
             out += scores(logits: model.forward(batch.images, training: false), labels: batch.labels)
+            progress(out.count)
         }
         return out
     }

@@ -99,7 +99,6 @@ public final class Trainer {
         for epoch in startEpoch..<max(startEpoch, lastEpoch) {
             let epochStart = Clock.seconds()
             if let coreset, coreset.redraws(at: epoch) {
-                progress.update("epoch \(epoch + 1)/\(recipe.epochs): scoring \(train.count) images for the coresets", force: true)
                 let d = drawCoresets(coreset, epoch: epoch, passes: passes, model: model, quant: quant, train: train)
                 try d.write(to: CoresetDraw.path(runDirectory: runDirectory, epoch: epoch))
                 draw = d
@@ -196,7 +195,9 @@ extension Trainer {
             switch config.score {
             case .el2n:
                 quant?.set(precision)
-                s = EL2N.scores(of: model, on: train)
+                s = EL2N.scores(of: model, on: train) { done in
+                    progress.update("epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(train.count)")
+                }
             case .random:
                 var rng = SeededRNG.stream(seed: recipe.seed &+ 0xC0FE, UInt64(epoch * 64 + k))
                 s = (0..<train.count).map { _ in rng.nextFloat() }
