@@ -55,9 +55,7 @@ public final class Trainer {
         var normalization = ChannelNormalization(fitting: splits.train).roundedToPixelGrid()
         if existing {
             let ckpt = try Checkpoint.read(from: checkpointPath)
-            var stored = ckpt.recipe, wanted = recipe
-            stored.epochs = 0; wanted.epochs = 0
-            guard stored == wanted else {
+            guard try ckpt.recipe.trainingIdentity() == recipe.trainingIdentity() else {
                 throw InputError("\(checkpointPath): was trained with a different recipe; resume with the same flags (only --epochs may change)")
             }
             try ckpt.restore(into: model, file: checkpointPath)

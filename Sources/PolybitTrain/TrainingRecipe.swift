@@ -94,6 +94,16 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         return BitWidthSet(bits: Array(2...8) + trained.bits, includesFloat: trained.includesFloat)
     }
 
+    /// The recipe with `epochs` cleared and both bit-width sets written in one canonical form: two
+    /// recipes that train the same run compare equal (e.g. deploy bits omitted and "2-8").
+    public func trainingIdentity() throws -> TrainingRecipe {
+        var r = self
+        r.epochs = 0
+        r.bits = try trainedBits()?.description
+        r.deployBits = try deployedBits().description
+        return r
+    }
+
     /// ResNet depth when `model` is `resnetN`.
     public var resnetDepth: Int? {
         guard model.hasPrefix("resnet"), let d = Int(model.dropFirst(6)), d >= 8, (d - 2) % 6 == 0 else { return nil }

@@ -94,6 +94,21 @@ func tinyRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/checkpoint.h5")) == before)
     }
 
+    /// Resume compares what a recipe trains, not how its bit-widths were spelled.
+    @Test func recipeIdentityIgnoresEpochsAndBitWidthSpelling() throws {
+        var a = TrainingRecipe()
+        a.bits = "2,4,8"
+        var b = a
+        b.bits = "8,2,4"; b.deployBits = "2-8"; b.epochs = 3
+        #expect(try a.trainingIdentity() == b.trainingIdentity())
+        b.deployBits = "2-7"
+        #expect(try a.trainingIdentity() != b.trainingIdentity())
+        let float = TrainingRecipe()
+        var explicitFloat = float
+        explicitFloat.deployBits = "32"
+        #expect(try float.trainingIdentity() == explicitFloat.trainingIdentity())
+    }
+
     @Test func checkpointIsReadableWithoutPolybitAndRejectsForeignFiles() throws {
         let (recipe, splits) = tinyRecipe(epochs: 1)
         let dir = temporaryRunDirectory()
