@@ -24,13 +24,35 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
     public var classBalanced = true
     /// One subset (the highest precision's) for every precision instead of one each.
     public var shared = false
+    /// How each subset is picked from its scores.
+    public var selection = CoresetSelection.Rule.top
+    /// With `.stratified`: the share of each pool's highest scores dropped first (likely mislabeled).
+    public var hardCut = 0.1
 
     public init(fraction: Double) { self.fraction = fraction }
+
+    private enum CodingKeys: String, CodingKey {
+        case fraction, redrawEpochs, warmupEpochs, score, classBalanced, shared, selection, hardCut
+    }
+
+    /// Decodes recipes written before a field existed with that field's default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(fraction: try c.decode(Double.self, forKey: .fraction))
+        redrawEpochs = try c.decodeIfPresent(Int.self, forKey: .redrawEpochs) ?? redrawEpochs
+        warmupEpochs = try c.decodeIfPresent(Int.self, forKey: .warmupEpochs) ?? warmupEpochs
+        score = try c.decodeIfPresent(Score.self, forKey: .score) ?? score
+        classBalanced = try c.decodeIfPresent(Bool.self, forKey: .classBalanced) ?? classBalanced
+        shared = try c.decodeIfPresent(Bool.self, forKey: .shared) ?? shared
+        selection = try c.decodeIfPresent(CoresetSelection.Rule.self, forKey: .selection) ?? selection
+        hardCut = try c.decodeIfPresent(Double.self, forKey: .hardCut) ?? hardCut
+    }
 
     public func validate() throws {
         guard fraction > 0, fraction <= 1 else { throw InputError("--coreset \(fraction): expected a fraction in (0, 1]") }
         guard redrawEpochs > 0 else { throw InputError("--redraw \(redrawEpochs): expected a positive number of epochs") }
         guard warmupEpochs >= 0 else { throw InputError("--coreset-warmup \(warmupEpochs): must not be negative") }
+        guard hardCut >= 0, hardCut < 1 else { throw InputError("--coreset-hard-cut \(hardCut): expected a fraction in [0, 1)") }
     }
 
     /// True when subsets are (re)drawn at the start of `epoch`.
@@ -71,21 +93,85 @@ public enum EL2N {
 }
 
 public enum CoresetSelection {
-    /// The indices of the `fraction` highest `scores` (ties: lower index first), in ascending
-    /// index order. Class-balanced: each class keeps `round(fraction · its count)` of its own best.
-    public static func top(scores: [Float], labels: [Int32], classes: Int, fraction: Double,
-                           classBalanced: Bool) -> [Int] {
-        func best(_ pool: [Int], _ count: Int) -> [Int] {
-            Array(pool.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(count))
+    /// How a subset is picked from its scores.
+    public enum Rule: String, Codable, Sendable, CaseIterable {
+        /// The highest scores (EMQ).
+        case top
+        /// Coverage-centric (CCS, Zheng et al., ICLR 2023): drop the `hardCut` share of highest
+        /// scores, split the remaining score range into equal-width strata and draw the subset
+        /// evenly across them at random (a stratum smaller than its share gives all it has).
+        case stratified
+
+        /// The rule named by a command-line value, or an `InputError` naming the choices.
+        public init(flag: String) throws {
+            guard let rule = Rule(rawValue: flag) else {
+                throw InputError("--coreset-selection \(flag): expected top or stratified")
+            }
+            self = rule
         }
-        guard classBalanced else {
-            return best(Array(scores.indices), max(1, Int((fraction * Double(scores.count)).rounded()))).sorted()
+    }
+
+    /// Equal-width score strata of `.stratified`.
+    public static let strata = 50
+
+    /// The chosen indices in ascending order. Each pool (each class when `classBalanced`, else the
+    /// whole set) keeps `round(fraction · its size)` (at least 1). `rng` draws `.stratified`.
+    public static func select(_ rule: Rule, scores: [Float], labels: [Int32], classes: Int, fraction: Double,
+                              classBalanced: Bool, hardCut: Double = 0, rng: inout SeededRNG) -> [Int] {
+        var chosen: [Int] = []
+        for pool in pools(labels: labels, classes: classes, classBalanced: classBalanced) where !pool.isEmpty {
+            let count = size(of: pool.count, fraction: fraction)
+            let ranked = pool.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+            switch rule {
+            case .top:
+                chosen += ranked.prefix(count)
+            case .stratified:
+                let drop = min(Int(hardCut * Double(pool.count)), pool.count - count)
+                chosen += stratifiedDraw(Array(ranked.dropFirst(drop)), count: count, scores: scores, rng: &rng)
+            }
         }
+        return chosen.sorted()
+    }
+
+    /// The number of samples every subset of `select` holds.
+    public static func subsetSize(labels: [Int32], classes: Int, fraction: Double, classBalanced: Bool) -> Int {
+        pools(labels: labels, classes: classes, classBalanced: classBalanced)
+            .reduce(0) { $0 + ($1.isEmpty ? 0 : size(of: $1.count, fraction: fraction)) }
+    }
+
+    static func size(of poolCount: Int, fraction: Double) -> Int {
+        max(1, Int((fraction * Double(poolCount)).rounded()))
+    }
+
+    static func pools(labels: [Int32], classes: Int, classBalanced: Bool) -> [[Int]] {
+        guard classBalanced else { return [Array(labels.indices)] }
         var byClass = [[Int]](repeating: [], count: classes)
         for (i, y) in labels.enumerated() { byClass[Int(y)].append(i) }
-        return byClass.flatMap { pool in
-            pool.isEmpty ? [] : best(pool, max(1, Int((fraction * Double(pool.count)).rounded())))
-        }.sorted()
+        return byClass
+    }
+
+    /// `count` of `pool` spread over equal-width score strata: strata are filled smallest first,
+    /// each taking an even share of the budget left (or all it has), chosen uniformly at random.
+    static func stratifiedDraw(_ pool: [Int], count: Int, scores: [Float], rng: inout SeededRNG) -> [Int] {
+        guard count < pool.count else { return pool }
+        let values = pool.map { scores[$0] }
+        let low = values.min()!, width = (values.max()! - low) / Float(strata)
+        var bins = [[Int]](repeating: [], count: strata)
+        for i in pool {
+            bins[width > 0 ? min(strata - 1, Int((scores[i] - low) / width)) : 0].append(i)
+        }
+        let order = bins.indices.filter { !bins[$0].isEmpty }
+            .sorted { bins[$0].count != bins[$1].count ? bins[$0].count < bins[$1].count : $0 < $1 }
+        var budget = count, chosen: [Int] = []
+        for (r, b) in order.enumerated() {
+            // Invariant: the strata left hold at least `budget` samples, so the last one fills it.
+            var members = bins[b]
+            let take = min(members.count, budget / (order.count - r))
+            for t in 0..<take { members.swapAt(t, t + rng.nextInt(below: members.count - t)) }
+            chosen += members.prefix(take)
+            budget -= take
+        }
+        return chosen
     }
 }
 

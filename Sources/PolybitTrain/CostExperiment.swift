@@ -59,6 +59,7 @@ public struct CostExperiment {
             var r = base
             var c = base.coreset ?? CoresetConfig(fraction: coresetFraction)
             c.score = score
+            if score == .random { c.selection = .top }  // uniform random subsets
             r.coreset = c
             let name = score == .el2n ? "multibit-coreset" : "multibit-random"
             let (a, s) = try train(name, r)

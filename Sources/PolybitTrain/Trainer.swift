@@ -77,8 +77,8 @@ public final class Trainer {
         let fullSteps = loaders[0].epoch(0).count
         let coreset = recipe.coreset
         let subsetSize = coreset.map {
-            CoresetSelection.top(scores: [Float](repeating: 0, count: train.count), labels: train.labels,
-                                 classes: train.classes, fraction: $0.fraction, classBalanced: $0.classBalanced).count
+            CoresetSelection.subsetSize(labels: train.labels, classes: train.classes, fraction: $0.fraction,
+                                        classBalanced: $0.classBalanced)
         } ?? train.count
         let subsetSteps = train.count >= recipe.batch ? max(1, subsetSize / recipe.batch) : 1
         func steps(_ epoch: Int) -> Int { coreset?.usesSubsets(at: epoch) == true ? subsetSteps : fullSteps }
@@ -201,8 +201,11 @@ extension Trainer {
                 s = (0..<train.count).map { _ in rng.nextFloat() }
             }
             scores.append(s)
-            subsets.append(CoresetSelection.top(scores: s, labels: train.labels, classes: train.classes,
-                                                fraction: config.fraction, classBalanced: config.classBalanced))
+            var rng = SeededRNG.stream(seed: recipe.seed &+ 0x5E1EC7, UInt64(epoch * 64 + k))
+            subsets.append(CoresetSelection.select(config.selection, scores: s, labels: train.labels,
+                                                   classes: train.classes, fraction: config.fraction,
+                                                   classBalanced: config.classBalanced, hardCut: config.hardCut,
+                                                   rng: &rng))
         }
         return CoresetDraw(epoch: epoch, precisions: passes.map(\.description), scores: scores, subsets: subsets)
     }

@@ -18,10 +18,61 @@ import Testing
     @Test func selectionKeepsTheTopScoresPerClass() {
         let labels: [Int32] = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
         let scores: [Float] = [0.1, 0.9, 0.5, 0.7, 0.2, 0.8, 0.3, 0.6, 0.4, 0.95]
-        let balanced = CoresetSelection.top(scores: scores, labels: labels, classes: 2, fraction: 0.5, classBalanced: true)
+        var rng = SeededRNG(seed: 1)
+        let balanced = CoresetSelection.select(.top, scores: scores, labels: labels, classes: 2, fraction: 0.5,
+                                               classBalanced: true, rng: &rng)
         #expect(balanced == [1, 3, 5, 7, 9])  // class 0 keeps 2 of 4, class 1 keeps 3 of 6
-        let global = CoresetSelection.top(scores: scores, labels: labels, classes: 2, fraction: 0.3, classBalanced: false)
+        let global = CoresetSelection.select(.top, scores: scores, labels: labels, classes: 2, fraction: 0.3,
+                                             classBalanced: false, rng: &rng)
         #expect(global == [1, 5, 9])
+        #expect(CoresetSelection.subsetSize(labels: labels, classes: 2, fraction: 0.5, classBalanced: true) == 5)
+    }
+
+    /// Hand-worked: 95 scores of 0 and 5 of 1 fall in the first and last of 50 strata. The small
+    /// stratum is filled first: its share of 20 is 10, it has 5, so all 5 go in and 15 zeros follow.
+    @Test func stratifiedSelectionFillsSmallStrataFirst() {
+        let scores = [Float](repeating: 0, count: 95) + [Float](repeating: 1, count: 5)
+        let labels = [Int32](repeating: 0, count: 100)
+        var rng = SeededRNG(seed: 3)
+        let chosen = CoresetSelection.select(.stratified, scores: scores, labels: labels, classes: 1, fraction: 0.2,
+                                             classBalanced: true, hardCut: 0, rng: &rng)
+        #expect(chosen.count == 20)
+        #expect(chosen.filter { $0 >= 95 }.count == 5)
+        // Top selection would keep the 5 ones and the 15 lowest-index zeros; stratified draws the zeros at random.
+        #expect(chosen.filter { $0 < 95 } != Array(0..<15))
+    }
+
+    /// Uniform scores i/1000: the hard cut drops the 100 highest; the 900 left fill 50 strata of 18,
+    /// and the budget of 200 takes 4 from each, so both halves of the kept range give 100.
+    @Test func stratifiedSelectionDropsTheHardestAndCoversTheRange() {
+        let n = 1000
+        let scores = (0..<n).map { Float($0) / Float(n) }
+        let labels = (0..<n).map { Int32($0 % 2) }
+        func draw(_ seed: UInt64) -> [Int] {
+            var rng = SeededRNG(seed: seed)
+            return CoresetSelection.select(.stratified, scores: scores, labels: labels, classes: 2, fraction: 0.2,
+                                           classBalanced: false, hardCut: 0.1, rng: &rng)
+        }
+        let chosen = draw(7)
+        #expect(chosen.count == 200)
+        #expect(chosen.allSatisfy { $0 < 900 }, "the 10% highest scores are dropped")
+        #expect(chosen.filter { $0 < 450 }.count == 100)
+        #expect(draw(7) == chosen, "deterministic under a seed")
+        #expect(draw(8) != chosen)
+        var rng = SeededRNG(seed: 7)
+        let balanced = CoresetSelection.select(.stratified, scores: scores, labels: labels, classes: 2, fraction: 0.2,
+                                               classBalanced: true, hardCut: 0.1, rng: &rng)
+        #expect(balanced.filter { $0 % 2 == 0 }.count == 100 && balanced.count == 200)
+    }
+
+    @Test func coresetConfigDecodesRecipesWrittenBeforeSelectionExisted() throws {
+        let old = #"{"fraction":0.2,"redrawEpochs":3,"warmupEpochs":1,"score":"random","classBalanced":true,"shared":false}"#
+        let c = try JSONDecoder().decode(CoresetConfig.self, from: Data(old.utf8))
+        #expect(c.redrawEpochs == 3 && c.score == .random && c.selection == .top && c.hardCut == 0.1)
+        var stratified = c
+        stratified.selection = .stratified
+        stratified.hardCut = 0.05
+        #expect(try JSONDecoder().decode(CoresetConfig.self, from: JSONEncoder().encode(stratified)) == stratified)
     }
 
     func recipe(_ coreset: CoresetConfig) -> (TrainingRecipe, DatasetSplits) {
@@ -74,6 +125,19 @@ import Testing
         let r = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: rdir, epoch: 1))
         #expect(r.subsets.allSatisfy { $0.count == 64 })
         #expect(r.subsets[0] != r.subsets[1])
+    }
+
+    @Test func stratifiedRunDrawsSubsetsOfTheSameSize() throws {
+        var config = CoresetConfig(fraction: 0.25)
+        config.selection = .stratified
+        let dir = temporaryRunDirectory()
+        try run(config, stopAfter: 2, dir: dir)
+        let d = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1))
+        #expect(d.subsets.allSatisfy { $0.count == 64 })
+        var rng = SeededRNG(seed: 0)
+        let top = CoresetSelection.select(.top, scores: d.scores[0], labels: recipe(config).1.train.labels,
+                                          classes: 4, fraction: 0.25, classBalanced: true, rng: &rng)
+        #expect(d.subsets[0] != top, "stratified differs from the top scores")
     }
 
     @Test func resumeReusesTheSavedSubsets() throws {

@@ -36,6 +36,11 @@ import Testing
              "--residual-bits 32"),
             (["simulate", "--model", foreign, "--dataset", "synthetic"], "not an HDF5 file"),
             (["cost", "--profile", dir + "/missing.yaml"], "missing.yaml"),
+            (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-selection", "best"], "--coreset-selection best"),
+            (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-hard-cut", "0.2"], "--coreset-hard-cut"),
+            (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-selection", "stratified",
+              "--coreset-hard-cut", "1"], "--coreset-hard-cut 1.0"),
+            (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "best"], "--coreset-selection best"),
         ]
         for (args, fragment) in cases {
             let r = try CLI.run(args)

@@ -34,6 +34,8 @@ struct CostExperimentCommand: ParsableCommand {
     @Option(help: "Deployed bit-widths (one dedicated model each). [default: 2-8, 2,4,8 with --quick]") var deployBits: String?
     @Option(help: "Coreset fraction kept per bit-width.") var coreset = 0.2
     @Option(help: "Redraw every R epochs.") var redraw = 2
+    @Option(help: "Coreset selection of the bit-wise coreset arm: top or stratified (see train --help).")
+    var coresetSelection = "top"
     @Option(help: "Results folder.") var out = "runs/experiment-cost"
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
@@ -51,6 +53,7 @@ struct CostExperimentCommand: ParsableCommand {
         r.deployBits = deployBits ?? (quick ? "2,4,8" : "2-8")
         var c = CoresetConfig(fraction: coreset)
         c.redrawEpochs = redraw
+        c.selection = try CoresetSelection.Rule(flag: coresetSelection)
         r.coreset = c
         try r.validate()
         let splits = try DatasetCatalog.load(name: r.dataset, dataDir: r.dataDir, limit: r.limit)

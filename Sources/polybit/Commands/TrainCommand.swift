@@ -53,6 +53,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Full-data epochs before the first coreset. [default: 1]") var coresetWarmup: Int?
     @Option(help: "Coreset ranking: el2n (gradient-based, per precision) or random (baseline). [default: el2n]")
     var coresetScore: String?
+    @Option(help: "Coreset selection: top (the highest scores, EMQ) or stratified (coverage-centric: drop the hardest --coreset-hard-cut share, then draw evenly across score strata). [default: top]")
+    var coresetSelection: String?
+    @Option(help: "With --coreset-selection stratified: the share of highest scores dropped first. [default: 0.1]")
+    var coresetHardCut: Double?
     @Flag(help: "One coreset (the highest precision's) for every precision (baseline).") var coresetShared = false
     @Flag(help: "Rank the whole set instead of keeping each class's share.") var noClassBalance = false
     @Option(help: "Threads (results repeat exactly at a fixed thread count).") var threads = System.activeProcessorCount
@@ -119,8 +123,11 @@ struct TrainCommand: ParsableCommand {
             r.batchNorm = mode
         }
         if let coreset { r.coreset = CoresetConfig(fraction: coreset) }
-        if redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetShared || noClassBalance {
-            guard r.coreset != nil else { throw InputError("--redraw, --coreset-warmup, --coreset-score, --coreset-shared and --no-class-balance need --coreset") }
+        if redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetSelection != nil || coresetHardCut != nil
+            || coresetShared || noClassBalance {
+            guard r.coreset != nil else {
+                throw InputError("--redraw, --coreset-warmup, --coreset-score, --coreset-selection, --coreset-hard-cut, --coreset-shared and --no-class-balance need --coreset")
+            }
         }
         if let redraw { r.coreset?.redrawEpochs = redraw }
         if let coresetWarmup { r.coreset?.warmupEpochs = coresetWarmup }
@@ -129,6 +136,13 @@ struct TrainCommand: ParsableCommand {
                 throw InputError("--coreset-score \(coresetScore): expected el2n or random")
             }
             r.coreset?.score = score
+        }
+        if let coresetSelection { r.coreset?.selection = try CoresetSelection.Rule(flag: coresetSelection) }
+        if let coresetHardCut {
+            guard r.coreset?.selection == .stratified else {
+                throw InputError("--coreset-hard-cut applies to --coreset-selection stratified")
+            }
+            r.coreset?.hardCut = coresetHardCut
         }
         if coresetShared { r.coreset?.shared = true }
         if noClassBalance { r.coreset?.classBalanced = false }
