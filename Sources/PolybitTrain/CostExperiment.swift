@@ -32,40 +32,74 @@ public struct CostExperiment {
         self.coresetFraction = coresetFraction; self.progress = progress
     }
 
-    /// Runs every arm (resuming any that a previous invocation finished or started).
-    public func run() throws -> [Arm] {
-        let deployed = try base.deployedBits()
-        func train(_ name: String, _ recipe: TrainingRecipe) throws -> (accuracy: [String: Double], seconds: Double) {
-            progress.finish("experiment: \(name)")
-            let trainer = try Trainer(recipe: recipe, splits: splits, runDirectory: directory + "/" + name, progress: progress)
-            let summary = try trainer.run(resume: true)
-            let seconds = summary.epochs.reduce(0) { $0 + $1.seconds }
-            return (summary.epochs.last?.test_accuracy_by_precision ?? [:], seconds)
-        }
-        var dedicatedAccuracy: [String: Double] = [:], dedicatedSeconds = 0.0
-        for b in deployed.bits {
+    /// The training runs of the experiment, in order: `dedicated-<b>bit` for each deployed width,
+    /// then `multibit-full`, `multibit-coreset` and `multibit-random`; each trains in
+    /// `directory/<name>`.
+    public func plan() throws -> [(name: String, recipe: TrainingRecipe)] {
+        try Self.plan(base: base, coresetFraction: coresetFraction)
+    }
+
+    /// `plan()` of an experiment on `base` (no data needed).
+    public static func plan(base: TrainingRecipe, coresetFraction: Double) throws -> [(name: String, recipe: TrainingRecipe)] {
+        var runs: [(name: String, recipe: TrainingRecipe)] = try base.deployedBits().bits.map { b in
             var r = base
             r.bits = "\(b)"; r.deployBits = "\(b)"; r.coreset = nil
-            let (acc, sec) = try train("dedicated-\(b)bit", r)
-            dedicatedAccuracy["\(b)-bit"] = acc["\(b)-bit"]
-            dedicatedSeconds += sec
+            return ("dedicated-\(b)bit", r)
         }
-        var arms: [(String, [String: Double], Double)] = [("dedicated", dedicatedAccuracy, dedicatedSeconds)]
         var full = base
         full.coreset = nil
-        let (fa, fs) = try train("multibit-full", full)
-        arms.append(("multibit-full", fa, fs))
+        runs.append(("multibit-full", full))
         for score in [CoresetConfig.Score.el2n, .random] {
             var r = base
             var c = base.coreset ?? CoresetConfig(fraction: coresetFraction)
             c.score = score
             if score == .random { c.selection = .top }  // uniform random subsets
             r.coreset = c
-            let name = score == .el2n ? "multibit-coreset" : "multibit-random"
-            let (a, s) = try train(name, r)
-            arms.append((name, a, s))
+            runs.append((score == .el2n ? "multibit-coreset" : "multibit-random", r))
         }
-        let names = deployed.bits.map { "\($0)-bit" }
+        return runs
+    }
+
+    /// Trains the named runs of `plan()` only (resuming any started), e.g. to share the arms
+    /// between processes or machines; `run()` then only reads them.
+    public func train(_ names: [String]) throws {
+        let planned = try plan()
+        try Self.checkArms(names, base: base, coresetFraction: coresetFraction)
+        for name in names { _ = try train(name, planned.first { $0.name == name }!.recipe) }
+    }
+
+    /// Throws an `InputError` naming the first of `names` that is not a run of the plan.
+    public static func checkArms(_ names: [String], base: TrainingRecipe, coresetFraction: Double) throws {
+        let known = try plan(base: base, coresetFraction: coresetFraction).map(\.name)
+        if let unknown = names.first(where: { !known.contains($0) }) {
+            throw InputError("--arm \(unknown): expected one of \(known.joined(separator: ", "))")
+        }
+    }
+
+    private func train(_ name: String, _ recipe: TrainingRecipe) throws -> TrainingSummary {
+        progress.finish("experiment: \(name)")
+        let trainer = try Trainer(recipe: recipe, splits: splits, runDirectory: directory + "/" + name, progress: progress)
+        return try trainer.run(resume: true)
+    }
+
+    /// Runs every arm (resuming any that a previous invocation finished or started).
+    public func run() throws -> [Arm] {
+        let names = try base.deployedBits().bits.map { "\($0)-bit" }
+        var dedicatedAccuracy: [String: Double] = [:], dedicatedSeconds = 0.0
+        var arms: [(String, [String: Double], Double)] = []
+        for (name, recipe) in try plan() {
+            let summary = try train(name, recipe)
+            let accuracy = summary.epochs.last?.test_accuracy_by_precision ?? [:]
+            let seconds = summary.epochs.reduce(0) { $0 + $1.seconds }
+            if name.hasPrefix("dedicated-") {
+                let width = try recipe.deployedBits().bits[0]
+                dedicatedAccuracy["\(width)-bit"] = accuracy["\(width)-bit"]
+                dedicatedSeconds += seconds
+            } else {
+                if arms.isEmpty { arms.append(("dedicated", dedicatedAccuracy, dedicatedSeconds)) }
+                arms.append((name, accuracy, seconds))
+            }
+        }
         return arms.map { name, acc, sec in
             let kept = names.compactMap { acc[$0] }
             return Arm(name: name, accuracy: acc.filter { names.contains($0.key) },

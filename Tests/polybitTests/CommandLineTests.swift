@@ -41,6 +41,7 @@ import Testing
             (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-selection", "stratified",
               "--coreset-hard-cut", "1"], "--coreset-hard-cut 1.0"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "best"], "--coreset-selection best"),
+            (["experiment", "cost", "--out", dir + "/e", "--arm", "dedicated-9bit"], "--arm dedicated-9bit"),
         ]
         for (args, fragment) in cases {
             let r = try CLI.run(args)
@@ -117,12 +118,22 @@ import Testing
         #expect(points == "7", "one point per precision 2-8")
     }
 
-    /// The cost experiment at a tiny size: four arms, written as Markdown, CSV and SVG.
+    /// The cost experiment at a tiny size: one arm trained alone with --arm, then the four arms
+    /// (reusing it), written as Markdown, CSV and SVG.
     @Test func costExperimentRunsEveryArm() throws {
         let dir = CLI.temporaryDirectory()
-        let r = try CLI.run(["experiment", "cost", "--quick", "--dataset", "synthetic", "--limit", "256", "--epochs", "2",
-                             "--coreset", "0.5", "--redraw", "1", "--threads", "2", "--out", dir, "--json"])
+        let common = ["experiment", "cost", "--quick", "--dataset", "synthetic", "--limit", "256", "--epochs", "2",
+                      "--coreset", "0.5", "--redraw", "1", "--threads", "2", "--out", dir]
+        let one = try CLI.run(common + ["--arm", "multibit-random"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let fm = FileManager.default
+        #expect(fm.fileExists(atPath: dir + "/multibit-random/checkpoint.h5"))
+        #expect(!fm.fileExists(atPath: dir + "/dedicated-2bit") && !fm.fileExists(atPath: dir + "/experiment.md"))
+        let randomLog = try String(contentsOfFile: dir + "/multibit-random/log.jsonl", encoding: .utf8)
+        let r = try CLI.run(common + ["--json"])
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: dir + "/multibit-random/log.jsonl", encoding: .utf8) == randomLog,
+                "the finished arm is read, not retrained")
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let arms = (report?["arms"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
         #expect(arms == ["dedicated", "multibit-full", "multibit-coreset", "multibit-random"])

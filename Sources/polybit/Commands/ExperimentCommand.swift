@@ -20,7 +20,7 @@ struct CostExperimentCommand: ParsableCommand {
         abstract: "Training cost: dedicated models per bit-width vs one multi-bit model on full data, bit-wise coresets and random subsets.",
         discussion: """
             Writes DIR/experiment.md, DIR/experiment.csv and DIR/accuracy.svg, and each arm's run folder; \
-            rerunning resumes. --quick: ResNet-8, 2000 Fashion-MNIST images, 3 epochs, bit-widths {2,4,8} \
+            rerunning resumes; --arm trains single arms (e.g. one per process). --quick: ResNet-8, 2000 Fashion-MNIST images, 3 epochs, bit-widths {2,4,8} \
             (minutes). Default: ResNet-20, all of Fashion-MNIST, 15 epochs, trained {2,4,8}, deployed 2-8 (hours).
             """)
 
@@ -38,6 +38,8 @@ struct CostExperimentCommand: ParsableCommand {
     var coresetSelection = "top"
     @Option(help: "Results folder.") var out = "runs/experiment-cost"
     @Option(help: "Threads.") var threads = System.activeProcessorCount
+    @Option(help: "Train only this arm (repeatable): dedicated-<b>bit, multibit-full, multibit-coreset or multibit-random. Arms can then run in parallel processes; run without --arm to write the report.")
+    var arm: [String] = []
     @Flag(help: "Print one JSON object.") var json = false
 
     struct Report: Encodable { var arms: [CostExperiment.Arm]; var deployed_bits: [Int]; var directory: String }
@@ -56,8 +58,14 @@ struct CostExperimentCommand: ParsableCommand {
         c.selection = try CoresetSelection.Rule(flag: coresetSelection)
         r.coreset = c
         try r.validate()
+        try CostExperiment.checkArms(arm, base: r, coresetFraction: coreset)
         let splits = try DatasetCatalog.load(name: r.dataset, dataDir: r.dataDir, limit: r.limit)
         let experiment = CostExperiment(base: r, splits: splits, directory: out, coresetFraction: coreset)
+        if !arm.isEmpty {
+            try experiment.train(arm)
+            print("trained \(arm.joined(separator: ", ")) in \(out); run without --arm to write the report")
+            return
+        }
         let arms = try experiment.run()
         let deployed = try r.deployedBits().bits
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
