@@ -24,7 +24,7 @@ extension CostSweep {
                 row += [fmt(e.dramPJ * 1e-6, 3), fmt(e.leakagePJ * 1e-6, 3)]
                 rows.append(row)
             }
-            out += Self.align(rows)
+            out += alignedColumns(rows)
             out += "  (energy columns from \"compute\" on split the total, in uJ; util = MACs / peak MACs of the compute cycles;"
                 + " weight and activation KiB packed at the requested widths)\n"
             for (b, c) in zip(bits, p.costs) where !c.notes.isEmpty {
@@ -38,13 +38,14 @@ extension CostSweep {
     private func kib(_ bits: Int) -> Double { Double(bits) / 8192 }
 
     private func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+}
 
-    /// Right-aligned columns separated by two spaces.
-    private static func align(_ rows: [[String]]) -> String {
-        let widths = rows[0].indices.map { col in rows.map { $0[col].count }.max() ?? 0 }
-        return rows.map { row in
-            "  " + row.enumerated().map { String(repeating: " ", count: widths[$0] - $1.count) + $1 }
-                .joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
-    }
+/// `rows` (the first the header) as a text table: right-aligned columns separated by two spaces,
+/// every line indented by two.
+public func alignedColumns(_ rows: [[String]]) -> String {
+    let widths = rows[0].indices.map { col in rows.map { $0[col].count }.max() ?? 0 }
+    return rows.map { row in
+        "  " + row.enumerated().map { String(repeating: " ", count: widths[$0] - $1.count) + $1 }
+            .joined(separator: "  ")
+    }.joined(separator: "\n") + "\n"
 }

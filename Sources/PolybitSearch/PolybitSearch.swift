@@ -1,5 +1,5 @@
-/// PolybitSearch: picking bit-widths for a device budget (uniform sweep, bidirectional greedy
-/// per-layer search, Pareto front; ALGORITHMS.md §7). Not built yet: `polybit pick` says so and
-/// exits 1. The pieces it will combine exist: `Evaluator.evaluate(_:at:trained:on:)` (accuracy of
-/// a multi-bit checkpoint at any precision or `PrecisionPolicy`) and `CostModel` (cost on a profile).
-enum PolybitSearch {}
+// PolybitSearch: picking bit-widths for a device budget (ALGORITHMS.md §7), what `polybit pick`
+// runs. `CheckpointPick` sweeps the uniform widths of a multi-bit checkpoint and runs
+// `GreedySearch` (bidirectional, per layer, cached) over a `SearchSpace`; accuracy comes from the
+// fake-quantized network on a validation split of the training images, cost from the analytic
+// ResNet on hardware profiles against `Budgets`; `PickReport` holds the picks and the Pareto front.

@@ -28,9 +28,6 @@ struct Polybit: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as NotBuiltYet {
-            FileHandle.standardError.write(Data("polybit: \(error.description)\n".utf8))
-            Foundation.exit(1)
         } catch let error as BadInput {
             FileHandle.standardError.write(Data("polybit: error: \(error.description)\n".utf8))
             Foundation.exit(2)
@@ -46,10 +43,4 @@ struct Polybit: ParsableCommand {
             Foundation.exit(1)
         }
     }
-}
-
-/// Thrown by commands that are part of the contract but not built yet.
-struct NotBuiltYet: Error, CustomStringConvertible {
-    let command: String
-    var description: String { "'polybit \(command)' is not built yet" }
 }

@@ -64,7 +64,7 @@ struct CostCommand: ParsableCommand {
             }
         }
         let elapsed = Clock.seconds() - start
-        if let csv { try Self.writeAtomically(sweep.csv, to: csv) }
+        if let csv { try Self.writeAtomically(sweep.csv, to: csv, flag: "--csv") }
         if json {
             print(sweep.json.text)
         } else {
@@ -107,15 +107,16 @@ struct CostCommand: ParsableCommand {
         return TensorShape(channels: c, height: h, width: w)
     }
 
-    /// Writes via a temporary file and a rename, so a failed write leaves no partial file.
-    static func writeAtomically(_ text: String, to path: String) throws {
+    /// Writes via a temporary file and a rename, so a failed write leaves no partial file; errors
+    /// name `flag`.
+    static func writeAtomically(_ text: String, to path: String, flag: String) throws {
         let tmp = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-            throw InputError("--csv \(path): cannot write the file")
+            throw InputError("\(flag) \(path): cannot write the file")
         }
         if rename(tmp, path) != 0 {
             try? FileManager.default.removeItem(atPath: tmp)
-            throw InputError("--csv \(path): cannot write the file")
+            throw InputError("\(flag) \(path): cannot write the file")
         }
     }
 }

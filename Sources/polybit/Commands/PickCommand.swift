@@ -1,9 +1,79 @@
 import ArgumentParser
+import Foundation
+import PolybitHardware
+import PolybitQuant
+import PolybitSearch
+import PolybitTensor
 
+/// `polybit pick`: the best uniform bit-width and per-layer policy of a multi-bit checkpoint
+/// under device budgets (ALGORITHMS.md §7).
 struct PickCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pick",
-        abstract: "Pick the best bit-width or per-layer policy for a device budget. (not built yet)")
+        abstract: "Pick the best uniform bit-width and per-layer policy of a multi-bit checkpoint for a device budget.",
+        discussion: """
+            Every width of --bits is evaluated on a validation split (the last --validation images of the \
+            training split; never the test split) and costed on each profile; the most accurate one within \
+            every budget on every profile is the uniform pick. --search greedy (default) then runs the \
+            bidirectional greedy per-layer search from one width above the widest uniform fit, caching every \
+            evaluation; the mixed pick is the most accurate assignment evaluated within budget. Only the picks \
+            are tested. Inference only, no retraining. Budget kinds: \
+            \(BudgetKind.allCases.map(\.rawValue).joined(separator: ", ")) (memory = stored weights + peak \
+            activations). Example: polybit pick --checkpoint RUN/checkpoint.h5 --profile hwprofiles/bitfusion.yaml \
+            --budget energy_uJ=40 --out-policy policy.json
+            """)
 
-    func run() throws { throw NotBuiltYet(command: "pick") }
+    @Option(help: "A multi-bit ResNet checkpoint (trained with --bits).") var checkpoint: String
+    @Option(help: "Hardware profile YAML; repeat for several (every budget must hold on each).") var profile: [String] = []
+    @Option(help: ArgumentHelp("KIND=VALUE, e.g. energy_uJ=40; repeat for several (all must hold).", valueName: "KIND=VALUE"))
+    var budget: [String] = []
+    @Option(help: "Bit-widths to sweep and search (2-16). [default: the checkpoint's deploy bits]") var bits: String?
+    @Option(help: ArgumentHelp("Validation images: the last N of the training split.", valueName: "N")) var validation = 2000
+    @Option(help: "Test the picks on the first N test images. [default: all]") var limit: Int?
+    @Option(help: "uniform (the sweep only) or greedy (the sweep, then the per-layer search).") var search = "greedy"
+    @Option(help: "Accuracy evaluations the greedy search may make after the sweep.") var maxEvaluations = 300
+    @Option(help: "Write the final pick as a policy JSON for 'polybit export --policy' (written atomically).")
+    var outPolicy: String?
+    @Option(help: "Where the dataset's files are. [default: the checkpoint's]") var dataDir: String?
+    @Option(help: "Threads.") var threads = System.activeProcessorCount
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        Compute.configure(threads: threads)
+        let budgets = try budget.map { try Budget(parsing: $0) }
+        guard ["greedy", "uniform"].contains(search) else {
+            throw InputError("--search \(search): expected greedy or uniform")
+        }
+        guard maxEvaluations >= 0 else { throw InputError("--max-evaluations \(maxEvaluations): expected 0 or more") }
+        let widths = try bits.map { text -> [Int] in
+            let set = try BitWidthSet(parsing: text, flag: "--bits")
+            guard !set.includesFloat else { throw InputError("--bits \(text): pick chooses among quantized widths; drop 32") }
+            return set.bits
+        }
+        if let outPolicy {
+            let folder = (outPolicy as NSString).deletingLastPathComponent
+            guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) else {
+                throw InputError("--out-policy \(outPolicy): no folder \(folder)")
+            }
+        }
+        if let limit, limit < 1 { throw InputError("--limit \(limit): expected a positive number of test images") }
+        var request = PickRequest(checkpoint: checkpoint,
+                                  profiles: try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) },
+                                  budgets: budgets)
+        request.bits = widths
+        request.validationImages = validation
+        request.testLimit = limit
+        request.dataDir = dataDir
+        request.greedy = search == "greedy"
+        request.maxEvaluations = maxEvaluations
+        let report = try CheckpointPick.run(request, progress: ProgressLine())
+        if let outPolicy {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            let policy = report.mixed?.policy ?? report.uniform.policy!
+            try CostCommand.writeAtomically(String(decoding: try encoder.encode(policy), as: UTF8.self) + "\n",
+                                            to: outPolicy, flag: "--out-policy")
+        }
+        if json { try printJSON(report) } else { print(report.text, terminator: "") }
+    }
 }

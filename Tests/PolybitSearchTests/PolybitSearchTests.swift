@@ -1,2 +1,0 @@
-// PolybitSearch has no code yet; its tests arrive with `polybit pick`.
-import Testing
