@@ -36,6 +36,40 @@ import PolybitHardware
         #expect(uniform.first!.weightBits == 4)
     }
 
+    /// Per-layer precisions by the trained model's names: one precision everywhere is the uniform
+    /// list; a layer's change lands on its workload and on the stored width of the tensor it reads.
+    @Test func perLayerPrecisionsByTrainedNames() throws {
+        let net = try CIFARResNet(depth: 20)
+        let uniform = net.layers(input: fashion, classes: 10, precision: Precision(uniform: 4))
+        let same = net.layers(input: fashion, classes: 10) {
+            $0 == "stem.conv" || $0 == "classifier" ? Precision(uniform: 8) : Precision(uniform: 4)
+        }
+        #expect(same == uniform)
+        var asked: [String] = []
+        let mixed = net.layers(input: fashion, classes: 10) { name in
+            asked.append(name)
+            switch name {
+            case "stage2.block0.shortcut.conv": return Precision(weightBits: 2, activationBits: 4)
+            case "stage1.block0.conv1": return Precision(weightBits: 4, activationBits: 6)
+            case "stage3.block2.conv2": return Precision(weightBits: 3, activationBits: 5)
+            case "stem.conv", "classifier": return Precision(uniform: 8)
+            default: return Precision(uniform: 4)
+            }
+        }
+        #expect(Set(asked) == Set(["stem.conv", "classifier", "stage2.block0.shortcut.conv", "stage3.block0.shortcut.conv"]
+            + (1...3).flatMap { s in (0..<3).flatMap { b in ["conv1", "conv2"].map { "stage\(s).block\(b).\($0)" } } }))
+        let layer = { (name: String) in mixed.first { $0.name == name }! }
+        #expect(layer("s2b1.shortcut").weightBits == 2 && layer("s2b1.conv1").weightBits == 4)
+        #expect(layer("stem").outputBits == 6, "the stem's output is stored at the width its reader quantizes to")
+        #expect(layer("s1b1.conv1").activationBits == 6)
+        #expect(layer("s3b3.conv2").weightBits == 3 && layer("s3b3.conv1").outputBits == 5)
+        let changed = Set(zip(uniform, mixed).filter { $0 != $1 }.map(\.1.name))
+        #expect(changed == ["stem", "s1b1.conv1", "s2b1.shortcut", "s3b3.conv1", "s3b3.conv2"])
+        let wide = try CIFARResNet(name: "resnet20", width: 2).layers(input: fashion, classes: 10, precision: Precision(uniform: 4))
+        #expect(wide.first { $0.name == "s3b3.conv2" }!.params == 4 * layer("s3b3.conv2").params)
+        #expect(throws: (any Error).self) { try CIFARResNet(depth: 20, width: 0) }
+    }
+
     @Test func deeperNetworksAndBadDepths() throws {
         let m32 = try CIFARResNet(depth: 32).layers(input: cifar, classes: 10, precision: Precision(uniform: 8))
         let m56 = try CIFARResNet(depth: 56).layers(input: cifar, classes: 10, precision: Precision(uniform: 8))

@@ -11,14 +11,6 @@ import Testing
         #expect(try CLI.run(["--version"]).stdout.contains("0."))
     }
 
-    @Test func unbuiltCommandsSaySoAndFail() throws {
-        for command in ["pick"] {
-            let r = try CLI.run([command])
-            #expect(r.status == 1)
-            #expect(r.stderr.contains("not built yet"))
-        }
-    }
-
     @Test func badInputExitsTwoWithOneClearLine() throws {
         let dir = CLI.temporaryDirectory()
         let foreign = dir + "/foreign.h5"

@@ -38,7 +38,7 @@ struct ReportCommand: ParsableCommand {
             sweep = try CostCommand.sweep(models: exported, profiles: profiles)
             source = "costs of the exported integer models (\(exported.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))"
         } else {
-            let net = try CIFARResNet(name: ckpt.recipe.model)
+            let net = try CIFARResNet(name: ckpt.recipe.model, width: ckpt.recipe.width)
             let data = try DatasetCatalog.load(name: ckpt.recipe.dataset, dataDir: ckpt.recipe.dataDir, limit: 1).test
             let shape = TensorShape(channels: data.channels, height: data.height, width: data.width)
             sweep = try CostSweep(networkName: net.name, input: shape, classes: data.classes, edgeBits: 8,
