@@ -91,8 +91,8 @@ public enum CheckpointPick {
         let cheapest = try figures(space.uniform(widths[0]))
         guard budgets.fit(cheapest) else {
             let broken = budgets.violations(cheapest, profileNames: profileNames).joined(separator: "; ")
-            throw InputError("--budget: nothing fits \(broken): that is the cheapest reachable, every searched layer at \(widths[0]) bits"
-                             + (space.fixed.isEmpty ? "" : " (stem and classifier at \(QuantizedNetwork.boundaryBits))"))
+            let edges = space.fixed.isEmpty ? "" : ", stem and classifier at \(QuantizedNetwork.boundaryBits)"
+            throw InputError("--budget \(broken): nothing fits; that is the cost of the cheapest policy (every searched layer at \(widths[0]) bits\(edges))")
         }
 
         var evaluationCount = 0

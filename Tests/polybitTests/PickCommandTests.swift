@@ -54,7 +54,8 @@ import Testing
         #expect(export.status == 0, "\(export.stderr)")
 
         let cases: [([String], String)] = [
-            (common + ["--budget", "energy_uJ=\(energies[0] / 2)"], "nothing fits energy_uJ="),
+            (common + ["--budget", "energy_uJ=\(energies[0] / 2)"], "--budget energy_uJ=\(energies[0] / 2) (BitFusion: "),
+            (common + ["--budget", "energy_uJ=\(energies[0] / 2)"], "): nothing fits; that is the cost of the cheapest policy"),
             (common + ["--budget", "power_mW=3"], "--budget power_mW=3: unknown kind"),
             (common + ["--budget", "energy_uJ"], "--budget energy_uJ: expected KIND=VALUE"),
             (common + ["--budget", "energy_uJ=1", "--search", "random"], "--search random"),
