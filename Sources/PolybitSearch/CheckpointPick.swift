@@ -96,11 +96,12 @@ public enum CheckpointPick {
         }
 
         var evaluationCount = 0
+        let limit = widths.count + (request.greedy ? request.maxEvaluations : 0)
         var search = GreedySearch(
-            space: space, budgets: budgets, maxEvaluations: widths.count + request.maxEvaluations,
+            space: space, budgets: budgets, maxEvaluations: limit,
             accuracy: { a in
                 evaluationCount += 1
-                progress.update("pick: evaluation \(evaluationCount) on \(validation.count) validation images")
+                progress.update("pick: evaluation \(evaluationCount) (at most \(limit)) on \(validation.count) validation images")
                 return accuracy(a, on: validation)
             },
             figures: figures)
@@ -127,6 +128,7 @@ public enum CheckpointPick {
             widths: widths, validation_images: validation.count, validation_first_index: first,
             validation_in_training: recipe.limit.map { $0 > first } ?? true, test_images: test.count,
             search: request.greedy ? "greedy" : "uniform", evaluations: search.evaluations, cache_hits: search.cacheHits,
+            evaluation_limit_reached: request.greedy && search.evaluations >= limit,
             uniform_sweep: sweep.map { point($0) }, uniform: point(uniform, test: uniformTest, policy: true),
             mixed: mixed.map { point($0, test: mixedTest, policy: true) },
             pareto_front: search.evaluated.paretoFront().map { point($0) })

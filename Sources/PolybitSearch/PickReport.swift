@@ -65,6 +65,9 @@ public struct PickReport: Encodable, Sendable {
     public var search: String
     /// Accuracy evaluations (one per distinct assignment) and requests answered from the cache.
     public var evaluations: Int, cache_hits: Int
+    /// True when the search used all the evaluations `--max-evaluations` allowed (it may have
+    /// stopped early).
+    public var evaluation_limit_reached: Bool
     public var uniform_sweep: [Point]
     /// The most accurate uniform width within budget.
     public var uniform: Point
@@ -87,7 +90,9 @@ public struct PickReport: Encodable, Sendable {
         out += pick("uniform pick", uniform)
         if let mixed { out += pick("mixed pick", mixed) }
         out += "\nuniform sweep:\n" + table(uniform_sweep)
-        out += "\nPareto front of \(evaluations) evaluations (\(cache_hits) cache hits):\n" + table(pareto_front)
+        out += "\nPareto front of \(evaluations) evaluations (\(cache_hits) cache hits"
+            + (evaluation_limit_reached ? "; the evaluation limit stopped the search, see --max-evaluations" : "")
+            + "):\n" + table(pareto_front)
         return out
     }
 

@@ -41,6 +41,7 @@ import Testing
         #expect(energy <= limit)
         let evaluations = report["evaluations"] as? Int ?? 0
         #expect(evaluations > 3 && evaluations <= 2 + 12, "the sweep, then search steps up to --max-evaluations")
+        #expect(report["evaluation_limit_reached"] as? Bool == (evaluations == 2 + 12))
         let front = report["pareto_front"] as? [[String: Any]] ?? []
         #expect(!front.isEmpty && front.count <= evaluations)
         let policy = try String(contentsOfFile: dir + "/policy.json", encoding: .utf8)
