@@ -119,7 +119,7 @@ public enum CheckpointPick {
         let uniformTest = accuracy(uniform.assignment, on: test)
         let mixedTest = mixed.map { $0.assignment == uniform.assignment ? uniformTest : accuracy($0.assignment, on: test) }
         func point(_ c: Candidate, test: Double? = nil, policy: Bool = false) -> PickReport.Point {
-            PickReport.Point(candidate: c, space: space, profileNames: profileNames, testAccuracy: test,
+            PickReport.Point(candidate: c, profileNames: profileNames, testAccuracy: test,
                              policy: policy ? space.policy(c.assignment) : nil)
         }
         return PickReport(

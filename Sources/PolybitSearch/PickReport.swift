@@ -33,7 +33,7 @@ public struct PickReport: Encodable, Sendable {
         /// For the picks: the policy, as `export --policy` reads it.
         public var policy: PrecisionPolicy?
 
-        init(candidate c: Candidate, space: SearchSpace, profileNames: [String], testAccuracy: Double?,
+        init(candidate c: Candidate, profileNames: [String], testAccuracy: Double?,
              policy: PrecisionPolicy?) {
             let a = c.assignment
             label = a.uniformWidth.map { "\($0)-bit" } ?? "mixed"
