@@ -17,7 +17,7 @@ struct CLI {
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         // stderr goes to a file so a chatty command never blocks on a full pipe.
         let errPath = NSTemporaryDirectory() + "polybit-stderr-" + UUID().uuidString
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let out = Pipe()
         p.standardOutput = out
