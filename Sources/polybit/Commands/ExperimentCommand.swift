@@ -35,7 +35,7 @@ struct CostExperimentCommand: ParsableCommand {
     @Option(help: "Coreset fraction kept per bit-width.") var coreset = 0.2
     @Option(help: "Redraw every R epochs.") var redraw = 2
     @Option(help: "Coreset selection of the bit-wise coreset arm: top or stratified (see train --help).")
-    var coresetSelection = "top"
+    var coresetSelection = "stratified"
     @Option(help: "Results folder.") var out = "runs/experiment-cost"
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Option(help: "Train only this arm (repeatable): dedicated-<b>bit, multibit-full, multibit-coreset or multibit-random. Arms can then run in parallel processes; run without --arm to write the report.")

@@ -53,7 +53,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Full-data epochs before the first coreset. [default: 1]") var coresetWarmup: Int?
     @Option(help: "Coreset ranking: el2n (gradient-based, per precision) or random (baseline). [default: el2n]")
     var coresetScore: String?
-    @Option(help: "Coreset selection: top (the highest scores, EMQ) or stratified (coverage-centric: drop the hardest --coreset-hard-cut share, then draw evenly across score strata). [default: top]")
+    @Option(help: "Coreset selection: stratified (coverage-centric: drop the hardest --coreset-hard-cut share, then draw evenly across score strata) or top (the highest scores, as in EMQ; far worse at high pruning rates, see the README). [default: stratified]")
     var coresetSelection: String?
     @Option(help: "With --coreset-selection stratified: the share of highest scores dropped first. [default: 0.1]")
     var coresetHardCut: Double?
