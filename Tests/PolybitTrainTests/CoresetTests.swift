@@ -114,30 +114,36 @@ import Testing
     @Test func sharedAndRandomBaselines() throws {
         var shared = CoresetConfig(fraction: 0.25)
         shared.shared = true
-        let dir = temporaryRunDirectory()
-        try run(shared, stopAfter: 2, dir: dir)
-        let s = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1))
+        let s = try firstDraw(shared)
         #expect(s.subsets[0] == s.subsets[1] && s.subsets[1] == s.subsets[2])
         var random = CoresetConfig(fraction: 0.25)
         random.score = .random
-        let rdir = temporaryRunDirectory()
-        try run(random, stopAfter: 2, dir: rdir)
-        let r = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: rdir, epoch: 1))
+        let r = try firstDraw(random)
         #expect(r.subsets.allSatisfy { $0.count == 64 })
         #expect(r.subsets[0] != r.subsets[1])
     }
 
-    @Test func stratifiedRunDrawsSubsetsOfTheSameSize() throws {
-        var config = CoresetConfig(fraction: 0.25)
-        config.selection = .stratified
+    /// Trains two epochs (warm-up, then the first subsets) and reads the draw of epoch 1.
+    func firstDraw(_ config: CoresetConfig) throws -> CoresetDraw {
         let dir = temporaryRunDirectory()
         try run(config, stopAfter: 2, dir: dir)
-        let d = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1))
-        #expect(d.subsets.allSatisfy { $0.count == 64 })
-        var rng = SeededRNG(seed: 0)
-        let top = CoresetSelection.select(.top, scores: d.scores[0], labels: recipe(config).1.train.labels,
-                                          classes: 4, fraction: 0.25, classBalanced: true, rng: &rng)
-        #expect(d.subsets[0] != top, "stratified differs from the top scores")
+        return try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1))
+    }
+
+    @Test func defaultStratifiedAndTopRunsDrawSubsetsOfTheSameSize() throws {
+        let config = CoresetConfig(fraction: 0.25)
+        #expect(config.selection == .stratified)
+        var topConfig = config
+        topConfig.selection = .top
+        let d = try firstDraw(config), t = try firstDraw(topConfig)
+        #expect(d.subsets.allSatisfy { $0.count == 64 } && t.subsets.allSatisfy { $0.count == 64 })
+        func top(_ scores: [Float]) -> [Int] {
+            var rng = SeededRNG(seed: 0)
+            return CoresetSelection.select(.top, scores: scores, labels: recipe(config).1.train.labels,
+                                           classes: 4, fraction: 0.25, classBalanced: true, rng: &rng)
+        }
+        #expect(t.subsets[0] == top(t.scores[0]), "top keeps the highest scores")
+        #expect(d.subsets[0] != top(d.scores[0]), "stratified differs from the top scores")
     }
 
     @Test func resumeReusesTheSavedSubsets() throws {
