@@ -4,7 +4,8 @@
 #   2. evaluate it at every bit-width 2-8 (3, 5, 6, 7 never trained; no fine-tuning),
 #   3. export integer models and verify them against the fake-quantized network,
 #   4. simulate one bit-accurately on the test set and cost it on hardware profiles,
-#   5. cost every exported precision on three accelerators, and write an HDF5 trace.
+#   5. cost every exported precision on three accelerators, and write an HDF5 trace,
+#   6. pick the best uniform width and per-layer policy for 45 µJ per image on BitFusion, export it.
 # Resumable: rerun to continue. EPOCHS / LIMIT / RUN override the quick defaults (about 15 minutes
 # on 2 cores); EPOCHS=15 LIMIT=60000 is the README's full recipe (hours).
 set -euo pipefail
@@ -26,4 +27,7 @@ $polybit simulate --model "$run/int4.h5" --dataset fashion-mnist --limit 2000 \
 $polybit cost --model "$run/int2.h5" --model "$run/int4.h5" --model "$run/int8.h5" \
   --profile hwprofiles/bitfusion.yaml --profile hwprofiles/ethos-u55-128.yaml --profile hwprofiles/eyeriss.yaml
 $polybit trace --model "$run/int4.h5" --dataset fashion-mnist --samples 2 --out "$run/trace-int4.h5"
-echo "demo: everything is in $run (checkpoint.h5, log.jsonl, int*.h5, trace-int4.h5)"
+$polybit pick --checkpoint "$run/checkpoint.h5" --profile hwprofiles/bitfusion.yaml --budget energy_uJ=45 \
+  --validation 1000 --max-evaluations 40 --limit 2000 --out-policy "$run/pick-45uJ.json"
+$polybit export --checkpoint "$run/checkpoint.h5" --policy "$run/pick-45uJ.json" --out "$run/int-pick.h5" --verify 2000
+echo "demo: everything is in $run (checkpoint.h5, log.jsonl, int*.h5, trace-int4.h5, pick-45uJ.json)"
