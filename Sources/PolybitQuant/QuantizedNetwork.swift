@@ -112,6 +112,24 @@ public final class QuantizedNetwork {
         }
     }
 
+    /// ALRS: every step size at bit-width b learns at `adaptiveStepLearningRate(bits: b, highest: h)`
+    /// times the learning rate, h the highest of `trained`. Per-width steps get it as their
+    /// `learningRateScale`; the one step that Double Rounding shares across widths weights each
+    /// width's gradient by it instead (the same thing for SGD).
+    public func applyAdaptiveStepLearningRates(trained: [Int]) {
+        guard let highest = trained.max() else { return }
+        for l in layers {
+            for (b, p) in l.weights.steps {
+                let factor = adaptiveStepLearningRate(bits: b, highest: highest)
+                p.learningRateScale = factor
+                l.weights.sharedStepGradientFactor[b] = factor
+            }
+        }
+        for a in activationQuantizers {
+            for (b, p) in a.steps { p.learningRateScale = adaptiveStepLearningRate(bits: b, highest: highest) }
+        }
+    }
+
     /// Gives every bit-width outside `trained` data-free steps interpolated from the trained ones.
     public func interpolateUntrainedSteps(trained: [Int]) {
         let withBoundary = Array(Set(trained + [QuantizedNetwork.boundaryBits]))

@@ -20,6 +20,12 @@ public struct QuantizerOptions: Codable, Sendable, Equatable {
     public var weightStep: WeightStepRule = .statistics
     /// LSQ's step-gradient scale `1/sqrt(N·Q_p)`.
     public var stepGradientScale = true
+    /// How lower bit-widths get their weight integers: on their own grid, or by Double Rounding
+    /// from the highest width's integers.
+    public var weightRounding = WeightRounding.direct
+    /// ALRS: step sizes learn at `adaptiveStepLearningRate(bits:highest:)` times the learning rate
+    /// (set by `QuantizedNetwork.applyAdaptiveStepLearningRates`).
+    public var alrs = false
     public init() {}
 
     /// Fields missing from older checkpoints take their defaults.
@@ -30,6 +36,8 @@ public struct QuantizerOptions: Codable, Sendable, Equatable {
         correctionStatistics = try c.decodeIfPresent(CorrectionStatistics.self, forKey: .correctionStatistics) ?? d.correctionStatistics
         weightStep = try c.decodeIfPresent(WeightStepRule.self, forKey: .weightStep) ?? .learned  // before statistics existed
         stepGradientScale = try c.decodeIfPresent(Bool.self, forKey: .stepGradientScale) ?? d.stepGradientScale
+        weightRounding = try c.decodeIfPresent(WeightRounding.self, forKey: .weightRounding) ?? d.weightRounding
+        alrs = try c.decodeIfPresent(Bool.self, forKey: .alrs) ?? d.alrs
     }
 }
 
@@ -44,6 +52,11 @@ public final class WeightQuantizer: WeightTransform {
     public var bits: Int?
     /// Learnable step size per bit-width, shape `[1]`.
     public private(set) var steps: [Int: Parameter] = [:]
+    /// The highest bit-width, whose integers Double Rounding shifts to the lower ones.
+    public let highestBits: Int
+    /// With Double Rounding and learned steps: the weight of each bit-width's gradient in the
+    /// shared highest-width step (ALRS; 1 when absent).
+    public var sharedStepGradientFactor: [Int: Float] = [:]
 
     private var cache: (latent: Tensor, step: Float, grid: QuantGrid, a: [Float], groupSize: Int)?
 
@@ -51,6 +64,7 @@ public final class WeightQuantizer: WeightTransform {
     /// code, `s_b = max(|μ − 3σ|, |μ + 3σ|) / 2^(b−1)`; statistics steps follow the weights.
     public init(name: String, weight: Tensor, bitWidths: [Int], options: QuantizerOptions) {
         self.name = name; self.options = options
+        highestBits = bitWidths.max() ?? 8
         let learned = options.weightStep == .learned
         for b in bitWidths {
             let value = learned ? WeightQuantizer.statisticsStep(weight, bits: b, clip: { _ in 3 })
@@ -79,11 +93,22 @@ public final class WeightQuantizer: WeightTransform {
         return Float(max(range / Double(1 << (bits - 1)), 1e-8))
     }
 
-    /// The step at `bits` for `weight`: from its statistics, or the learned one.
+    /// The step at `bits` for `weight`: from its statistics, or the learned one; with Double
+    /// Rounding below the highest width, the highest width's step times 2^(h−bits).
     func step(for weight: Tensor, bits: Int) -> Float {
+        if let shift = doubleRoundingShift(bits) {
+            let derived = step(for: weight, bits: highestBits) * Float(1 << shift)
+            steps[bits]?.value.storage[0] = derived  // kept in step with the highest, for checkpoints
+            return derived
+        }
         guard let p = steps[bits] else { preconditionFailure("\(name): no step size for \(bits) bits") }
         if options.weightStep == .statistics { p.value.storage[0] = WeightQuantizer.statisticsStep(weight, bits: bits) }
         return p.value.storage[0]
+    }
+
+    /// `h − bits` when `bits` is derived from the highest width by Double Rounding, else nil.
+    func doubleRoundingShift(_ bits: Int) -> Int? {
+        options.weightRounding == .direct || bits >= highestBits ? nil : highestBits - bits
     }
 
     public var parameters: [Parameter] { steps.keys.sorted().map { steps[$0]! } }
@@ -103,7 +128,13 @@ public final class WeightQuantizer: WeightTransform {
         let g = groups(weight), n = weight.count
         weight.withUnsafeBufferPointer { w in
             q.withUnsafeMutableBufferPointer { qp in
-                LSQ.forward(n, w.baseAddress!, qp.baseAddress!, step: step, grid: grid)
+                if let shift = doubleRoundingShift(b) {
+                    DoubleRounding.forward(n, w.baseAddress!, qp.baseAddress!, stepHigh: step / Float(1 << shift),
+                                           high: WeightQuantizer.grid(highestBits), low: grid, shift: shift,
+                                           floor: options.weightRounding == .doubleFloor)
+                } else {
+                    LSQ.forward(n, w.baseAddress!, qp.baseAddress!, step: step, grid: grid)
+                }
                 if options.biasCorrection != .off {
                     coefficients = .compute(form: options.biasCorrection, groups: g, n: n,
                                             latent: w.baseAddress!, quantized: qp.baseAddress!)
@@ -134,13 +165,27 @@ public final class WeightQuantizer: WeightTransform {
             }
         }
         var dStep: Float = 0
+        let shift = doubleRoundingShift(b)
         let dw = Tensor(shape: gradEffective.shape) { dx in
             c.latent.withUnsafeBufferPointer { w in scaled.withUnsafeBufferPointer { g in
-                dStep = LSQ.backward(dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!, step: c.step, grid: c.grid)
+                if let shift {
+                    dStep = DoubleRounding.backward(dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!,
+                                                    stepHigh: c.step / Float(1 << shift),
+                                                    high: WeightQuantizer.grid(highestBits), low: c.grid, shift: shift,
+                                                    floor: options.weightRounding == .doubleFloor)
+                } else {
+                    dStep = LSQ.backward(dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!, step: c.step, grid: c.grid)
+                }
             } }
         }
         if options.stepGradientScale { dStep /= (Float(c.latent.count) * c.grid.positiveLevels).squareRoot() }
-        if options.weightStep == .learned { steps[b]!.grad.storage[0] += dStep }
+        if options.weightStep == .learned {
+            if shift != nil {
+                steps[highestBits]!.grad.storage[0] += dStep * (sharedStepGradientFactor[b] ?? 1)
+            } else {
+                steps[b]!.grad.storage[0] += dStep
+            }
+        }
         cache = nil
         return dw
     }
@@ -151,8 +196,15 @@ public final class WeightQuantizer: WeightTransform {
         let step = step(for: weight, bits: bits), grid = WeightQuantizer.grid(bits)
         var q = [Int32](repeating: 0, count: weight.count)
         var dequantized = [Float](repeating: 0, count: weight.count)
+        let shift = doubleRoundingShift(bits), high = WeightQuantizer.grid(highestBits)
         for i in 0..<weight.count {
-            let v = min(max((weight.storage[i] / step).rounded(.toNearestOrEven), grid.qmin), grid.qmax)
+            let v: Float
+            if let shift {
+                v = Float(DoubleRounding.code(weight.storage[i], stepHigh: step / Float(1 << shift), high: high,
+                                              low: grid, shift: shift, floor: options.weightRounding == .doubleFloor).q)
+            } else {
+                v = min(max((weight.storage[i] / step).rounded(.toNearestOrEven), grid.qmin), grid.qmax)
+            }
             q[i] = Int32(v); dequantized[i] = v * step
         }
         let g = groups(weight)
@@ -169,7 +221,8 @@ public final class WeightQuantizer: WeightTransform {
     /// the clipping range `step · qmax` linearly in the bit-width (nearest trained width outside
     /// their span). Data-free: deploying an untrained bit-width fits nothing.
     public func interpolateUntrainedSteps(trained: [Int]) {
-        guard options.weightStep == .learned else { return }  // statistics steps exist at every width
+        // Statistics steps exist at every width; Double Rounding derives lower widths' steps.
+        guard options.weightStep == .learned, options.weightRounding == .direct else { return }
         interpolateSteps(steps, trained: trained) { WeightQuantizer.grid($0).qmax }
     }
 }

@@ -125,6 +125,10 @@ extension Checkpoint {
         let model = try ModelFactory.make(recipe, for: data)
         var quantized: QuantizedNetwork?
         if let trained = try recipe.trainedBits() {
+            let stored = try (trained.bits + recipe.deployedBits().bits + [QuantizedNetwork.boundaryBits]).max()!
+            if recipe.quantizer.weightRounding != .direct, let above = extraBits.first(where: { $0 > stored }) {
+                throw InputError("\(file): \(above) bits is above the \(stored) bits this Double Rounding model derives its widths from")
+            }
             quantized = try QuantizedNetwork(model: model, bitWidths: trained.bits + recipe.deployedBits().bits + extraBits,
                                              options: recipe.quantizer, quantizeFirstLast: recipe.quantizeFirstLast)
         }

@@ -47,6 +47,7 @@ public final class Trainer {
             try QuantizedNetwork(model: model, bitWidths: $0.bits + deployed.bits, options: recipe.quantizer,
                                  quantizeFirstLast: recipe.quantizeFirstLast)
         }
+        if recipe.quantizer.alrs, let trained { quant?.applyAdaptiveStepLearningRates(trained: trained.bits) }
         let optimizer = ModelFactory.optimizer(recipe)
         let log = TrainingLog(runDirectory: runDirectory)
         var records: [EpochRecord] = []

@@ -144,6 +144,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             if batchNorm == .switchable && resnetDepth == nil {
                 throw InputError("--bn switchable: \(model) has no BatchNorm (it uses LayerNorm); use a resnet")
             }
+        } else if quantizer.weightRounding != .direct || quantizer.alrs {
+            throw InputError("--weight-rounding and --alrs need --bits (a float model has no quantizers)")
         } else if deployBits != nil {
             throw InputError("--deploy-bits needs --bits (a float model has no bit-widths to deploy)")
         } else if batchNorm == .switchable {

@@ -12,12 +12,13 @@ import Testing
 
     /// A tiny 4-bit ResNet-8 with initialized steps and BatchNorm statistics, exported. Pixels are
     /// multiples of 1/255 and the mean is 128/255, so the uint8 input represents them exactly.
-    func exported() throws -> (QuantizedNetwork, ChannelNormalization, IntegerModel, Dataset) {
+    func exported(options: QuantizerOptions = QuantizerOptions())
+        throws -> (QuantizedNetwork, ChannelNormalization, IntegerModel, Dataset) {
         var data = SyntheticDataset.make(count: 48, channels: 1, height: 8, width: 8, classes: 4, seed: 3)
         data.images = data.images.map { ($0 * 255).rounded() / 255 }
         let normalization = ChannelNormalization(mean: [128 / 255], std: [0.25])
         let net = ResNet(depth: 8, inputChannels: 1, classes: 4, seed: 2)
-        let quantized = try QuantizedNetwork(model: net, bitWidths: [4], options: QuantizerOptions())
+        let quantized = try QuantizedNetwork(model: net, bitWidths: [4], options: options)
         quantized.set(.uniform(4))
         let batch = BatchLoader.evaluation(normalization.apply(to: data), batchSize: data.count).epoch(0).first { _ in true }!
         _ = net.forward(batch.images, training: true)   // first quantized forward sets the steps; BN statistics move
@@ -26,8 +27,12 @@ import Testing
         return (quantized, normalization, model, data)
     }
 
-    @Test func exportedCodesMatchLayerByLayer() throws {
-        let (net, normalization, model, data) = try exported()
+    /// Direct rounding and Double Rounding (4 bits derived from the 8-bit integers).
+    @Test(arguments: [WeightRounding.direct, .double])
+    func exportedCodesMatchLayerByLayer(rounding: WeightRounding) throws {
+        var options = QuantizerOptions()
+        options.weightRounding = rounding
+        let (net, normalization, model, data) = try exported(options: options)
         let codes = try ExportVerification.compareCodes(net, normalization: normalization, model: model,
                                                         data: data, limit: 32)
         #expect(codes.map(\.quantizer) == net.activationQuantizers.map(\.name))

@@ -35,6 +35,8 @@ import Testing
               "--coreset-hard-cut", "1"], "--coreset-hard-cut 1.0"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "best"], "--coreset-selection best"),
             (["experiment", "cost", "--out", dir + "/e", "--arm", "dedicated-9bit"], "--arm dedicated-9bit"),
+            (["train", "--out", dir + "/r", "--bits", "2,4,8", "--weight-rounding", "triple"], "--weight-rounding triple"),
+            (["train", "--out", dir + "/r", "--alrs"], "--alrs need --bits"),
         ]
         for (args, fragment) in cases {
             let r = try CLI.run(args)

@@ -41,6 +41,10 @@ struct TrainCommand: ParsableCommand {
     var correctionStatistics: String?
     @Option(help: "Weight steps: statistics (Gaussian-optimal clipping of the latent weights) or learned (LSQ; only with --bias-correction off). [default: statistics]")
     var weightStep: String?
+    @Option(help: "Weight integers of lower bit-widths: direct (each width rounds the latent weights) or double / double-floor (Double Rounding: a rounding / floor shift of the highest width's integers, so only those need storing). [default: direct]")
+    var weightRounding: String?
+    @Flag(help: "ALRS: quantizer step sizes at bit-width b learn at 10^(-Δ/2) (even Δ) or 5·10^(-(Δ+1)/2) (odd Δ) times the learning rate, Δ = highest trained width − b.")
+    var alrs = false
     @Flag(help: "Quantize the stem and classifier like the other layers (default: 8 bits).") var quantizeFirstLast = false
     @Flag(help: "Turn off LSQ's step-gradient scale 1/sqrt(N·Qp).") var noStepGradientScale = false
     @Option(help: ArgumentHelp("In-place distillation: lower bit-widths also learn the highest trained bit-width's outputs on their batch, loss CE + α·KL (costs one extra forward each).", valueName: "α"))
@@ -113,6 +117,8 @@ struct TrainCommand: ParsableCommand {
             }
             r.quantizer.weightStep = rule
         }
+        if let weightRounding { r.quantizer.weightRounding = try WeightRounding(flag: weightRounding) }
+        if alrs { r.quantizer.alrs = true }
         if quantizeFirstLast { r.quantizeFirstLast = true }
         if noStepGradientScale { r.quantizer.stepGradientScale = false }
         if let distill { r.distillation = distill }
