@@ -96,8 +96,8 @@ public final class WeightQuantizer: WeightTransform {
     /// The step at `bits` for `weight`: from its statistics, or the learned one; with Double
     /// Rounding below the highest width, the highest width's step times 2^(h−bits).
     func step(for weight: Tensor, bits: Int) -> Float {
-        if let shift = doubleRoundingShift(bits) {
-            let derived = step(for: weight, bits: highestBits) * Float(1 << shift)
+        if let d = derivation(bits) {
+            let derived = step(for: weight, bits: highestBits) * Float(1 << d.shift)
             steps[bits]?.value.storage[0] = derived  // kept in step with the highest, for checkpoints
             return derived
         }
@@ -106,9 +106,11 @@ public final class WeightQuantizer: WeightTransform {
         return p.value.storage[0]
     }
 
-    /// `h − bits` when `bits` is derived from the highest width by Double Rounding, else nil.
-    func doubleRoundingShift(_ bits: Int) -> Int? {
-        options.weightRounding == .direct || bits >= highestBits ? nil : highestBits - bits
+    /// How Double Rounding derives `bits` from the highest width (the shift h − bits, the h-bit
+    /// grid, the tie rule); nil when `bits` rounds the latent weights directly.
+    private func derivation(_ bits: Int) -> (shift: Int, high: QuantGrid, floor: Bool)? {
+        guard options.weightRounding != .direct, bits < highestBits else { return nil }
+        return (highestBits - bits, WeightQuantizer.grid(highestBits), options.weightRounding == .doubleFloor)
     }
 
     public var parameters: [Parameter] { steps.keys.sorted().map { steps[$0]! } }
@@ -128,10 +130,9 @@ public final class WeightQuantizer: WeightTransform {
         let g = groups(weight), n = weight.count
         weight.withUnsafeBufferPointer { w in
             q.withUnsafeMutableBufferPointer { qp in
-                if let shift = doubleRoundingShift(b) {
-                    DoubleRounding.forward(n, w.baseAddress!, qp.baseAddress!, stepHigh: step / Float(1 << shift),
-                                           high: WeightQuantizer.grid(highestBits), low: grid, shift: shift,
-                                           floor: options.weightRounding == .doubleFloor)
+                if let d = derivation(b) {
+                    DoubleRounding.forward(n, w.baseAddress!, qp.baseAddress!, stepHigh: step / Float(1 << d.shift),
+                                           high: d.high, low: grid, shift: d.shift, floor: d.floor)
                 } else {
                     LSQ.forward(n, w.baseAddress!, qp.baseAddress!, step: step, grid: grid)
                 }
@@ -165,14 +166,13 @@ public final class WeightQuantizer: WeightTransform {
             }
         }
         var dStep: Float = 0
-        let shift = doubleRoundingShift(b)
+        let derived = derivation(b)
         let dw = Tensor(shape: gradEffective.shape) { dx in
             c.latent.withUnsafeBufferPointer { w in scaled.withUnsafeBufferPointer { g in
-                if let shift {
+                if let d = derived {
                     dStep = DoubleRounding.backward(dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!,
-                                                    stepHigh: c.step / Float(1 << shift),
-                                                    high: WeightQuantizer.grid(highestBits), low: c.grid, shift: shift,
-                                                    floor: options.weightRounding == .doubleFloor)
+                                                    stepHigh: c.step / Float(1 << d.shift), high: d.high, low: c.grid,
+                                                    shift: d.shift, floor: d.floor)
                 } else {
                     dStep = LSQ.backward(dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!, step: c.step, grid: c.grid)
                 }
@@ -180,7 +180,7 @@ public final class WeightQuantizer: WeightTransform {
         }
         if options.stepGradientScale { dStep /= (Float(c.latent.count) * c.grid.positiveLevels).squareRoot() }
         if options.weightStep == .learned {
-            if shift != nil {
+            if derived != nil {
                 steps[highestBits]!.grad.storage[0] += dStep * (sharedStepGradientFactor[b] ?? 1)
             } else {
                 steps[b]!.grad.storage[0] += dStep
@@ -196,12 +196,12 @@ public final class WeightQuantizer: WeightTransform {
         let step = step(for: weight, bits: bits), grid = WeightQuantizer.grid(bits)
         var q = [Int32](repeating: 0, count: weight.count)
         var dequantized = [Float](repeating: 0, count: weight.count)
-        let shift = doubleRoundingShift(bits), high = WeightQuantizer.grid(highestBits)
+        let d = derivation(bits), stepHigh = step / Float(1 << (d?.shift ?? 0))
         for i in 0..<weight.count {
             let v: Float
-            if let shift {
-                v = Float(DoubleRounding.code(weight.storage[i], stepHigh: step / Float(1 << shift), high: high,
-                                              low: grid, shift: shift, floor: options.weightRounding == .doubleFloor).q)
+            if let d {
+                v = Float(DoubleRounding.code(weight.storage[i], stepHigh: stepHigh, high: d.high, low: grid,
+                                              shift: d.shift, floor: d.floor).q)
             } else {
                 v = min(max((weight.storage[i] / step).rounded(.toNearestOrEven), grid.qmin), grid.qmax)
             }
