@@ -29,15 +29,23 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
     public var selection = CoresetSelection.Rule.stratified
     /// With `.stratified`: the share of each pool's highest scores dropped first (likely mislabeled).
     public var hardCut = 0.1
+    /// Candidates scored per redraw, as a multiple of the subset size: each class scores a random
+    /// `candidatePool × its subset size` of its samples and selects among them (nil: score all).
+    public var candidatePool: Double?
+    /// After each subset epoch, refresh the BatchNorm running statistics with this many random
+    /// training batches at the trained precisions (0: keep the statistics of the subsets, which a
+    /// score-based subset skews; README, bit-wise coresets).
+    public var statisticsRefreshBatches = 20
 
     public init(fraction: Double) { self.fraction = fraction }
 
     private enum CodingKeys: String, CodingKey {
         case fraction, redrawEpochs, warmupEpochs, score, classBalanced, shared, selection, hardCut
+        case candidatePool, statisticsRefreshBatches
     }
 
-    /// Decodes recipes written before a field existed with that field's default (and `.top`, the
-    /// only rule then, when `selection` is missing).
+    /// Decodes recipes written before a field existed with that field's default (and the behaviour
+    /// of the time when `selection` (`.top`) or `statisticsRefreshBatches` (0) is missing).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(fraction: try c.decode(Double.self, forKey: .fraction))
@@ -48,6 +56,8 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
         shared = try c.decodeIfPresent(Bool.self, forKey: .shared) ?? shared
         selection = try c.decodeIfPresent(CoresetSelection.Rule.self, forKey: .selection) ?? .top
         hardCut = try c.decodeIfPresent(Double.self, forKey: .hardCut) ?? hardCut
+        candidatePool = try c.decodeIfPresent(Double.self, forKey: .candidatePool)
+        statisticsRefreshBatches = try c.decodeIfPresent(Int.self, forKey: .statisticsRefreshBatches) ?? 0
     }
 
     public func validate() throws {
@@ -55,6 +65,15 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
         guard redrawEpochs > 0 else { throw InputError("--redraw \(redrawEpochs): expected a positive number of epochs") }
         guard warmupEpochs >= 0 else { throw InputError("--coreset-warmup \(warmupEpochs): must not be negative") }
         guard hardCut >= 0, hardCut < 1 else { throw InputError("--coreset-hard-cut \(hardCut): expected a fraction in [0, 1)") }
+        if let candidatePool, !(candidatePool >= 1) {
+            throw InputError("--coreset-pool \(candidatePool): expected a multiple of the subset size of at least 1")
+        }
+        if candidatePool != nil && score == .random {
+            throw InputError("--coreset-pool applies to scored subsets (--coreset-score el2n)")
+        }
+        guard statisticsRefreshBatches >= 0 else {
+            throw InputError("--coreset-bn-refresh \(statisticsRefreshBatches): must not be negative")
+        }
     }
 
     /// True when subsets are (re)drawn at the start of `epoch`.
@@ -80,15 +99,17 @@ public enum EL2N {
         }
     }
 
-    /// Scores of every sample of `data` under `model` in evaluation mode (no augmentation);
-    /// `progress(done)` after each batch with the number of samples scored so far.
-    public static func scores(of model: any ImageClassifier, on data: Dataset, batchSize: Int = 500,
-                              progress: (Int) -> Void = { _ in }) -> [Float] {
-        var out: [Float] = []
-        out.reserveCapacity(data.count)
-        for batch in BatchLoader.evaluation(data, batchSize: batchSize).epoch(0) {
-            out += scores(logits: model.forward(batch.images, training: false), labels: batch.labels)
-            progress(out.count)
+    /// Scores of the samples of `data` at `indices` (default: all) under `model` in evaluation mode
+    /// (no augmentation), one per sample of `data` with NaN for those not scored; `progress(done)`
+    /// after each batch with the number of samples scored so far.
+    public static func scores(of model: any ImageClassifier, on data: Dataset, indices: [Int]? = nil,
+                              batchSize: Int = 500, progress: (Int) -> Void = { _ in }) -> [Float] {
+        var out = [Float](repeating: .nan, count: data.count), done = 0
+        for batch in BatchLoader.evaluation(data, batchSize: batchSize).epoch(0, subset: indices) {
+            let s = scores(logits: model.forward(batch.images, training: false), labels: batch.labels)
+            for (i, v) in zip(batch.indices, s) { out[i] = v }
+            done += batch.count
+            progress(done)
         }
         return out
     }
@@ -117,20 +138,36 @@ public enum CoresetSelection {
     public static let strata = 50
 
     /// The chosen indices in ascending order. Each pool (each class when `classBalanced`, else the
-    /// whole set) keeps `round(fraction · its size)` (at least 1). `rng` draws `.stratified`.
+    /// whole set) keeps `round(fraction · its size)` (at least 1) of its scored samples; a NaN
+    /// score marks a sample that was not a candidate. `rng` draws `.stratified`.
     public static func select(_ rule: Rule, scores: [Float], labels: [Int32], classes: Int, fraction: Double,
                               classBalanced: Bool, hardCut: Double = 0, rng: inout SeededRNG) -> [Int] {
         var chosen: [Int] = []
         for pool in pools(labels: labels, classes: classes, classBalanced: classBalanced) where !pool.isEmpty {
-            let count = size(of: pool.count, fraction: fraction)
-            let ranked = pool.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+            let scored = pool.filter { !scores[$0].isNaN }
+            let count = min(scored.count, size(of: pool.count, fraction: fraction))
+            let ranked = scored.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
             switch rule {
             case .top:
                 chosen += ranked.prefix(count)
             case .stratified:
-                let drop = min(Int(hardCut * Double(pool.count)), pool.count - count)
+                let drop = min(Int(hardCut * Double(scored.count)), scored.count - count)
                 chosen += stratifiedDraw(Array(ranked.dropFirst(drop)), count: count, scores: scores, rng: &rng)
             }
+        }
+        return chosen.sorted()
+    }
+
+    /// The samples a redraw scores, ascending: with `pool`, a uniformly random
+    /// `round(pool · subset size)` of each pool (all of it when smaller), else every sample.
+    public static func candidates(labels: [Int32], classes: Int, fraction: Double, classBalanced: Bool,
+                                  pool: Double?, rng: inout SeededRNG) -> [Int] {
+        guard let pool else { return Array(labels.indices) }
+        var chosen: [Int] = []
+        for var members in pools(labels: labels, classes: classes, classBalanced: classBalanced) where !members.isEmpty {
+            let take = min(members.count, Int((pool * Double(size(of: members.count, fraction: fraction))).rounded()))
+            for t in 0..<take { members.swapAt(t, t + rng.nextInt(below: members.count - t)) }
+            chosen += members.prefix(take)
         }
         return chosen.sorted()
     }

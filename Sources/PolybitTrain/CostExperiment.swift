@@ -53,7 +53,7 @@ public struct CostExperiment {
             var r = base
             var c = base.coreset ?? CoresetConfig(fraction: coresetFraction)
             c.score = score
-            if score == .random { c.selection = .top }  // uniform random subsets
+            if score == .random { c.selection = .top; c.candidatePool = nil }  // uniform random subsets
             r.coreset = c
             runs.append((score == .el2n ? "multibit-coreset" : "multibit-random", r))
         }

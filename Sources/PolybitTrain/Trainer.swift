@@ -140,6 +140,10 @@ public final class Trainer {
                     + "acc \(fmt(100 * Double(corrects[0]) / Double(seen), 1))% \(Int(rate)) img/s "
                     + "ETA \(ProgressLine.duration(remaining))")
             }
+            if let coreset, coreset.usesSubsets(at: epoch) {
+                refreshRunningStatistics(batches: coreset.statisticsRefreshBatches, epoch: epoch, passes: passes,
+                                         model: model, quant: quant, train: train)
+            }
             let seconds = Clock.seconds() - epochStart
             var byPrecision: [String: Double]?
             let eval: EvaluationResult
@@ -183,8 +187,28 @@ extension Trainer {
         return model.forward(images, training: true)
     }
 
-    /// Scores the training set at each trained precision (evaluation mode, no augmentation) and
-    /// picks each precision's subset; with `shared`, the highest precision's subset serves all.
+    /// Refreshes the BatchNorm running statistics after a subset epoch: `batches` seeded random
+    /// training batches (augmented as in training), each forwarded at every trained precision in
+    /// training order, update the statistics exactly as training's forwards do (momentum 0.1, so
+    /// the subset's statistics fade to 0.9^(batches·precisions)); parameters are untouched.
+    func refreshRunningStatistics(batches: Int, epoch: Int, passes: [Precision], model: any ImageClassifier,
+                                  quant: QuantizedNetwork?, train: Dataset) {
+        guard batches > 0, !model.normLayers.isEmpty else { return }
+        let loader = BatchLoader(dataset: train, batchSize: recipe.batch, shuffle: true,
+                                 augmentation: Augmentation(padding: recipe.cropPadding, flip: recipe.flip),
+                                 dropLast: train.count >= recipe.batch, seed: recipe.seed &+ 0xB4_7C4)
+        for (i, batch) in loader.epoch(epoch).prefix(batches).enumerated() {
+            progress.update("epoch \(epoch + 1)/\(recipe.epochs): BatchNorm statistics from random batches \(i + 1)/\(batches)")
+            for precision in passes {
+                quant?.set(precision)
+                _ = model.forward(batch.images, training: true)
+            }
+        }
+    }
+
+    /// Scores the training set (or each class's random candidate pool) at each trained precision
+    /// (evaluation mode, no augmentation) and picks each precision's subset; with `shared`, the
+    /// highest precision's subset serves all.
     func drawCoresets(_ config: CoresetConfig, epoch: Int, passes: [Precision], model: any ImageClassifier,
                       quant: QuantizedNetwork?, train: Dataset) -> CoresetDraw {
         var scores: [[Float]] = [], subsets: [[Int]] = []
@@ -193,9 +217,13 @@ extension Trainer {
             let s: [Float]
             switch config.score {
             case .el2n:
+                var rng = SeededRNG.stream(seed: recipe.seed &+ 0xCA4D, UInt64(epoch * 64 + k))
+                let candidates = CoresetSelection.candidates(labels: train.labels, classes: train.classes,
+                                                             fraction: config.fraction, classBalanced: config.classBalanced,
+                                                             pool: config.candidatePool, rng: &rng)
                 quant?.set(precision)
-                s = EL2N.scores(of: model, on: train) { done in
-                    progress.update("epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(train.count)")
+                s = EL2N.scores(of: model, on: train, indices: config.candidatePool == nil ? nil : candidates) { done in
+                    progress.update("epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(candidates.count)")
                 }
             case .random:
                 var rng = SeededRNG.stream(seed: recipe.seed &+ 0xC0FE, UInt64(epoch * 64 + k))

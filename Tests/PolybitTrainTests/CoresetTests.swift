@@ -1,5 +1,7 @@
 import Foundation
 import PolybitData
+import PolybitNN
+import PolybitQuant
 import PolybitTensor
 import PolybitTrain
 import Testing
@@ -26,6 +28,28 @@ import Testing
                                              classBalanced: false, rng: &rng)
         #expect(global == [1, 5, 9])
         #expect(CoresetSelection.subsetSize(labels: labels, classes: 2, fraction: 0.5, classBalanced: true) == 5)
+    }
+
+    /// NaN marks samples that were not candidates: only scored ones are chosen, up to the subset size.
+    @Test func selectionChoosesOnlyScoredCandidates() {
+        let labels: [Int32] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        let nan = Float.nan
+        let scores: [Float] = [0.9, nan, 0.1, nan, 0.5, nan, 0.7, nan, 0.3, nan]
+        var rng = SeededRNG(seed: 1)
+        #expect(CoresetSelection.select(.top, scores: scores, labels: labels, classes: 1, fraction: 0.3,
+                                        classBalanced: true, rng: &rng) == [0, 4, 6])
+        let stratified = CoresetSelection.select(.stratified, scores: scores, labels: labels, classes: 1, fraction: 0.4,
+                                                 classBalanced: true, hardCut: 0, rng: &rng)
+        #expect(stratified.count == 4 && stratified.allSatisfy { $0 % 2 == 0 })
+        // Candidates: round(pool · subset size) per class, 2 · round(0.25 · 8) = 4 of each class of 8.
+        let two = (0..<16).map { Int32($0 % 2) }
+        var a = SeededRNG(seed: 5), b = SeededRNG(seed: 5), c = SeededRNG(seed: 6)
+        let pool = CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &a)
+        #expect(pool.count == 8 && pool.filter { $0 % 2 == 0 }.count == 4 && pool == pool.sorted())
+        #expect(CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &b) == pool)
+        #expect(CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &c) != pool)
+        #expect(CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 9, rng: &c)
+            == Array(0..<16), "a pool larger than a class takes all of it")
     }
 
     /// Hand-worked: 95 scores of 0 and 5 of 1 fall in the first and last of 50 strata. The small
@@ -69,9 +93,13 @@ import Testing
         let old = #"{"fraction":0.2,"redrawEpochs":3,"warmupEpochs":1,"score":"random","classBalanced":true,"shared":false}"#
         let c = try JSONDecoder().decode(CoresetConfig.self, from: Data(old.utf8))
         #expect(c.redrawEpochs == 3 && c.score == .random && c.selection == .top && c.hardCut == 0.1)
+        #expect(c.candidatePool == nil && c.statisticsRefreshBatches == 0, "old runs resume without a refresh")
+        #expect(CoresetConfig(fraction: 0.2).statisticsRefreshBatches == 20)
         var stratified = c
         stratified.selection = .stratified
         stratified.hardCut = 0.05
+        stratified.candidatePool = 2
+        stratified.statisticsRefreshBatches = 5
         #expect(try JSONDecoder().decode(CoresetConfig.self, from: JSONEncoder().encode(stratified)) == stratified)
     }
 
@@ -144,6 +172,68 @@ import Testing
         }
         #expect(t.subsets[0] == top(t.scores[0]), "top keeps the highest scores")
         #expect(d.subsets[0] != top(d.scores[0]), "stratified differs from the top scores")
+    }
+
+    @Test func candidatePoolScoresOnlyItsCandidates() throws {
+        var config = CoresetConfig(fraction: 0.25)
+        config.candidatePool = 2
+        let d = try firstDraw(config)
+        let labels = recipe(config).1.train.labels
+        for (scores, subset) in zip(d.scores, d.subsets) {
+            let scored = scores.indices.filter { !scores[$0].isNaN }
+            #expect(scored.count == 128, "2 × 16 candidates in each of 4 classes")
+            #expect(subset.count == 64 && Set(subset).isSubset(of: scored))
+            for c in 0..<4 { #expect(scored.filter { labels[$0] == c }.count == 32) }
+        }
+        #expect(d.scores[0].map(\.isNaN) != d.scores[2].map(\.isNaN), "each precision draws its own candidates")
+        let again = try firstDraw(config)  // NaN != NaN, so compare the scores' bits
+        #expect(again.subsets == d.subsets && again.scores.map { $0.map(\.bitPattern) } == d.scores.map { $0.map(\.bitPattern) },
+                "deterministic")
+    }
+
+    /// The refresh after a subset epoch continues the running statistics' moving average over
+    /// seeded random batches at every trained precision; the weights, and so training, are untouched.
+    @Test func statisticsRefreshChangesOnlyTheRunningStatistics() throws {
+        var off = CoresetConfig(fraction: 0.25)
+        off.statisticsRefreshBatches = 0
+        var on = off
+        on.statisticsRefreshBatches = 3
+        let plain = temporaryRunDirectory(), refreshed = temporaryRunDirectory()
+        try run(off, stopAfter: 2, dir: plain)
+        try run(on, stopAfter: 2, dir: refreshed)
+        let a = try Checkpoint.read(from: plain + "/checkpoint.h5"), b = try Checkpoint.read(from: refreshed + "/checkpoint.h5")
+        var statisticsDiffer = 0
+        for (name, t) in a.parameters {
+            if name.hasSuffix("running_mean") || name.hasSuffix("running_var") {
+                if t != b.parameters[name] { statisticsDiffer += 1 }
+            } else {
+                #expect(t == b.parameters[name], "\(name) changed")
+            }
+        }
+        #expect(statisticsDiffer > 0)
+        // The same updates, made here to the un-refreshed model: 3 augmented batches of epoch 1,
+        // each at 8, 4 and 2 bits, momentum 0.1, starting from the subset epoch's statistics.
+        let (r, splits) = recipe(on)
+        let model = try ModelFactory.make(r, for: splits.train)
+        let quant = try QuantizedNetwork(model: model, bitWidths: try r.trainedBits()!.bits + r.deployedBits().bits,
+                                         options: r.quantizer, quantizeFirstLast: r.quantizeFirstLast)
+        try a.restore(into: model, file: plain)
+        let train = a.normalization.apply(to: splits.train)
+        let loader = BatchLoader(dataset: train, batchSize: r.batch, shuffle: true,
+                                 augmentation: Augmentation(padding: r.cropPadding, flip: r.flip),
+                                 dropLast: true, seed: r.seed &+ 0xB4_7C4)
+        for batch in loader.epoch(1).prefix(3) {
+            for bits in [8, 4, 2] {
+                quant.set(.uniform(bits))
+                _ = model.forward(batch.images, training: true)
+            }
+        }
+        for bn in model.normLayers {
+            for p in [bn.runningMean, bn.runningVar] {
+                let stored = b.parameters[p.name]!.storage
+                for c in stored.indices { #expect(abs(stored[c] - p.value.storage[c]) < 1e-5, "\(p.name)[\(c)]") }
+            }
+        }
     }
 
     @Test func resumeReusesTheSavedSubsets() throws {

@@ -36,6 +36,8 @@ struct CostExperimentCommand: ParsableCommand {
     @Option(help: "Redraw every R epochs.") var redraw = 2
     @Option(help: "Coreset selection of the bit-wise coreset arm: top or stratified (see train --help).")
     var coresetSelection = "stratified"
+    @Option(help: "Candidate pool of the bit-wise coreset arm, as a multiple of the subset size (see train --help). [default: score every image]")
+    var coresetPool: Double?
     @Option(help: "Results folder.") var out = "runs/experiment-cost"
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Option(help: "Train only this arm (repeatable): dedicated-<b>bit, multibit-full, multibit-coreset or multibit-random. Arms can then run in parallel processes; run without --arm to write the report.")
@@ -56,6 +58,7 @@ struct CostExperimentCommand: ParsableCommand {
         var c = CoresetConfig(fraction: coreset)
         c.redrawEpochs = redraw
         c.selection = try CoresetSelection.Rule(flag: coresetSelection)
+        c.candidatePool = coresetPool
         r.coreset = c
         try r.validate()
         try CostExperiment.checkArms(arm, base: r, coresetFraction: coreset)

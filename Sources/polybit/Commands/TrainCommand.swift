@@ -62,6 +62,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --coreset-selection stratified: the share of highest scores dropped first. [default: 0.1]")
     var coresetHardCut: Double?
     @Flag(help: "One coreset (the highest precision's) for every precision (baseline).") var coresetShared = false
+    @Option(help: "Score only a random candidate pool of K times the subset size per class at each redraw, and select from it (K >= 1; cheaper scoring). [default: score every image]")
+    var coresetPool: Double?
+    @Option(help: "After each subset epoch, refresh the BatchNorm running statistics: N random training batches at the trained precisions continue training's moving average, so they reflect all the data, not the subsets (0: off). [default: 20]")
+    var coresetBnRefresh: Int?
     @Flag(help: "Rank the whole set instead of keeping each class's share.") var noClassBalance = false
     @Option(help: "Threads (results repeat exactly at a fixed thread count).") var threads = System.activeProcessorCount
     @Option(help: "Run folder.") var out: String
@@ -130,9 +134,9 @@ struct TrainCommand: ParsableCommand {
         }
         if let coreset { r.coreset = CoresetConfig(fraction: coreset) }
         if redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetSelection != nil || coresetHardCut != nil
-            || coresetShared || noClassBalance {
+            || coresetShared || noClassBalance || coresetPool != nil || coresetBnRefresh != nil {
             guard r.coreset != nil else {
-                throw InputError("--redraw, --coreset-warmup, --coreset-score, --coreset-selection, --coreset-hard-cut, --coreset-shared and --no-class-balance need --coreset")
+                throw InputError("--redraw, --coreset-warmup, --coreset-score, --coreset-selection, --coreset-hard-cut, --coreset-shared, --coreset-pool, --coreset-bn-refresh and --no-class-balance need --coreset")
             }
         }
         if let redraw { r.coreset?.redrawEpochs = redraw }
@@ -151,6 +155,8 @@ struct TrainCommand: ParsableCommand {
             r.coreset?.hardCut = coresetHardCut
         }
         if coresetShared { r.coreset?.shared = true }
+        if let coresetPool { r.coreset?.candidatePool = coresetPool }
+        if let coresetBnRefresh { r.coreset?.statisticsRefreshBatches = coresetBnRefresh }
         if noClassBalance { r.coreset?.classBalanced = false }
         return r
     }
