@@ -231,7 +231,8 @@ public struct CoresetDraw: Equatable {
         runDirectory + "/coresets/epoch\(epoch).h5"
     }
 
-    /// Writes `scores/<precision>` (float32 [N]) and `subsets/<precision>` (int32 indices) with
+    /// Writes `scores/<precision>` (float32 [N], NaN for images outside the candidate pool) and
+    /// `subsets/<precision>` (int32 indices) with
     /// root attributes `epoch` and `precisions`, atomically.
     public func write(to path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
