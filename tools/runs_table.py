@@ -23,6 +23,8 @@ def load(spec):
         sys.exit(f"runs_table: {path}: not JSON lines ({e})")
     if not records:
         sys.exit(f"runs_table: {path}: no epochs logged yet")
+    for r in records:  # a float run logs one accuracy
+        r["test_accuracy_by_precision"] = r.get("test_accuracy_by_precision") or {"fp32": r["test_accuracy"]}
     return label or os.path.basename(os.path.normpath(run)), records
 
 

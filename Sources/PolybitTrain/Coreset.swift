@@ -158,11 +158,10 @@ public enum CoresetSelection {
         return chosen.sorted()
     }
 
-    /// The samples a redraw scores, ascending: with `pool`, a uniformly random
-    /// `round(pool · subset size)` of each pool (all of it when smaller), else every sample.
+    /// The samples a redraw scores, ascending: a uniformly random `round(pool · subset size)` of
+    /// each pool (all of it when smaller).
     public static func candidates(labels: [Int32], classes: Int, fraction: Double, classBalanced: Bool,
-                                  pool: Double?, rng: inout SeededRNG) -> [Int] {
-        guard let pool else { return Array(labels.indices) }
+                                  pool: Double, rng: inout SeededRNG) -> [Int] {
         var chosen: [Int] = []
         for var members in pools(labels: labels, classes: classes, classBalanced: classBalanced) where !members.isEmpty {
             let take = min(members.count, Int((pool * Double(size(of: members.count, fraction: fraction))).rounded()))

@@ -218,12 +218,14 @@ extension Trainer {
             switch config.score {
             case .el2n:
                 var rng = SeededRNG.stream(seed: recipe.seed &+ 0xCA4D, UInt64(epoch * 64 + k))
-                let candidates = CoresetSelection.candidates(labels: train.labels, classes: train.classes,
-                                                             fraction: config.fraction, classBalanced: config.classBalanced,
-                                                             pool: config.candidatePool, rng: &rng)
+                let candidates = config.candidatePool.map { pool in
+                    CoresetSelection.candidates(labels: train.labels, classes: train.classes, fraction: config.fraction,
+                                                classBalanced: config.classBalanced, pool: pool, rng: &rng)
+                }
+                let total = candidates?.count ?? train.count
                 quant?.set(precision)
-                s = EL2N.scores(of: model, on: train, indices: config.candidatePool == nil ? nil : candidates) { done in
-                    progress.update("epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(candidates.count)")
+                s = EL2N.scores(of: model, on: train, indices: candidates) { done in
+                    progress.update("epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(total)")
                 }
             case .random:
                 var rng = SeededRNG.stream(seed: recipe.seed &+ 0xC0FE, UInt64(epoch * 64 + k))
