@@ -1,7 +1,9 @@
 import PolybitTensor
 
-/// 2-D convolution over CNHW activations: per image, im2col into a cache-resident panel and
-/// one GEMM; images are spread over `Parallel.threads` workers (OpenBLAS single-threaded).
+/// 2-D convolution over CNHW activations; images are spread over `Parallel.threads` workers
+/// (OpenBLAS single-threaded). Stride-1 3×3 "same" convolutions run by Winograd F(2×2, 3×3), other
+/// "same" stride-1 ones as implicit GEMMs over padded planes, the rest per image as an im2col panel
+/// and one GEMM.
 ///
 /// Input `[C, N, H, W]`, output `[O, N, outH, outW]`; weight `[O, C, kH, kW]`, optional bias `[O]`.
 /// `inputTransform` (e.g. an activation quantizer) is applied to the input and
@@ -44,6 +46,12 @@ public final class Conv2d: Layer {
     /// convolution of dY with the flipped, transposed kernel.
     private var isSameStrideOne: Bool { kernel > 1 && stride == 1 && kernel % 2 == 1 && 2 * padding == kernel - 1 }
 
+    /// Runs a stride-1, padding-1 3×3 convolution by Winograd F(2×2, 3×3) (default); false runs
+    /// it as an implicit GEMM like other "same" convolutions (`polybit bench conv` compares them).
+    public var winograd = true
+
+    private var usesWinograd: Bool { winograd && kernel == 3 && isSameStrideOne }
+
     private func geometry(_ x: Tensor) -> ConvGeometry {
         ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3], kernel: kernel,
                      stride: stride, padding: padding)
@@ -77,7 +85,15 @@ public final class Conv2d: Layer {
         let out = Tensor(shape: [o, n, g.outH, g.outW]) { op in
             x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
                 let xs = xp.baseAddress!, ws = wp.baseAddress!, os = op.baseAddress!
-                if isSameStrideOne {
+                if usesWinograd {
+                    let plan = WinogradConvolution(height: g.height, width: g.width, inChannels: inChannels,
+                                                   outChannels: o)
+                    plan.transformedWeights(ws).withUnsafeBufferPointer { u in
+                        Parallel.forEachChunk(n) { images in
+                            plan.forward(x: xs, u: u.baseAddress!, y: os, channelStride: n * plane, images: images)
+                        }
+                    }
+                } else if isSameStrideOne {
                     let planes = PaddedPlanes(height: g.height, width: g.width, kernel: kernel)
                     planes.tapOffsets(channels: inChannels).withUnsafeBufferPointer { offsets in
                         Parallel.forEachChunk(n) { images in
@@ -130,9 +146,17 @@ public final class Conv2d: Layer {
         }
         let n = x.shape[1], g = geometry(x), o = outChannels, k = g.patchSize
         let workers = max(1, min(Parallel.threads, n))
-        var partials = [Float](repeating: 0, count: workers * o * k)
+        // Per-worker weight gradients: Winograd-transformed (16·O·C) or plain (O·C·k·k).
+        let partialSize = usesWinograd ? 16 * o * inChannels : o * k
+        var partials = [Float](repeating: 0, count: workers * partialSize)
         var gradInput = Tensor(shape: needsInputGradient ? x.shape : [0]) { _ in }
         let wFlipped = isSameStrideOne && needsInputGradient ? flippedTransposed(w) : Tensor(shape: [0])
+        let forwardPlan = WinogradConvolution(height: g.height, width: g.width, inChannels: inChannels,
+                                              outChannels: o)
+        let inputGradientPlan = WinogradConvolution(height: g.height, width: g.width, inChannels: o,
+                                                    outChannels: inChannels)
+        let flippedU = usesWinograd && needsInputGradient
+            ? wFlipped.withUnsafeBufferPointer { inputGradientPlan.transformedWeights($0.baseAddress!) } : []
         gradOutput.withUnsafeBufferPointer { dyp in
             x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in wFlipped.withUnsafeBufferPointer { fp in
                 partials.withUnsafeMutableBufferPointer { pp in gradInput.withUnsafeMutableBufferPointer { dxp in
@@ -141,10 +165,21 @@ public final class Conv2d: Layer {
                                                       dx: needsInputGradient ? dxp.baseAddress : nil)
                     Parallel.forEach(workers) { worker in
                         let images = (n * worker / workers)..<(n * (worker + 1) / workers)
-                        if isSameStrideOne {
-                            implicitBackward(g, n: n, images: images, buffers, dW: buffers.partials + worker * o * k)
+                        if usesWinograd {
+                            let plane = g.height * g.width
+                            forwardPlan.accumulateWeightGradient(
+                                x: buffers.x, dy: buffers.dy, channelStride: n * plane, images: images,
+                                du: buffers.partials + worker * partialSize)
+                            if let dx = buffers.dx {
+                                flippedU.withUnsafeBufferPointer { u in
+                                    inputGradientPlan.forward(x: buffers.dy, u: u.baseAddress!, y: dx,
+                                                              channelStride: n * plane, images: images)
+                                }
+                            }
+                        } else if isSameStrideOne {
+                            implicitBackward(g, n: n, images: images, buffers, dW: buffers.partials + worker * partialSize)
                         } else {
-                            panelBackward(g, n: n, images: images, buffers, dW: buffers.partials + worker * o * k)
+                            panelBackward(g, n: n, images: images, buffers, dW: buffers.partials + worker * partialSize)
                         }
                     }
                 } }
@@ -156,10 +191,17 @@ public final class Conv2d: Layer {
                 }
             }
         }
+        partials.withUnsafeMutableBufferPointer { pp in
+            for worker in 1..<workers { Vec.axpy(partialSize, 1, pp.baseAddress! + worker * partialSize, pp.baseAddress!) }
+        }
         var gradWeight = Tensor(shape: weight.value.shape) { gw in
-            gw.update(repeating: 0)
             partials.withUnsafeBufferPointer { pp in
-                for worker in 0..<workers { Vec.axpy(o * k, 1, pp.baseAddress! + worker * o * k, gw.baseAddress!) }
+                if usesWinograd {
+                    WinogradTiles.weightGradient(of: pp.baseAddress!, outChannels: o, inChannels: inChannels,
+                                                 into: gw.baseAddress!)
+                } else {
+                    gw.baseAddress!.update(from: pp.baseAddress!, count: o * k)
+                }
             }
         }
         if let t = weightTransform { gradWeight = t.backward(gradWeight) }

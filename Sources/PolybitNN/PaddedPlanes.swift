@@ -50,7 +50,7 @@ struct PaddedPlanes {
                  into planes: UnsafeMutablePointer<Float>) {
         for c in 0..<channels {
             let src = image + c * channelStride, dst = planes + c * planeSize + gridOffset
-            for y in 0..<height { copyRow(src + y * width, to: dst + y * rowStride) }
+            for y in 0..<height { copyRow(src + y * width, to: dst + y * rowStride, count: width) }
         }
     }
 
@@ -60,25 +60,7 @@ struct PaddedPlanes {
                 channelStride: Int) {
         for r in 0..<rows {
             let src = grid + r * gridLength, dst = image + r * channelStride
-            for y in 0..<height { copyRow(src + y * rowStride, to: dst + y * width) }
-        }
-    }
-
-    /// Copies one row of `width` floats with SIMD8 moves (the last one overlapping), touching
-    /// nothing outside the row: rows are short (7–32 floats), where a `memmove` call costs more
-    /// than the copy.
-    @inline(__always)
-    private func copyRow(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
-        guard width >= 8 else {
-            for x in 0..<width { dst[x] = src[x] }
-            return
-        }
-        var x = 0
-        while x < width {
-            let at = min(x, width - 8)
-            UnsafeMutableRawPointer(dst + at).storeBytes(
-                of: UnsafeRawPointer(src + at).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-            x += 8
+            for y in 0..<height { copyRow(src + y * rowStride, to: dst + y * width, count: width) }
         }
     }
 
@@ -87,5 +69,23 @@ struct PaddedPlanes {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: planes * planeSize)
         p.initialize(repeating: 0, count: planes * planeSize)
         return p
+    }
+}
+
+/// Copies one row of `count` floats with SIMD8 moves (the last one overlapping), touching nothing
+/// outside the row: conv rows are short (7–32 floats), where a `memmove` call costs more than the
+/// copy.
+@inline(__always)
+func copyRow(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    guard count >= 8 else {
+        for x in 0..<count { dst[x] = src[x] }
+        return
+    }
+    var x = 0
+    while x < count {
+        let at = min(x, count - 8)
+        UnsafeMutableRawPointer(dst + at).storeBytes(
+            of: UnsafeRawPointer(src + at).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        x += 8
     }
 }

@@ -4,5 +4,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark training or simulation throughput.",
-        subcommands: [BenchTrainCommand.self, BenchSimCommand.self, BenchKernelsCommand.self])
+        subcommands: [BenchTrainCommand.self, BenchSimCommand.self, BenchKernelsCommand.self, BenchConvCommand.self])
 }
