@@ -174,29 +174,25 @@ struct WinogradTiles {
     @inline(__always)
     private static func expand(_ g0: V8, _ g1: V8) -> (V8, V8, V8, V8) { (g0, g0 + g1, g0 - g1, -g1) }
 
-    /// `U[ξ][o][c] = (G·w_oc·Gᵀ)[ξ]` for weights `[O, C, 3, 3]`.
+    /// `U[ξ][o][c] = (G·w_oc·Gᵀ)[ξ]` for weights `[O, C, 3, 3]`, with G's rows (1, 0, 0),
+    /// (½, ½, ½), (½, −½, ½), (0, 0, 1).
     static func transformWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
                                  into u: UnsafeMutablePointer<Float>) {
         let oc = outChannels * inChannels
         for i in 0..<oc {
             let g = w + 9 * i
-            // G·g (4×3), then (G·g)·Gᵀ (4×4); G rows: (1,0,0), (½,½,½), (½,−½,½), (0,0,1).
-            var rows = [(Float, Float, Float)](repeating: (0, 0, 0), count: 4)
-            for col in 0..<3 {
-                let a = g[col], b = g[3 + col], c = g[6 + col]
-                let r1 = 0.5 * (a + b + c), r2 = 0.5 * (a - b + c)
-                switch col {
-                case 0: rows[0].0 = a; rows[1].0 = r1; rows[2].0 = r2; rows[3].0 = c
-                case 1: rows[0].1 = a; rows[1].1 = r1; rows[2].1 = r2; rows[3].1 = c
-                default: rows[0].2 = a; rows[1].2 = r1; rows[2].2 = r2; rows[3].2 = c
-                }
+            // Column j of G·g, then U's column j = G applied to the rows of G·g: lane r is row r.
+            func gColumn(_ j: Int) -> SIMD4<Float> {
+                let (a, b, c) = (g[j], g[3 + j], g[6 + j])
+                return SIMD4(a, 0.5 * (a + b + c), 0.5 * (a - b + c), c)
             }
+            let g0 = gColumn(0), g1 = gColumn(1), g2 = gColumn(2)
+            let columns = (g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2)
             for r in 0..<4 {
-                let (a, b, c) = rows[r]
-                u[(4 * r) * oc + i] = a
-                u[(4 * r + 1) * oc + i] = 0.5 * (a + b + c)
-                u[(4 * r + 2) * oc + i] = 0.5 * (a - b + c)
-                u[(4 * r + 3) * oc + i] = c
+                u[4 * r * oc + i] = columns.0[r]
+                u[(4 * r + 1) * oc + i] = columns.1[r]
+                u[(4 * r + 2) * oc + i] = columns.2[r]
+                u[(4 * r + 3) * oc + i] = columns.3[r]
             }
         }
     }
@@ -207,24 +203,20 @@ struct WinogradTiles {
                                into dw: UnsafeMutablePointer<Float>) {
         let oc = outChannels * inChannels
         for i in 0..<oc {
-            // Gᵀ rows: (1, ½, ½, 0), (0, ½, −½, 0), (0, ½, ½, 1), applied on both sides.
-            var rows = [(Float, Float, Float, Float)](repeating: (0, 0, 0, 0), count: 3)
-            for j in 0..<4 {
-                let a = du[j * oc + i], b = du[(4 + j) * oc + i], c = du[(8 + j) * oc + i], d = du[(12 + j) * oc + i]
-                let r0 = a + 0.5 * (b + c), r1 = 0.5 * (b - c), r2 = 0.5 * (b + c) + d
-                switch j {
-                case 0: rows[0].0 = r0; rows[1].0 = r1; rows[2].0 = r2
-                case 1: rows[0].1 = r0; rows[1].1 = r1; rows[2].1 = r2
-                case 2: rows[0].2 = r0; rows[1].2 = r1; rows[2].2 = r2
-                default: rows[0].3 = r0; rows[1].3 = r1; rows[2].3 = r2
-                }
+            // Row r of dU (lane j is column j), then Gᵀ down the columns: rows of Gᵀ·dU.
+            func duRow(_ r: Int) -> SIMD4<Float> {
+                SIMD4(du[4 * r * oc + i], du[(4 * r + 1) * oc + i], du[(4 * r + 2) * oc + i], du[(4 * r + 3) * oc + i])
             }
-            for r in 0..<3 {
-                let (a, b, c, d) = rows[r]
-                dw[9 * i + 3 * r] = a + 0.5 * (b + c)
-                dw[9 * i + 3 * r + 1] = 0.5 * (b - c)
-                dw[9 * i + 3 * r + 2] = 0.5 * (b + c) + d
+            let d0 = duRow(0), d1 = duRow(1), d2 = duRow(2), d3 = duRow(3)
+            // Then ·G along each row: (a + ½(b + c), ½(b − c), ½(b + c) + d).
+            func store(_ t: SIMD4<Float>, row k: Int) {
+                dw[9 * i + 3 * k] = t[0] + 0.5 * (t[1] + t[2])
+                dw[9 * i + 3 * k + 1] = 0.5 * (t[1] - t[2])
+                dw[9 * i + 3 * k + 2] = 0.5 * (t[1] + t[2]) + t[3]
             }
+            store(d0 + 0.5 * (d1 + d2), row: 0)
+            store(0.5 * (d1 - d2), row: 1)
+            store(0.5 * (d1 + d2) + d3, row: 2)
         }
     }
 }
