@@ -42,8 +42,8 @@ public final class Conv2d: Layer {
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
     /// True for stride-1 convolutions whose output has the input's size ("same" padding, k > 1):
-    /// they run as implicit GEMMs over padded planes, and their input gradient is a forward
-    /// convolution of dY with the flipped, transposed kernel.
+    /// they run as implicit GEMMs over padded planes (3×3 ones by Winograd, see `winograd`), and
+    /// their input gradient is a forward convolution of dY with the flipped, transposed kernel.
     private var isSameStrideOne: Bool { kernel > 1 && stride == 1 && kernel % 2 == 1 && 2 * padding == kernel - 1 }
 
     /// Runs a stride-1, padding-1 3×3 convolution by Winograd F(2×2, 3×3) (default); false runs
@@ -151,6 +151,7 @@ public final class Conv2d: Layer {
         var partials = [Float](repeating: 0, count: workers * partialSize)
         var gradInput = Tensor(shape: needsInputGradient ? x.shape : [0]) { _ in }
         let wFlipped = isSameStrideOne && needsInputGradient ? flippedTransposed(w) : Tensor(shape: [0])
+        // Winograd plans of the weight gradient (X and dY) and of the input gradient (dY ∗ W').
         let forwardPlan = WinogradConvolution(height: g.height, width: g.width, inChannels: inChannels,
                                               outChannels: o)
         let inputGradientPlan = WinogradConvolution(height: g.height, width: g.width, inChannels: o,
