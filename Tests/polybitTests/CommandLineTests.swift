@@ -37,6 +37,8 @@ import Testing
             (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-score", "random", "--coreset-pool", "2"],
              "--coreset-pool applies to scored subsets"),
             (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-bn-refresh=-1"], "--coreset-bn-refresh -1"),
+            (["bench", "conv", "--repeats", "0"], "--repeats: expected at least 1, got 0"),
+            (["bench", "conv", "--batch", "0"], "--batch: expected at least 1, got 0"),
             (["train", "--out", dir + "/r", "--coreset-pool", "2"], "--coreset-pool, --coreset-bn-refresh and --no-class-balance need --coreset"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "best"], "--coreset-selection best"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-pool", "0"], "--coreset-pool 0.0"),

@@ -15,6 +15,9 @@ struct BenchConvCommand: ParsableCommand {
     @Option(help: "Timed repetitions per algorithm.") var repeats = 10
 
     func run() throws {
+        guard batch >= 1 else { throw InputError("--batch: expected at least 1, got \(batch)") }
+        guard threads >= 1 else { throw InputError("--threads: expected at least 1, got \(threads)") }
+        guard repeats >= 1 else { throw InputError("--repeats: expected at least 1, got \(repeats)") }
         Compute.configure(threads: threads)
         for (channels, size) in [(16, 28), (32, 14), (64, 7)] {
             var rng = SeededRNG(seed: 1)
