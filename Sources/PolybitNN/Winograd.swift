@@ -243,6 +243,21 @@ struct WinogradConvolution {
         }
     }
 
+    /// `V` of a group: every channel plane of `images` (the group's tiles in order) padded in the
+    /// zeroed scratch `padded` and transformed into `v` (rows `rowStride` apart).
+    private func transformInputs(_ x: UnsafePointer<Float>, images: Range<Int>, channelStride: Int,
+                                 padded: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>,
+                                 rowStride: Int) {
+        let plane = tiles.height * tiles.width
+        for (member, image) in images.enumerated() {
+            for ch in 0..<inChannels {
+                tiles.pad(x + ch * channelStride + image * plane, into: padded)
+                tiles.transformInput(padded, into: v + ch * rowStride + member * tiles.tiles,
+                                     positionStride: inChannels * rowStride)
+            }
+        }
+    }
+
     /// `y[o, i] = Σ_c conv(x[c, i], w[o, c])` for the images `images`, with `x` plane `(c, i)` at
     /// `x + c·channelStride + i·H·W` and `y` plane `(o, i)` at `y + o·channelStride + i·H·W`
     /// (`channelStride` = N·H·W), given `u = transformedWeights(w)`.
@@ -260,13 +275,8 @@ struct WinogradConvolution {
         var first = images.lowerBound
         while first < images.upperBound {
             let members = min(group, images.upperBound - first)
-            for member in 0..<members {
-                for ch in 0..<c {
-                    tiles.pad(x + ch * channelStride + (first + member) * plane, into: padded)
-                    tiles.transformInput(padded, into: v + ch * rowStride + member * tiles.tiles,
-                                         positionStride: c * rowStride)
-                }
-            }
+            transformInputs(x, images: first..<(first + members), channelStride: channelStride, padded: padded,
+                            into: v, rowStride: rowStride)
             let columns = (members * tiles.tiles + 7) & ~7
             for xi in 0..<16 {
                 MicroGemm.nn(m: o, n: columns, k: c, a: u + xi * o * c, aRow: c, aCol: 1,
@@ -300,15 +310,11 @@ struct WinogradConvolution {
         var first = images.lowerBound
         while first < images.upperBound {
             let members = min(group, images.upperBound - first)
+            transformInputs(x, images: first..<(first + members), channelStride: channelStride, padded: padded,
+                            into: v, rowStride: rowStride)
             for member in 0..<members {
-                let image = first + member
-                for ch in 0..<c {
-                    tiles.pad(x + ch * channelStride + image * plane, into: padded)
-                    tiles.transformInput(padded, into: v + ch * rowStride + member * tiles.tiles,
-                                         positionStride: c * rowStride)
-                }
                 for oc in 0..<o {
-                    tiles.place(dy + oc * channelStride + image * plane, into: grid)
+                    tiles.place(dy + oc * channelStride + (first + member) * plane, into: grid)
                     tiles.transformGradient(grid, into: dm + oc * rowStride + member * tiles.tiles,
                                             positionStride: o * rowStride)
                 }
