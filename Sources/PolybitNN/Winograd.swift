@@ -235,6 +235,14 @@ struct WinogradConvolution {
         group = max(1, 256 / tiles.tiles)
     }
 
+    /// Floats per row of `V`, `M` and `dM` for a group: its tiles rounded up to 8, plus 8 of slack.
+    private var rowStride: Int { ((group * tiles.tiles + 7) & ~7) + 8 }
+
+    /// Floats from one tile position's `rows` rows (of `rowStride`) to the next: an odd number of
+    /// 64-byte lines, so a tile's 16 positions fall in different L1 sets (with `rows·rowStride` a
+    /// multiple of 4 KiB they would all share one).
+    private func positionStride(rows: Int) -> Int { 16 * (((rows * rowStride + 15) / 16) | 1) }
+
     /// `U` for weights `[O, C, 3, 3]`: `16·O·C` floats.
     func transformedWeights(_ w: UnsafePointer<Float>) -> [Float] {
         [Float](unsafeUninitializedCapacity: 16 * outChannels * inChannels) { u, count in
@@ -244,16 +252,16 @@ struct WinogradConvolution {
     }
 
     /// `V` of a group: every channel plane of `images` (the group's tiles in order) padded in the
-    /// zeroed scratch `padded` and transformed into `v` (rows `rowStride` apart).
+    /// zeroed scratch `padded` and transformed into `v` (rows `rowStride` apart, positions
+    /// `positionStride(rows: C)`).
     private func transformInputs(_ x: UnsafePointer<Float>, images: Range<Int>, channelStride: Int,
-                                 padded: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>,
-                                 rowStride: Int) {
-        let plane = tiles.height * tiles.width
+                                 padded: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>) {
+        let plane = tiles.height * tiles.width, rowStride = rowStride, vStride = positionStride(rows: inChannels)
         for (member, image) in images.enumerated() {
             for ch in 0..<inChannels {
                 tiles.pad(x + ch * channelStride + image * plane, into: padded)
                 tiles.transformInput(padded, into: v + ch * rowStride + member * tiles.tiles,
-                                     positionStride: inChannels * rowStride)
+                                     positionStride: vStride)
             }
         }
     }
@@ -264,28 +272,28 @@ struct WinogradConvolution {
     func forward(x: UnsafePointer<Float>, u: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                  channelStride: Int, images: Range<Int>) {
         let plane = tiles.height * tiles.width, c = inChannels, o = outChannels
-        let maxColumns = (group * tiles.tiles + 7) & ~7, rowStride = maxColumns + 8
+        let rowStride = rowStride, vStride = positionStride(rows: c), mStride = positionStride(rows: o)
         let padded = tiles.allocatePadded(1)
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * rowStride)
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * o * rowStride)
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * vStride)
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * mStride)
         let grid = UnsafeMutablePointer<Float>.allocate(capacity: tiles.gridSize)
-        v.initialize(repeating: 0, count: 16 * c * rowStride)
-        m.initialize(repeating: 0, count: 16 * o * rowStride)
+        v.initialize(repeating: 0, count: 16 * vStride)
+        m.initialize(repeating: 0, count: 16 * mStride)
         defer { padded.deallocate(); v.deallocate(); m.deallocate(); grid.deallocate() }
         var first = images.lowerBound
         while first < images.upperBound {
             let members = min(group, images.upperBound - first)
             transformInputs(x, images: first..<(first + members), channelStride: channelStride, padded: padded,
-                            into: v, rowStride: rowStride)
+                            into: v)
             let columns = (members * tiles.tiles + 7) & ~7
             for xi in 0..<16 {
                 MicroGemm.nn(m: o, n: columns, k: c, a: u + xi * o * c, aRow: c, aCol: 1,
-                             b: v + xi * c * rowStride, ldb: rowStride,
-                             c: m + xi * o * rowStride, ldc: rowStride, accumulate: false)
+                             b: v + xi * vStride, ldb: rowStride,
+                             c: m + xi * mStride, ldc: rowStride, accumulate: false)
             }
             for member in 0..<members {
                 for oc in 0..<o {
-                    tiles.transformOutput(m + oc * rowStride + member * tiles.tiles, positionStride: o * rowStride,
+                    tiles.transformOutput(m + oc * rowStride + member * tiles.tiles, positionStride: mStride,
                                           into: grid)
                     tiles.crop(grid, into: y + oc * channelStride + (first + member) * plane)
                 }
@@ -300,28 +308,35 @@ struct WinogradConvolution {
     func accumulateWeightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, channelStride: Int,
                                   images: Range<Int>, du: UnsafeMutablePointer<Float>) {
         let plane = tiles.height * tiles.width, c = inChannels, o = outChannels
-        let rowStride = ((group * tiles.tiles + 7) & ~7) + 8
+        let rowStride = rowStride, vStride = positionStride(rows: c), mStride = positionStride(rows: o)
         let padded = tiles.allocatePadded(1)
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * rowStride)
-        let dm = UnsafeMutablePointer<Float>.allocate(capacity: 16 * o * rowStride)
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * vStride)
+        let dm = UnsafeMutablePointer<Float>.allocate(capacity: 16 * mStride)
         let grid = UnsafeMutablePointer<Float>.allocate(capacity: tiles.gridSize)
         grid.initialize(repeating: 0, count: tiles.gridSize)
+        v.initialize(repeating: 0, count: 16 * vStride)
         defer { padded.deallocate(); v.deallocate(); dm.deallocate(); grid.deallocate() }
         var first = images.lowerBound
         while first < images.upperBound {
             let members = min(group, images.upperBound - first)
             transformInputs(x, images: first..<(first + members), channelStride: channelStride, padded: padded,
-                            into: v, rowStride: rowStride)
+                            into: v)
             for member in 0..<members {
                 for oc in 0..<o {
                     tiles.place(dy + oc * channelStride + (first + member) * plane, into: grid)
                     tiles.transformGradient(grid, into: dm + oc * rowStride + member * tiles.tiles,
-                                            positionStride: o * rowStride)
+                                            positionStride: mStride)
                 }
             }
+            // The products run over whole 8-column steps (no scalar tail): dM's columns past the last
+            // tile are zeroed, and V's hold finite values (zeros, or an earlier group's).
+            let used = members * tiles.tiles, columns = (used + 7) & ~7
+            for row in 0..<(16 * o) {
+                (dm + (row / o) * mStride + (row % o) * rowStride + used).update(repeating: 0, count: columns - used)
+            }
             for xi in 0..<16 {
-                MicroGemm.nt(m: o, n: c, k: members * tiles.tiles, a: dm + xi * o * rowStride, lda: rowStride,
-                             rows: StridedRows(base: v + xi * c * rowStride, stride: rowStride),
+                MicroGemm.nt(m: o, n: c, k: columns, a: dm + xi * mStride, lda: rowStride,
+                             rows: StridedRows(base: v + xi * vStride, stride: rowStride),
                              c: du + xi * o * c, ldc: c, accumulate: true)
             }
             first += members

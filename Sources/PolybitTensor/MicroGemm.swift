@@ -193,6 +193,11 @@ public enum MicroGemm {
                 if h == 4 && w == 3 {
                     dot4x3(shape, a: a + i * lda, rows: rows, row: j, c: c + i * ldc + j, ldc: ldc,
                            accumulate: accumulate || kv < k)
+                } else if h == 4 {
+                    for jj in j..<(j + w) {
+                        dot4x1(shape, a: a + i * lda, rows: rows, row: jj, c: c + i * ldc + jj, ldc: ldc,
+                               accumulate: accumulate || kv < k)
+                    }
                 } else {
                     for ii in i..<(i + h) {
                         for jj in j..<(j + w) {
@@ -250,6 +255,29 @@ public enum MicroGemm {
         storeSums(s10, s11, s12, c + ldc, accumulate: accumulate)
         storeSums(s20, s21, s22, c + 2 * ldc, accumulate: accumulate)
         storeSums(s30, s31, s32, c + 3 * ldc, accumulate: accumulate)
+    }
+
+    /// 4×1 block of `A·Bᵀ` (the columns left after the 4×3 blocks): four SIMD8 dot products
+    /// sharing each load of the B row.
+    @inlinable @inline(__always)
+    static func dot4x1<Rows: GemmRows>(_ d: DotShape, a: UnsafePointer<Float>, rows: Rows, row: Int,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+        let lda = d.lda
+        for g in 0..<d.groups {
+            let b = rows[row] + g * d.bGroupStride, ag = a + g * d.aGroupStride
+            var p = 0
+            while p < d.k {
+                let x = load(b + p)
+                s0.addProduct(load(ag + p), x); s1.addProduct(load(ag + lda + p), x)
+                s2.addProduct(load(ag + 2 * lda + p), x); s3.addProduct(load(ag + 3 * lda + p), x)
+                p += 8
+            }
+        }
+        c[0] = accumulate ? c[0] + s0.sum() : s0.sum()
+        c[ldc] = accumulate ? c[ldc] + s1.sum() : s1.sum()
+        c[2 * ldc] = accumulate ? c[2 * ldc] + s2.sum() : s2.sum()
+        c[3 * ldc] = accumulate ? c[3 * ldc] + s3.sum() : s3.sum()
     }
 
     @inlinable @inline(__always)
