@@ -331,8 +331,10 @@ struct WinogradConvolution {
             // The products run over whole 8-column steps (no scalar tail): dM's columns past the last
             // tile are zeroed, and V's hold finite values (zeros, or an earlier group's).
             let used = members * tiles.tiles, columns = (used + 7) & ~7
-            for row in 0..<(16 * o) {
-                (dm + (row / o) * mStride + (row % o) * rowStride + used).update(repeating: 0, count: columns - used)
+            for xi in 0..<16 {
+                for oc in 0..<o {
+                    (dm + xi * mStride + oc * rowStride + used).update(repeating: 0, count: columns - used)
+                }
             }
             for xi in 0..<16 {
                 MicroGemm.nt(m: o, n: c, k: columns, a: dm + xi * mStride, lda: rowStride,
