@@ -143,5 +143,8 @@ import Testing
         for file in ["experiment.md", "experiment.csv", "accuracy.svg", "dedicated-2bit/checkpoint.h5", "multibit-coreset/coresets/epoch1.h5"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
         }
+        let md = try String(contentsOfFile: dir + "/experiment.md", encoding: .utf8)
+        #expect(md.contains("Bit-wise coreset arm: stratified EL2N selection, every image scored; "
+                            + "both subset arms refresh the BatchNorm running statistics with 20 batches"), "\(md)")
     }
 }

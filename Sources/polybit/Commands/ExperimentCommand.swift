@@ -73,7 +73,10 @@ struct CostExperimentCommand: ParsableCommand {
         let deployed = try r.deployedBits().bits
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let md = "# Training-cost experiment\n\n\(r.model) on \(r.dataset)\(r.limit.map { ", first \($0) images" } ?? ""), "
-            + "\(r.epochs) epochs, multi-bit arms train {\(bits)}, coreset fraction \(coreset), redraw every \(redraw) epochs.\n\n"
+            + "\(r.epochs) epochs, multi-bit arms train {\(bits)}, coreset fraction \(coreset), redraw every \(redraw) epochs.\n"
+            + "Bit-wise coreset arm: \(c.selection.rawValue) EL2N selection, "
+            + (coresetPool.map { "a random candidate pool of \(String(format: "%g", $0))× the subset size scored per class" } ?? "every image scored")
+            + "; both subset arms refresh the BatchNorm running statistics with \(c.statisticsRefreshBatches) batches after each subset epoch.\n\n"
             + CostExperiment.markdown(arms, bits: deployed)
         try md.write(toFile: out + "/experiment.md", atomically: true, encoding: .utf8)
         try CostExperiment.csv(arms, bits: deployed).write(toFile: out + "/experiment.csv", atomically: true, encoding: .utf8)
