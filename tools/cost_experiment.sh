@@ -2,7 +2,7 @@
 # The full training-cost experiment (issue #5) as the README reports it: every arm at one thread,
 # LANES arms at a time (default 2, one per core, so every arm shares the machine alike), then the
 # report (OUT/experiment.md, .csv, accuracy.svg). Each arm's progress goes to OUT/<arm>.log.
-# Rerunning resumes every arm from its last epoch. Takes hours: about 8 on 2 cores.
+# Rerunning resumes every arm from its last epoch. Takes hours: about 6-7 on 2 cores.
 #   ARMS="multibit-coreset multibit-random" bash tools/cost_experiment.sh   # only some arms, no report
 #   BIN=/path/to/polybit ...                                                  # a fixed binary
 #   ARGS="--quick --dataset synthetic --limit 256 --epochs 2" ...               # other sizes
