@@ -11,8 +11,17 @@ struct CLI {
     /// Runs `polybit args` to completion.
     @discardableResult
     static func run(_ args: [String], directory: String? = nil) throws -> Result {
+        try execute(executable, args, directory: directory)
+    }
+
+    /// Runs `python3 tools/<script> args` from the repository to completion.
+    static func tool(_ script: String, _ args: [String]) throws -> Result {
+        try execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", repository + "/tools/" + script] + args)
+    }
+
+    private static func execute(_ program: URL, _ args: [String], directory: String? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = executable
+        p.executableURL = program
         p.arguments = args
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         // stderr goes to a file so a chatty command never blocks on a full pipe.

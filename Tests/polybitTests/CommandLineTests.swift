@@ -146,5 +146,18 @@ import Testing
         let md = try String(contentsOfFile: dir + "/experiment.md", encoding: .utf8)
         #expect(md.contains("Bit-wise coreset arm: stratified EL2N selection, every image scored; "
                             + "both subset arms refresh the BatchNorm running statistics with 20 batches"), "\(md)")
+        // tools/coreset_coverage.py reads the subsets back: one redraw (epoch 1) of half the images.
+        let coverage = try CLI.tool("coreset_coverage.py", [dir + "/multibit-random=random", dir + "/multibit-coreset"])
+        #expect(coverage.status == 0, "\(coverage.stderr)")
+        let rows = coverage.stdout.split(separator: "\n").dropFirst(2)
+            .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+        #expect(rows.map(\.first) == ["random", "multibit-coreset"], "\(coverage.stdout)")
+        for row in rows where row.count == 6 {
+            let ever = Double(row[2]) ?? -1, any = Double(row[3]) ?? -1, shared = Double(row[5]) ?? -1
+            #expect(row[1] == "1" && row[4] == "—", "one redraw, nothing kept from a previous one: \(row)")
+            #expect(abs(ever - 0.5) < 0.05 && any >= ever && any <= 1 && shared >= 0 && shared <= 1, "\(row)")
+        }
+        let none = try CLI.tool("coreset_coverage.py", [dir + "/dedicated-2bit"])
+        #expect(none.status != 0 && none.stderr.contains("dedicated-2bit/coresets: no epoch<E>.h5 files"), "\(none.stderr)")
     }
 }
