@@ -5,8 +5,8 @@
 
 One Markdown row per run: redraws; the share of the training set that was ever in a width's
 subset (mean over widths, and in any width's subset); the share of a width's subset that was
-also in its previous subset (mean over widths and redraws; — with one redraw); the share of a subset that another
-width also trained on at the same redraw (mean over pairs of widths and redraws).
+also in its previous subset (mean over widths and redraws; — with one redraw); the share of a
+subset that another width also trained on at the same redraw (mean over pairs and redraws).
 Shares are fractions of the training set or of the subset size, in [0, 1].
 """
 import glob
