@@ -42,6 +42,9 @@ import Testing
             (["train", "--out", dir + "/r", "--coreset-pool", "2"], "--coreset-pool, --coreset-bn-refresh and --no-class-balance need --coreset"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "best"], "--coreset-selection best"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-pool", "0"], "--coreset-pool 0.0"),
+            (["experiment", "cost", "--out", dir + "/e", "--coreset-hard-cut", "1"], "--coreset-hard-cut 1.0"),
+            (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "top", "--coreset-hard-cut", "0"],
+             "--coreset-hard-cut applies to --coreset-selection stratified"),
             (["experiment", "cost", "--out", dir + "/e", "--arm", "dedicated-9bit"], "--arm dedicated-9bit"),
             (["train", "--out", dir + "/r", "--bits", "2,4,8", "--weight-rounding", "triple"], "--weight-rounding triple"),
             (["train", "--out", dir + "/r", "--alrs"], "--alrs need --bits"),
@@ -144,7 +147,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
         }
         let md = try String(contentsOfFile: dir + "/experiment.md", encoding: .utf8)
-        #expect(md.contains("Bit-wise coreset arm: stratified EL2N selection, every image scored; "
+        #expect(md.contains("Bit-wise coreset arm: stratified EL2N selection dropping the highest-scoring 10% of each class, every image scored; "
                             + "both subset arms refresh the BatchNorm running statistics with 20 batches"), "\(md)")
         // tools/coreset_coverage.py reads the subsets back: one redraw (epoch 1) of half the images.
         let coverage = try CLI.tool("coreset_coverage.py", [dir + "/multibit-random=random", dir + "/multibit-coreset"])

@@ -36,6 +36,8 @@ struct CostExperimentCommand: ParsableCommand {
     @Option(help: "Redraw every R epochs.") var redraw = 2
     @Option(help: "Coreset selection of the bit-wise coreset arm: top or stratified (see train --help).")
     var coresetSelection = "stratified"
+    @Option(help: "Share of each class's highest scores the stratified selection drops (see train --help). [default: 0.1]")
+    var coresetHardCut: Double?
     @Option(help: "Candidate pool of the bit-wise coreset arm, as a multiple of the subset size (see train --help). [default: score every image]")
     var coresetPool: Double?
     @Option(help: "Results folder.") var out = "runs/experiment-cost"
@@ -59,6 +61,12 @@ struct CostExperimentCommand: ParsableCommand {
         c.redrawEpochs = redraw
         c.selection = try CoresetSelection.Rule(flag: coresetSelection)
         c.candidatePool = coresetPool
+        if let coresetHardCut {
+            guard c.selection == .stratified else {
+                throw InputError("--coreset-hard-cut applies to --coreset-selection stratified")
+            }
+            c.hardCut = coresetHardCut
+        }
         r.coreset = c
         try r.validate()
         try CostExperiment.checkArms(arm, base: r, coresetFraction: coreset)
@@ -74,7 +82,8 @@ struct CostExperimentCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let md = "# Training-cost experiment\n\n\(r.model) on \(r.dataset)\(r.limit.map { ", first \($0) images" } ?? ""), "
             + "\(r.epochs) epochs, multi-bit arms train {\(bits)}, coreset fraction \(coreset), redraw every \(redraw) epochs.\n"
-            + "Bit-wise coreset arm: \(c.selection.rawValue) EL2N selection, "
+            + "Bit-wise coreset arm: \(c.selection.rawValue) EL2N selection"
+            + (c.selection == .stratified ? " dropping the highest-scoring \(String(format: "%g", 100 * c.hardCut))% of each class, " : ", ")
             + (coresetPool.map { "a random candidate pool of \(String(format: "%g", $0))× the subset size scored per class" } ?? "every image scored")
             + "; both subset arms refresh the BatchNorm running statistics with \(c.statisticsRefreshBatches) batches after each subset epoch.\n\n"
             + CostExperiment.markdown(arms, bits: deployed)
