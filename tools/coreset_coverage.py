@@ -11,6 +11,7 @@ Shares are fractions of the training set or of the subset size, in [0, 1].
 """
 import glob
 import itertools
+import math
 import os
 import re
 import sys
@@ -69,7 +70,7 @@ def main(specs):
     print("| run | " + " | ".join(keys) + " |")
     print("| --- " * (len(keys) + 1) + "|")
     for label, c in rows:
-        cells = [str(c[k]) if k == "redraws" else "—" if c[k] != c[k] else f"{c[k]:.3f}" for k in keys]
+        cells = [str(c[k]) if k == "redraws" else "—" if math.isnan(c[k]) else f"{c[k]:.3f}" for k in keys]
         print("| " + label + " | " + " | ".join(cells) + " |")
 
 

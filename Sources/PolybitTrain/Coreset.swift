@@ -60,6 +60,15 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
         statisticsRefreshBatches = try c.decodeIfPresent(Int.self, forKey: .statisticsRefreshBatches) ?? 0
     }
 
+    /// Sets `hardCut` from `--coreset-hard-cut`; an `InputError` unless the selection is `.stratified`
+    /// (the only rule that drops a hard share).
+    public mutating func setHardCut(_ share: Double) throws {
+        guard selection == .stratified else {
+            throw InputError("--coreset-hard-cut applies to --coreset-selection stratified")
+        }
+        hardCut = share
+    }
+
     public func validate() throws {
         guard fraction > 0, fraction <= 1 else { throw InputError("--coreset \(fraction): expected a fraction in (0, 1]") }
         guard redrawEpochs > 0 else { throw InputError("--redraw \(redrawEpochs): expected a positive number of epochs") }

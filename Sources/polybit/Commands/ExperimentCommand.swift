@@ -61,12 +61,7 @@ struct CostExperimentCommand: ParsableCommand {
         c.redrawEpochs = redraw
         c.selection = try CoresetSelection.Rule(flag: coresetSelection)
         c.candidatePool = coresetPool
-        if let coresetHardCut {
-            guard c.selection == .stratified else {
-                throw InputError("--coreset-hard-cut applies to --coreset-selection stratified")
-            }
-            c.hardCut = coresetHardCut
-        }
+        if let coresetHardCut { try c.setHardCut(coresetHardCut) }
         r.coreset = c
         try r.validate()
         try CostExperiment.checkArms(arm, base: r, coresetFraction: coreset)

@@ -148,12 +148,7 @@ struct TrainCommand: ParsableCommand {
             r.coreset?.score = score
         }
         if let coresetSelection { r.coreset?.selection = try CoresetSelection.Rule(flag: coresetSelection) }
-        if let coresetHardCut {
-            guard r.coreset?.selection == .stratified else {
-                throw InputError("--coreset-hard-cut applies to --coreset-selection stratified")
-            }
-            r.coreset?.hardCut = coresetHardCut
-        }
+        if let coresetHardCut { try r.coreset?.setHardCut(coresetHardCut) }
         if coresetShared { r.coreset?.shared = true }
         if let coresetPool { r.coreset?.candidatePool = coresetPool }
         if let coresetBnRefresh { r.coreset?.statisticsRefreshBatches = coresetBnRefresh }
