@@ -1,3 +1,4 @@
+import PolybitQuant
 import PolybitTensor
 
 /// Costs a layer list on a hardware profile (docs/cost-model.md states every assumption).
@@ -31,11 +32,11 @@ public struct CostModel: Sendable {
         var weightDemand: [Int] = []
         for layer in layers {
             let ep = layer.usesArray
-                ? try ExecutionPrecision(Precision(weightBits: layer.weightBits, activationBits: layer.activationBits),
+                ? try ExecutionPrecision(layer.precision,
                                          on: array, profileName: profile.name)
                 : nil
             precisions.append(ep)
-            weightDemand.append(layer.params * (ep?.run.weightBits ?? 0))
+            weightDemand.append(layer.params * (ep?.run.weightOperandBits ?? 0))
         }
 
         // Weights stay on chip between inferences when their level is marked persistent and all
@@ -106,7 +107,7 @@ public struct CostModel: Sendable {
                            outputOnChip: Bool, offChipInputBits: Int, weightsResident: Bool) -> LayerCost {
         let array = profile.compute
         let mems = profile.memories
-        let weightStored = layer.params * (ep?.run.weightBits ?? 0)
+        let weightStored = layer.params * (ep?.run.weightOperandBits ?? 0)
         let mapping = ArrayMapping(layer, on: array, at: ep)
         let alloc = allocation(weights: weightStored, activations: liveStored,
                                inputs: inputBits, outputs: outputBits)
@@ -143,7 +144,7 @@ public struct CostModel: Sendable {
             switch array.dataflow {
             case .systolicWS:
                 weightReads = weightStored
-                inputReads = mapping.colFolds * layer.groups * n * k * ep.run.activationBits
+                inputReads = mapping.colFolds * layer.groups * n * k * ep.run.activationOperandBits
                 psums = max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits
             case .parallel:
                 weightReads = weightStored * ((n + array.pixels - 1) / array.pixels)
@@ -154,7 +155,7 @@ public struct CostModel: Sendable {
         // DRAM traffic with the tiling rule.
         var weightPasses = 1, inputPasses = 1
         if let ep, weightStored > 0, !inputOnChip, !weightsResident {
-            let registers = array.rows * array.cols * array.pixels * ep.macsPerUnit * ep.run.weightBits
+            let registers = array.rows * array.cols * array.pixels * ep.macsPerUnit * ep.run.weightOperandBits
             let capW = max(wLevel.map { alloc.weightCapacity[$0] } ?? 0, registers)
             var capI = iLevel.map { alloc.activationCapacity[$0] } ?? 0
             if let i = iLevel, mems[i].holds.contains(.outputs) { capI = max(capI - outputBits, 0) }
@@ -199,7 +200,7 @@ public struct CostModel: Sendable {
 
         return LayerCost(
             workload: layer, macs: layer.macs, bitOps: layer.bitOps,
-            requested: Precision(weightBits: layer.weightBits, activationBits: layer.activationBits),
+            requested: layer.precision,
             run: ep?.run, weightBits: layer.params * layer.weightBits, weightStoredBits: weightStored,
             inputBits: inputBits, outputBits: outputBits, liveActivationBits: liveModel,
             liveActivationStoredBits: liveStored, fits: fits, inputOnChip: inputOnChip,

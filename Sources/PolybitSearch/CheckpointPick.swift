@@ -77,13 +77,13 @@ public enum CheckpointPick {
             let layers = network.layers(input: shape, classes: validation.classes) { name in
                 let p = policy.precision(of: name)
                 // Only the stem's input is never quantized: raw 8-bit pixels.
-                return PolybitHardware.Precision(weightBits: p.weightBits ?? 32, activationBits: p.activationBits ?? 8)
+                return Precision(weightBits: p.weightBits, activationBits: p.activationBits ?? 8)
             }
             return CostFigures(try models.map { try $0.cost(layers) })
         }
         func accuracy(_ a: BitAssignment, on data: Dataset) -> Double {
             // A uniform assignment runs exactly as `eval --bits b` and `export --bits b`.
-            if let b = a.uniformWidth { net.set(PolybitQuant.Precision.uniform(b)) } else { net.set(space.policy(a)) }
+            if let b = a.uniformWidth { net.set(Precision.uniform(b)) } else { net.set(space.policy(a)) }
             return Evaluator.evaluate(net.model, on: data).accuracy
         }
 

@@ -1,5 +1,6 @@
 import Testing
 import PolybitHardware
+import PolybitQuant
 
 /// Every field of the per-layer cost of three layers on the toy profile (Fixtures.toyYAML),
 /// worked by hand. Each layer is costed alone, so its input is the network input (read from DRAM)
@@ -18,7 +19,7 @@ import PolybitHardware
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
         #expect(c.macs == 1024)                       // 8 out · 16 px · 8 in
         #expect(c.bitOps == 65_536)                   // 1024 · 8 · 8
-        #expect(c.requested == Precision(uniform: 8) && c.run == Precision(uniform: 8) && c.note == nil)
+        #expect(c.requested == Precision.uniform(8) && c.run == Precision.uniform(8) && c.note == nil)
         #expect(c.weightBits == 512 && c.weightStoredBits == 512)   // 64 params · 8
         #expect(c.inputBits == 1024 && c.outputBits == 1024)        // 128 values · 8
         #expect(c.liveActivationBits == 2048 && c.liveActivationStoredBits == 2048)
@@ -91,7 +92,7 @@ import PolybitHardware
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
         #expect(c.macs == 640)
         #expect(c.bitOps == 10_240)                   // at the requested 4x4: 640 · 16
-        #expect(c.run == Precision(uniform: 8) && c.note == "4x4 runs as 8x8")
+        #expect(c.run == Precision.uniform(8) && c.note == "4x4 runs as 8x8")
         #expect(c.weightBits == 2560 && c.weightStoredBits == 5120)   // 640 · 4, 640 · 8
         // Input stored at 8 bits (64 · 8); the int32 logits have no wider supported width: 10 · 32.
         #expect(c.inputBits == 512 && c.outputBits == 320)
