@@ -173,6 +173,25 @@ import PolybitQuant
         #expect(c.dramInputBits == 32_768 * 36 && c.dramWeightBits == 294_912)
     }
 
+    @Test func weightsRefetchedWhenInputTilesAreCheaper() throws {
+        // The toy profile with separate 2 KiB input and output buffers, the same 64 -> 64 conv:
+        // weights 294912 bits (WB 8192: nW = 36), input 32768 bits (IB 16384: nI = 2). Weight
+        // tiles outer would move W + I·36 = 1474560 bits, input tiles outer I + W·2 = 622592: the
+        // weights are streamed twice and the input read once.
+        let buffers = "  - {name: IB, size_KiB: 2, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_bit: 0.2, holds: [inputs]}\n"
+            + "  - {name: OB, size_KiB: 2, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_bit: 0.2, holds: [outputs]}"
+        let yaml = Fixtures.toyYAML.replacingOccurrences(of: "DATAFLOW", with: "systolic-ws")
+            .replacingOccurrences(of: "  - {name: AB, size_KiB: 4, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_access: 6.4, holds: [inputs, outputs]}",
+                                  with: buffers)
+        let profile = try ProfileLoader.parse(yaml: yaml, file: "toy-split.yaml")
+        #expect(profile.memories.map(\.name) == ["WB", "IB", "OB"])
+        let layer = LayerWorkload.conv("big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
+                                       outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        let c = try CostModel(profile: profile).cost([layer]).layers[0]
+        #expect(c.weightPasses == 2 && c.inputPasses == 1)
+        #expect(c.dramWeightBits == 294_912 * 2 && c.dramInputBits == 32_768)
+    }
+
     @Test func malformedLayerListsAreRejected() throws {
         let profile = try Fixtures.toy()
         let shape = TensorShape(channels: 8, height: 4, width: 4)
