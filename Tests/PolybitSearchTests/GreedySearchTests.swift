@@ -121,7 +121,7 @@ final class CallLog: @unchecked Sendable {
             let policy = space.policy(a)
             let layers = resnet.layers(input: TensorShape(channels: 1, height: 8, width: 8), classes: 4) {
                 let p = policy.precision(of: $0)
-                return PolybitHardware.Precision(weightBits: p.weightBits!, activationBits: p.activationBits ?? 8)
+                return Precision(weightBits: p.weightBits, activationBits: p.activationBits ?? 8)
             }
             return CostFigures([try CostModel(profile: profile).cost(layers)])
         }
@@ -136,7 +136,7 @@ final class CallLog: @unchecked Sendable {
         #expect(search.evaluations > 1 && search.evaluations < 200)
 
         // The all-4 policy runs exactly as the uniform 4-bit setting (shared BatchNorm).
-        net.set(PolybitQuant.Precision.uniform(4))
+        net.set(Precision.uniform(4))
         let uniform4 = Evaluator.evaluate(net.model, on: validation).accuracy
         #expect(try search.candidate(space.uniform(4)).accuracy == uniform4)
     }
