@@ -43,13 +43,13 @@ public enum CheckpointPick {
         let file = request.checkpoint
         let ckpt = try Checkpoint.read(from: file)
         let recipe = ckpt.recipe
-        guard try recipe.trainedBits() != nil else {
+        guard recipe.trainedBits() != nil else {
             throw InputError("\(file): a float checkpoint; pick needs one trained with --bits")
         }
         guard let depth = recipe.resnetDepth else {
             throw InputError("\(file): a \(recipe.model) checkpoint; pick costs ResNets only (the cost model has no \(recipe.model) layer list)")
         }
-        let widths = try request.bits ?? recipe.deployedBits().bits
+        let widths = request.bits ?? recipe.deployedBits().bits
         guard !widths.isEmpty else { throw InputError("--bits: no quantized bit-widths to pick from") }
         let splits = try DatasetCatalog.load(name: recipe.dataset, dataDir: request.dataDir ?? recipe.dataDir)
         let full = splits.train
@@ -123,7 +123,7 @@ public enum CheckpointPick {
                              policy: policy ? space.policy(c.assignment) : nil)
         }
         return PickReport(
-            checkpoint: file, model: recipe.model, dataset: recipe.dataset, profiles: profileNames,
+            checkpoint: file, model: recipe.model.description, dataset: recipe.dataset, profiles: profileNames,
             budgets: request.budgets.map { PickReport.BudgetLimit(kind: $0.kind.rawValue, limit: $0.limit) },
             widths: widths, validation_images: validation.count, validation_first_index: first,
             validation_in_training: recipe.limit.map { $0 > first } ?? true, test_images: test.count,
