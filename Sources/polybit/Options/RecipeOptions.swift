@@ -14,11 +14,14 @@ private let recipeDefaults = TrainingRecipe(), coresetDefaults = CoresetConfig(f
 /// One option per `TrainingRecipe` field (`RecipeField.flag` names it), shared by `train` and
 /// `experiment cost`. Every option is optional so that a flag not given keeps the base recipe's
 /// value (the defaults, a checkpoint's recipe on `--resume`, or an experiment's base).
-struct RecipeOptions: ParsableArguments {
+public struct RecipeOptions: ParsableArguments {
+    public init() {}
+
     @Option(help: help("resnet20, resnet32, resnet56 (any resnet 6n+2) or vit.", recipeDefaults.model)) var model: ModelArchitecture?
     @Option(help: help("Channel multiplier of ResNet stages.", recipeDefaults.width)) var width: Int?
     @Option(help: help("fashion-mnist, mnist, cifar10, cifar100, synthetic or hdf5.", recipeDefaults.dataset)) var dataset: String?
-    @Option(help: "Where the dataset's files are (the HDF5 file for hdf5).") var dataDir: String?
+    @Option(help: "Where the dataset's files are (the HDF5 file for hdf5). [default: none; fashion-mnist has a standard place]")
+    var dataDir: String?
     @Option(help: "Use only the first N training and test images. [default: all]") var limit: Int?
     @Option(help: help("Epochs.", recipeDefaults.epochs)) var epochs: Int?
     @Option(help: help("Batch size.", recipeDefaults.batch)) var batch: Int?
@@ -44,7 +47,7 @@ struct RecipeOptions: ParsableArguments {
 
     /// `base` with every given flag applied; a bit-width list that does not parse is an `InputError`
     /// naming its flag, coreset settings without a coreset are one too.
-    func apply(to base: TrainingRecipe) throws -> TrainingRecipe {
+    public func apply(to base: TrainingRecipe) throws -> TrainingRecipe {
         var r = base
         if let model { r.model = model }
         if let width { r.width = width }
