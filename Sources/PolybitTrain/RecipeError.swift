@@ -16,7 +16,7 @@ public struct RecipeError: BadInput, Equatable {
         name(field) + " " + message.rendered(naming: name)
     }
 
-    public var description: String { description(naming: \.rawValue) }
+    public var description: String { description(naming: \.path) }
 }
 
 /// Text that mentions recipe fields: `"needs \(.bits)"` keeps `.bits` as a field, so each

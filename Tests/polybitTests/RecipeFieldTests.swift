@@ -47,7 +47,7 @@ import polybit
 
     @Test func everyStoredFieldIsARecipeField() {
         let stored = Set(Self.leaves(Self.defaults).keys)
-        #expect(stored == Set(RecipeField.allCases.map(\.rawValue)))
+        #expect(stored == Set(RecipeField.allCases.map(\.path)))
     }
 
     /// The help entry of `flag`: its line in the option list and the lines up to the next option,
@@ -66,12 +66,12 @@ import polybit
         let values = Self.leaves(Self.defaults)
         for field in RecipeField.allCases {
             guard let entry = Self.entry(field.flag, in: help.stdout) else {
-                Issue.record("\(command.joined(separator: " ")) --help has no \(field.flag) (\(field.rawValue))")
+                Issue.record("\(command.joined(separator: " ")) --help has no \(field.flag) (\(field.path))")
                 continue
             }
-            let value = values[field.rawValue]!
+            let value = values[field.path]!
             if let on = value as? Bool {
-                #expect(field.flag.hasPrefix("--no-") == on, "\(field.flag) turns \(field.rawValue) (default \(on)) around")
+                #expect(field.flag.hasPrefix("--no-") == on, "\(field.flag) turns \(field.path) (default \(on)) around")
             } else if Self.isNil(value) || field == .coresetFraction {  // unset by default: the help says what that means
                 #expect(entry.contains("[default: "), "\(entry)")
             } else {
