@@ -22,7 +22,7 @@ public struct BitWidthsAsText: Codable, Equatable, Sendable {
 
 extension KeyedEncodingContainer {
     /// Leaves an unset bit-width set out of the JSON, as the `String?` of earlier versions did.
-    public mutating func encode(_ value: BitWidthsAsText, forKey key: Key) throws {
+    mutating func encode(_ value: BitWidthsAsText, forKey key: Key) throws {
         if let set = value.wrappedValue { try encode(set.description, forKey: key) }
     }
 }

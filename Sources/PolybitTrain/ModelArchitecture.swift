@@ -39,10 +39,3 @@ public enum ModelArchitecture: Hashable, Sendable, Codable, CustomStringConverti
         try c.encode(description)
     }
 }
-
-/// The optimizer of a recipe (its JSON and command-line spelling is the raw value).
-public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
-    /// SGD with Nesterov momentum.
-    case sgd
-    case adamw
-}
