@@ -43,13 +43,13 @@ public enum CheckpointPick {
         let file = request.checkpoint
         let ckpt = try Checkpoint.read(from: file)
         let recipe = ckpt.recipe
-        guard try recipe.trainedBits() != nil else {
+        guard recipe.trainedBits() != nil else {
             throw InputError("\(file): a float checkpoint; pick needs one trained with --bits")
         }
         guard let depth = recipe.resnetDepth else {
             throw InputError("\(file): a \(recipe.model) checkpoint; pick costs ResNets only (the cost model has no \(recipe.model) layer list)")
         }
-        let widths = try request.bits ?? recipe.deployedBits().bits
+        let widths = request.bits ?? recipe.deployedBits().bits
         guard !widths.isEmpty else { throw InputError("--bits: no quantized bit-widths to pick from") }
         let data = try PickData(request, checkpoint: ckpt)
         let (_, quantized) = try ckpt.instantiate(for: data.train, extraBits: widths, file: file)
@@ -74,7 +74,7 @@ public enum CheckpointPick {
                              policy: policy ? space.policy(c.assignment) : nil)
         }
         return PickReport(
-            checkpoint: file, model: recipe.model, dataset: recipe.dataset, profiles: profileNames,
+            checkpoint: file, model: recipe.model.description, dataset: recipe.dataset, profiles: profileNames,
             budgets: request.budgets.map { PickReport.BudgetLimit(kind: $0.kind.rawValue, limit: $0.limit) },
             widths: widths, validation_images: data.validation.count, validation_first_index: data.first,
             validation_in_training: recipe.limit.map { $0 > data.first } ?? true, test_images: data.test.count,

@@ -90,8 +90,8 @@ final class CallLog: @unchecked Sendable {
     /// every assignment is evaluated once, and a policy of one width evaluates as the uniform width.
     @Test func greedyOnATinyTrainedModel() throws {
         var recipe = TrainingRecipe()
-        recipe.model = "resnet8"; recipe.dataset = "synthetic"; recipe.epochs = 2; recipe.batch = 32; recipe.seed = 3
-        recipe.learningRate = 0.05; recipe.cropPadding = 1; recipe.bits = "2,4,8"
+        recipe.model = .resnet(depth: 8); recipe.dataset = "synthetic"; recipe.epochs = 2; recipe.batch = 32; recipe.seed = 3
+        recipe.learningRate = 0.05; recipe.cropPadding = 1; recipe.bits = BitWidthSet(bits: [2, 4, 8], includesFloat: false)
         let splits = SyntheticDataset.splits(train: 256, test: 128, channels: 1, height: 8, width: 8, classes: 4, seed: 5)
         let dir = NSTemporaryDirectory() + "polybit-search-" + UUID().uuidString
         _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)

@@ -47,7 +47,7 @@ struct ExportCommand: ParsableCommand {
         guard (8...24).contains(residualBits) else { throw InputError("--residual-bits \(residualBits): expected 8...24") }
         guard (0...30).contains(fractionBits) else { throw InputError("--fraction-bits \(fractionBits): expected 0...30") }
         let ckpt = try Checkpoint.read(from: checkpoint)
-        guard try ckpt.recipe.trainedBits() != nil else {
+        guard ckpt.recipe.trainedBits() != nil else {
             throw InputError("\(checkpoint): a float checkpoint; export needs one trained with --bits")
         }
         let splits = try DatasetCatalog.load(name: ckpt.recipe.dataset, dataDir: dataDir ?? ckpt.recipe.dataDir,
