@@ -187,6 +187,7 @@ private struct LayerCheck {
         }
     }
 
+    /// `[O, oH, oW]` of a convolution over a `[C, H, W]` input with `C` input channels.
     func convShape(_ w: WeightedLayer) throws -> [Int] {
         try needImage()
         guard w.weightShape.count == 4, w.weightShape.allSatisfy({ $0 > 0 }) else {
@@ -200,6 +201,7 @@ private struct LayerCheck {
         return [w.weightShape[0]] + hw
     }
 
+    /// `[O]` of a linear layer whose `I` inputs are the flattened input.
     func linearShape(_ w: WeightedLayer) throws -> [Int] {
         guard w.weightShape.count == 2, w.weightShape.allSatisfy({ $0 > 0 }) else {
             throw fail("weights", "expected shape [O, I], got \(w.weightShape)")
@@ -211,6 +213,7 @@ private struct LayerCheck {
         return [w.weightShape[0]]
     }
 
+    /// Two inputs of one shape and valid Q31 rescale multipliers.
     func checkAdd(_ r: AddRescale) throws {
         guard inShapes[0] == inShapes[1] else {
             throw fail("inputs", "'\(layer.inputs[0])' is \(inShapes[0]) but '\(layer.inputs[1])' is \(inShapes[1])")
@@ -227,6 +230,7 @@ private struct LayerCheck {
         }
     }
 
+    /// The first input is a `[C, H, W]` image.
     func needImage() throws {
         guard x.count == 3 else {
             throw fail("inputs", "op '\(layer.op.name)' needs a [C, H, W] input, '\(layer.inputs[0])' is \(x)")
