@@ -3,117 +3,21 @@ extension IntegerModel {
     /// layer name): `[C, H, W]` or `[F]`. Throws `IntegerModelError` naming `file`, the layer and
     /// the field at the first problem.
     public func shapes(file: String = "<memory>") throws -> [String: [Int]] {
-        func fail(_ layer: String?, _ field: String?, _ message: String) -> IntegerModelError {
-            IntegerModelError(file: file, layer: layer, field: field, message: message)
-        }
         guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw fail(nil, "input/shape", "expected [C, H, W] with positive extents, got \(inputShape)")
+            throw IntegerModelError(file: file, layer: nil, field: "input/shape",
+                                    message: "expected [C, H, W] with positive extents, got \(inputShape)")
         }
         try Self.check(input, file: file, layer: nil, prefix: "input/")
-        guard !layers.isEmpty else { throw fail(nil, "layers", "the model has no layers") }
+        guard !layers.isEmpty else {
+            throw IntegerModelError(file: file, layer: nil, field: "layers", message: "the model has no layers")
+        }
         var shapes: [String: [Int]] = [Self.inputName: inputShape]
         var quant: [String: Quantization] = [Self.inputName: input]
         for layer in layers {
-            let name = layer.name
-            guard !name.isEmpty, !name.contains("/"), shapes[name] == nil else {
-                throw fail(name, "name", "layer names must be non-empty, without '/', unique and not 'input'")
-            }
-            let needed: Int
-            if case .add = layer.op { needed = 2 } else { needed = 1 }
-            guard layer.inputs.count == needed else {
-                throw fail(name, "inputs", "op '\(layer.op.name)' needs \(needed) input name(s), got \(layer.inputs)")
-            }
-            var inShapes: [[Int]] = [], inQuant: [Quantization] = []
-            for i in layer.inputs {
-                guard let s = shapes[i], let q = quant[i] else {
-                    throw fail(name, "inputs", "'\(i)' is neither 'input' nor an earlier layer")
-                }
-                inShapes.append(s); inQuant.append(q)
-            }
-            try Self.check(layer.output, file: file, layer: name, prefix: "")
-            let x = inShapes[0]
-            func needImage() throws {
-                guard x.count == 3 else {
-                    throw fail(name, "inputs", "op '\(layer.op.name)' needs a [C, H, W] input, '\(layer.inputs[0])' is \(x)")
-                }
-            }
-            func sameQuant() throws {
-                guard layer.output == inQuant[0] else {
-                    throw fail(name, "scale", "op '\(layer.op.name)' keeps its input's quantization (bits, signed, scale, zero_point must equal those of '\(layer.inputs[0])')")
-                }
-            }
-            func window(_ k: [Int], _ s: [Int], _ p: [Int], field: String) throws -> [Int] {
-                guard k.count == 2, s.count == 2, p.count == 2, k.allSatisfy({ $0 > 0 }),
-                      s.allSatisfy({ $0 > 0 }), p.allSatisfy({ $0 >= 0 }) else {
-                    throw fail(name, field, "kernel/stride/padding must be pairs, kernel and stride positive, padding non-negative")
-                }
-                let oh = (x[1] + 2 * p[0] - k[0]) / s[0] + 1, ow = (x[2] + 2 * p[1] - k[1]) / s[1] + 1
-                guard x[1] + 2 * p[0] >= k[0], x[2] + 2 * p[1] >= k[1], oh > 0, ow > 0 else {
-                    throw fail(name, field, "window \(k) does not fit the padded input \(x)")
-                }
-                return [oh, ow]
-            }
-            let out: [Int]
-            switch layer.op {
-            case .conv(let w):
-                try needImage()
-                guard w.weightShape.count == 4, w.weightShape.allSatisfy({ $0 > 0 }) else {
-                    throw fail(name, "weights", "expected shape [O, C, kH, kW], got \(w.weightShape)")
-                }
-                guard w.weightShape[1] == x[0] else {
-                    throw fail(name, "weights", "has \(w.weightShape[1]) input channels, the input '\(layer.inputs[0])' has \(x[0])")
-                }
-                try Self.check(w, file: file, layer: name)
-                let hw = try window(Array(w.weightShape[2...]), w.stride, w.padding, field: "stride")
-                out = [w.weightShape[0]] + hw
-            case .linear(let w):
-                guard w.weightShape.count == 2, w.weightShape.allSatisfy({ $0 > 0 }) else {
-                    throw fail(name, "weights", "expected shape [O, I], got \(w.weightShape)")
-                }
-                guard w.weightShape[1] == x.reduce(1, *) else {
-                    throw fail(name, "weights", "has \(w.weightShape[1]) inputs, the input '\(layer.inputs[0])' has \(x.reduce(1, *)) values \(x)")
-                }
-                try Self.check(w, file: file, layer: name)
-                out = [w.weightShape[0]]
-            case .add(let r):
-                guard inShapes[0] == inShapes[1] else {
-                    throw fail(name, "inputs", "'\(layer.inputs[0])' is \(inShapes[0]) but '\(layer.inputs[1])' is \(inShapes[1])")
-                }
-                guard r.inputs.count == 2 else {
-                    throw fail(name, "input_multipliers", "expected 2 multipliers, got \(r.inputs.count)")
-                }
-                for (i, m) in r.inputs.enumerated() {
-                    try Self.check(m, file: file, layer: name, field: "input_multipliers[\(i)]")
-                }
-                try Self.check(r.output, file: file, layer: name, field: "output_multiplier")
-                guard (0...30).contains(r.leftShift) else {
-                    throw fail(name, "left_shift", "expected 0...30, got \(r.leftShift)")
-                }
-                out = x
-            case .relu:
-                try sameQuant(); out = x
-            case .clamp(let lo, let hi):
-                try sameQuant()
-                guard lo <= hi, lo >= layer.output.qmin, hi <= layer.output.qmax else {
-                    throw fail(name, "min", "clamp range [\(lo), \(hi)] must be ordered and inside [\(layer.output.qmin), \(layer.output.qmax)]")
-                }
-                out = x
-            case .maxpool(let p):
-                try needImage(); try sameQuant()
-                out = [x[0]] + (try window(p.kernel, p.stride, p.padding, field: "kernel"))
-            case .avgpool(let p, let r):
-                try needImage()
-                out = [x[0]] + (try window(p.kernel, p.stride, p.padding, field: "kernel"))
-                try Self.check(r, channels: 1, file: file, layer: name)
-            case .globalAvgpool(let r):
-                try needImage()
-                try Self.check(r, channels: 1, file: file, layer: name)
-                out = [x[0], 1, 1]
-            case .flatten:
-                out = [x.reduce(1, *)]
-            }
-            shapes[name] = out
-            quant[name] = layer.output
+            let check = try LayerCheck(layer, file: file, shapes: shapes, quant: quant)
+            try Self.check(layer.output, file: file, layer: layer.name, prefix: "")
+            shapes[layer.name] = try check.outputShape()
+            quant[layer.name] = layer.output
         }
         return shapes
     }
@@ -200,5 +104,157 @@ extension IntegerModel {
             throw fail("stride", "stride and padding must be pairs [h, w]")
         }
         try check(w.requant, channels: o, file: file, layer: layer)
+    }
+}
+
+/// One layer of `IntegerModel.shapes(file:)`: its name and inputs resolved against the tensors
+/// before it, and the op's checks that yield its output shape.
+private struct LayerCheck {
+    let layer: IntegerLayer
+    let file: String
+    /// Per-image shapes and quantizations of `layer.inputs`, in order.
+    let inShapes: [[Int]], inQuant: [Quantization]
+
+    /// Checks the name (non-empty, no `/`, unique) and resolves the inputs in `shapes`/`quant`
+    /// (`"input"` and the layers before this one).
+    init(_ layer: IntegerLayer, file: String, shapes: [String: [Int]], quant: [String: Quantization]) throws {
+        self.layer = layer
+        self.file = file
+        let name = layer.name
+        func fail(_ field: String, _ message: String) -> IntegerModelError {
+            IntegerModelError(file: file, layer: name, field: field, message: message)
+        }
+        guard !name.isEmpty, !name.contains("/"), shapes[name] == nil else {
+            throw fail("name", "layer names must be non-empty, without '/', unique and not 'input'")
+        }
+        let needed: Int
+        if case .add = layer.op { needed = 2 } else { needed = 1 }
+        guard layer.inputs.count == needed else {
+            throw fail("inputs", "op '\(layer.op.name)' needs \(needed) input name(s), got \(layer.inputs)")
+        }
+        var inShapes: [[Int]] = [], inQuant: [Quantization] = []
+        for i in layer.inputs {
+            guard let s = shapes[i], let q = quant[i] else {
+                throw fail("inputs", "'\(i)' is neither 'input' nor an earlier layer")
+            }
+            inShapes.append(s); inQuant.append(q)
+        }
+        self.inShapes = inShapes
+        self.inQuant = inQuant
+    }
+
+    var name: String { layer.name }
+    /// The first input's per-image shape.
+    var x: [Int] { inShapes[0] }
+
+    func fail(_ field: String, _ message: String) -> IntegerModelError {
+        IntegerModelError(file: file, layer: name, field: field, message: message)
+    }
+
+    /// The op's checks; returns the layer's per-image output shape.
+    func outputShape() throws -> [Int] {
+        switch layer.op {
+        case .conv(let w):
+            return try convShape(w)
+        case .linear(let w):
+            return try linearShape(w)
+        case .add(let r):
+            try checkAdd(r)
+            return x
+        case .relu:
+            try sameQuant()
+            return x
+        case .clamp(let lo, let hi):
+            try sameQuant()
+            guard lo <= hi, lo >= layer.output.qmin, hi <= layer.output.qmax else {
+                throw fail("min", "clamp range [\(lo), \(hi)] must be ordered and inside [\(layer.output.qmin), \(layer.output.qmax)]")
+            }
+            return x
+        case .maxpool(let p):
+            try needImage(); try sameQuant()
+            return [x[0]] + (try window(p.kernel, p.stride, p.padding, field: "kernel"))
+        case .avgpool(let p, let r):
+            try needImage()
+            let out = [x[0]] + (try window(p.kernel, p.stride, p.padding, field: "kernel"))
+            try IntegerModel.check(r, channels: 1, file: file, layer: name)
+            return out
+        case .globalAvgpool(let r):
+            try needImage()
+            try IntegerModel.check(r, channels: 1, file: file, layer: name)
+            return [x[0], 1, 1]
+        case .flatten:
+            return [x.reduce(1, *)]
+        }
+    }
+
+    /// `[O, oH, oW]` of a convolution over a `[C, H, W]` input with `C` input channels.
+    func convShape(_ w: WeightedLayer) throws -> [Int] {
+        try needImage()
+        guard w.weightShape.count == 4, w.weightShape.allSatisfy({ $0 > 0 }) else {
+            throw fail("weights", "expected shape [O, C, kH, kW], got \(w.weightShape)")
+        }
+        guard w.weightShape[1] == x[0] else {
+            throw fail("weights", "has \(w.weightShape[1]) input channels, the input '\(layer.inputs[0])' has \(x[0])")
+        }
+        try IntegerModel.check(w, file: file, layer: name)
+        let hw = try window(Array(w.weightShape[2...]), w.stride, w.padding, field: "stride")
+        return [w.weightShape[0]] + hw
+    }
+
+    /// `[O]` of a linear layer whose `I` inputs are the flattened input.
+    func linearShape(_ w: WeightedLayer) throws -> [Int] {
+        guard w.weightShape.count == 2, w.weightShape.allSatisfy({ $0 > 0 }) else {
+            throw fail("weights", "expected shape [O, I], got \(w.weightShape)")
+        }
+        guard w.weightShape[1] == x.reduce(1, *) else {
+            throw fail("weights", "has \(w.weightShape[1]) inputs, the input '\(layer.inputs[0])' has \(x.reduce(1, *)) values \(x)")
+        }
+        try IntegerModel.check(w, file: file, layer: name)
+        return [w.weightShape[0]]
+    }
+
+    /// Two inputs of one shape and valid Q31 rescale multipliers.
+    func checkAdd(_ r: AddRescale) throws {
+        guard inShapes[0] == inShapes[1] else {
+            throw fail("inputs", "'\(layer.inputs[0])' is \(inShapes[0]) but '\(layer.inputs[1])' is \(inShapes[1])")
+        }
+        guard r.inputs.count == 2 else {
+            throw fail("input_multipliers", "expected 2 multipliers, got \(r.inputs.count)")
+        }
+        for (i, m) in r.inputs.enumerated() {
+            try IntegerModel.check(m, file: file, layer: name, field: "input_multipliers[\(i)]")
+        }
+        try IntegerModel.check(r.output, file: file, layer: name, field: "output_multiplier")
+        guard (0...30).contains(r.leftShift) else {
+            throw fail("left_shift", "expected 0...30, got \(r.leftShift)")
+        }
+    }
+
+    /// The first input is a `[C, H, W]` image.
+    func needImage() throws {
+        guard x.count == 3 else {
+            throw fail("inputs", "op '\(layer.op.name)' needs a [C, H, W] input, '\(layer.inputs[0])' is \(x)")
+        }
+    }
+
+    /// Ops that pass codes through unchanged keep their input's quantization.
+    func sameQuant() throws {
+        guard layer.output == inQuant[0] else {
+            throw fail("scale", "op '\(layer.op.name)' keeps its input's quantization (bits, signed, scale, zero_point must equal those of '\(layer.inputs[0])')")
+        }
+    }
+
+    /// Output height and width of a kernel `k` / stride `s` / padding `p` window over `x`; errors
+    /// name `field`.
+    func window(_ k: [Int], _ s: [Int], _ p: [Int], field: String) throws -> [Int] {
+        guard k.count == 2, s.count == 2, p.count == 2, k.allSatisfy({ $0 > 0 }),
+              s.allSatisfy({ $0 > 0 }), p.allSatisfy({ $0 >= 0 }) else {
+            throw fail(field, "kernel/stride/padding must be pairs, kernel and stride positive, padding non-negative")
+        }
+        let oh = (x[1] + 2 * p[0] - k[0]) / s[0] + 1, ow = (x[2] + 2 * p[1] - k[1]) / s[1] + 1
+        guard x[1] + 2 * p[0] >= k[0], x[2] + 2 * p[1] >= k[1], oh > 0, ow > 0 else {
+            throw fail(field, "window \(k) does not fit the padded input \(x)")
+        }
+        return [oh, ow]
     }
 }

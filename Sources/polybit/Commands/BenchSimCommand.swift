@@ -8,25 +8,13 @@ struct BenchSimCommand: ParsableCommand {
         commandName: "sim",
         abstract: "Integer simulation throughput on a synthetic ResNet (MACs/s), and onnxruntime's int8 throughput on the same model when python3 with onnxruntime is available.")
 
-    @Option(help: "Synthetic model: resnet20, resnet32, resnet56.")
-    var model: String = "resnet20"
-
-    @Option(help: "Input shape CxHxW.")
-    var input: String = "1x28x28"
-
-    @Option(help: "Images to simulate.")
-    var images: Int = 2000
-
-    @Option(help: "Weight and activation bits.")
-    var bits: Int = 8
-
-    @Flag(name: .customLong("no-onnxruntime"), help: "Skip the onnxruntime comparison.")
-    var noOnnxruntime = false
-
+    @Option(help: "Synthetic model: resnet20, resnet32, resnet56.") var model = "resnet20"
+    @OptionGroup var inputShape: InputShapeOption
+    @Option(help: "Images to simulate.") var images = 2000
+    @Option(help: "Weight and activation bits.") var bits = 8
+    @Flag(name: .customLong("no-onnxruntime"), help: "Skip the onnxruntime comparison.") var noOnnxruntime = false
     @OptionGroup var options: SimulationOptions
-
-    @Flag(help: "Print one JSON object on stdout.")
-    var json = false
+    @Flag(help: "Print one JSON object on stdout.") var json = false
 
     struct Result: Encodable {
         let model: String
@@ -50,8 +38,8 @@ struct BenchSimCommand: ParsableCommand {
     func run() throws {
         let depths = ["resnet20": 20, "resnet32": 32, "resnet56": 56]
         guard let depth = depths[model] else { throw InputError("--model: expected resnet20, resnet32 or resnet56, got '\(model)'") }
-        let shape = input.split(separator: "x").compactMap { Int($0) }
-        guard shape.count == 3, shape.allSatisfy({ $0 > 0 }) else { throw InputError("--input: expected CxHxW, got '\(input)'") }
+        let parsed = try inputShape.shape()
+        let shape = [parsed.channels, parsed.height, parsed.width]
         guard (2...16).contains(bits) else { throw InputError("--bits: expected 2...16, got \(bits)") }
         guard images >= 1 else { throw InputError("--images: expected at least 1") }
         let config = try options.config()
@@ -78,7 +66,7 @@ struct BenchSimCommand: ParsableCommand {
                             speedupOverOnnxruntime: ortRate.map { report.imagesPerSecond / $0 })
         if json { try printJSON(result); return }
         print(String(format: "polybit %@ %@ int%d: %.1f images/s, %.2f GMAC/s (%d images, %d MACs/image, %d threads, %@ requant)",
-                     model, input, bits, report.imagesPerSecond, report.macsPerSecond / 1e9, images, report.macsPerImage,
+                     model, inputShape.input, bits, report.imagesPerSecond, report.macsPerSecond / 1e9, images, report.macsPerImage,
                      config.threads, config.requant.rawValue))
         if let ortRate {
             print(String(format: "onnxruntime int8 QLinearConv: %.1f images/s; polybit/onnxruntime = %.2f",

@@ -19,7 +19,7 @@ struct BenchTrainCommand: ParsableCommand {
 
     @Option(help: "Model: resnet20, resnet32, resnet56.") var model = "resnet20"
     @Option(help: "Batch size.") var batch = 128
-    @Option(help: "Input as CxHxW.") var input = "1x28x28"
+    @OptionGroup var inputShape: InputShapeOption
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Timed steps.") var steps = 10
     @Option(help: "Bit-widths of a multi-bit step, e.g. 2,3,4,8 (omit for float).") var bits: String?
@@ -33,7 +33,7 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         Compute.configure(threads: threads)
-        let shape = try CostCommand.parseShape(input)
+        let shape = try inputShape.shape()
         let network = try CIFARResNet(name: model)
         let net = ResNet(depth: network.depth, inputChannels: shape.channels, classes: 10, seed: 1)
         let widths = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits").bits } ?? []
@@ -52,12 +52,12 @@ struct BenchTrainCommand: ParsableCommand {
             sgd.step(params)
         }
         let peak = TrainBenchmark.sgemmPeak(threads: threads)
-        let report = Report(model: model, input: input, batch: batch, threads: threads, bits: bits ?? "fp32",
+        let report = Report(model: model, input: inputShape.input, batch: batch, threads: threads, bits: bits ?? "fp32",
                             images_per_s: r.images_per_s, step_ms: r.step_ms, gflop_per_s: r.gflop_per_s,
                             sgemm_peak_gflop_per_s: peak, fraction_of_sgemm_peak: r.gflop_per_s / peak)
         if json { try printJSON(report); return }
         print(String(format: "%@ %@ batch %d, %d threads, %@: %.1f images/s (%.1f ms/step), %.1f GFLOP/s = %.0f%% of the %.0f GFLOP/s sgemm peak",
-                     model, input, batch, threads, bits ?? "fp32", r.images_per_s, r.step_ms, r.gflop_per_s,
+                     model, inputShape.input, batch, threads, bits ?? "fp32", r.images_per_s, r.step_ms, r.gflop_per_s,
                      100 * r.gflop_per_s / peak, peak))
     }
 }

@@ -19,8 +19,7 @@ struct CostCommand: ParsableCommand {
     @Option(help: "Network: resnet20, resnet32, resnet56.")
     var network: String = "resnet20"
 
-    @Option(help: "Input shape CxHxW (1x28x28 Fashion-MNIST, 3x32x32 CIFAR).")
-    var input: String = "1x28x28"
+    @OptionGroup var inputShape: InputShapeOption
 
     @Option(help: "Number of classes.")
     var classes: Int = 10
@@ -28,8 +27,7 @@ struct CostCommand: ParsableCommand {
     @Option(help: "Integer model files (from 'polybit export'), one row each, instead of --network; repeatable.")
     var model: [String] = []
 
-    @Option(help: "Hardware profile YAML (repeat for several).")
-    var profile: [String] = []
+    @OptionGroup var profileOptions: ProfileOptions
 
     @Option(help: "Uniform bit-widths b (layers run at b x b), e.g. 2-8 or 2,4,8; each 2-16, or 32 for float (costed as 32-bit operands).")
     var bits: String = "2-8"
@@ -47,16 +45,16 @@ struct CostCommand: ParsableCommand {
     var timing = false
 
     func run() throws {
-        guard !profile.isEmpty else { throw InputError("--profile: at least one hardware profile is required (see hwprofiles/)") }
+        guard !profileOptions.profile.isEmpty else { throw InputError("--profile: at least one hardware profile is required (see hwprofiles/)") }
         guard classes > 0 else { throw InputError("--classes: expected a positive integer, found \(classes)") }
         let start = Clock.seconds()
-        let profiles = try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) }
+        let profiles = try profileOptions.load()
         let sweep: CostSweep
         if !model.isEmpty {
             sweep = try Self.sweep(models: model, profiles: profiles)
         } else {
             let net = try CIFARResNet(name: network)
-            let shape = try Self.parseShape(input)
+            let shape = try inputShape.shape()
             let widths = try BitWidthSet(parsing: bits, flag: "--bits").operandWidths
             let edge: Int? = quantizeEdges ? nil : 8
             sweep = try CostSweep(networkName: net.name, input: shape, classes: classes, edgeBits: edge,
@@ -97,15 +95,6 @@ struct CostCommand: ParsableCommand {
                              classes: classes, edgeBits: nil, bits: byBits.keys.sorted(), profiles: profiles) {
             byBits[$0.weightOperandBits]!
         }
-    }
-
-    /// `CxHxW` with positive integers.
-    static func parseShape(_ text: String) throws -> TensorShape {
-        let parts = text.lowercased().split(separator: "x").map { Int($0) }
-        guard parts.count == 3, let c = parts[0], let h = parts[1], let w = parts[2], c > 0, h > 0, w > 0 else {
-            throw InputError("--input: expected CxHxW with positive integers, e.g. 1x28x28, found \"\(text)\"")
-        }
-        return TensorShape(channels: c, height: h, width: w)
     }
 
     /// Writes via a temporary file and a rename, so a failed write leaves no partial file; errors

@@ -24,8 +24,9 @@ struct PickCommand: ParsableCommand {
             """)
 
     @Option(help: "A multi-bit ResNet checkpoint (trained with --bits).") var checkpoint: String
-    @Option(help: "Hardware profile YAML; repeat for several (every budget must hold on each).") var profile: [String] = []
-    @Option(help: ArgumentHelp("KIND=VALUE, e.g. energy_uJ=40; repeat for several (all must hold).", valueName: "KIND=VALUE"))
+    @OptionGroup var profileOptions: ProfileOptions
+    @Option(help: ArgumentHelp("KIND=VALUE, e.g. energy_uJ=40; repeat for several (all must hold on every profile).",
+                               valueName: "KIND=VALUE"))
     var budget: [String] = []
     @Option(help: "Bit-widths to sweep and search (2-16). [default: the checkpoint's deploy bits]") var bits: String?
     @Option(help: ArgumentHelp("Validation images: the last N of the training split.", valueName: "N")) var validation = 2000
@@ -58,7 +59,7 @@ struct PickCommand: ParsableCommand {
         }
         if let limit, limit < 1 { throw InputError("--limit \(limit): expected a positive number of test images") }
         var request = PickRequest(checkpoint: checkpoint,
-                                  profiles: try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) },
+                                  profiles: try profileOptions.load(),
                                   budgets: budgets)
         request.bits = widths
         request.validationImages = validation

@@ -30,7 +30,7 @@ struct ReportCommand: ParsableCommand {
         for (key, value) in byPrecision {
             if key.hasSuffix("-bit"), let b = Int(key.dropLast(4)) { accuracy[b] = value }
         }
-        let profiles = try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) }
+        let profiles = try ProfileOptions.load(profile)
         let exported = accuracy.keys.sorted().map { "\(runDirectory)/int\($0).h5" }.filter { FileManager.default.fileExists(atPath: $0) }
         let sweep: CostSweep
         let source: String

@@ -5,62 +5,15 @@ import PolybitHardware
 import PolybitSim
 import PolybitTensor
 
-extension RequantMode: ExpressibleByArgument {}
-extension OverflowMode: ExpressibleByArgument {}
-
-/// Flags shared by `simulate`, `trace` and `bench sim` that choose the integer arithmetic.
-struct SimulationOptions: ParsableArguments {
-    @Option(help: "Requantization: onnx (float32 scale, round half to even), double (TFLite double rounding), single (TFLite single rounding).")
-    var requant: RequantMode = .onnx
-
-    @Option(name: .customLong("accumulator-bits"), help: "Accumulator width in bits (8-64).")
-    var accumulatorBits: Int = 32
-
-    @Option(help: "Accumulator overflow: wrap (two's complement) or saturate (at every add: bias first, then c, ky, kx).")
-    var overflow: OverflowMode = .wrap
-
-    @Flag(name: .customLong("no-fast-path"), help: "Use the integer kernels even where exact float GEMM would do.")
-    var noFastPath = false
-
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int?
-
-    @Option(help: "Images per worker step.")
-    var batch: Int = 8
-
-    /// The library configuration these flags describe.
-    func config() throws -> SimulationConfig {
-        let c = SimulationConfig(requant: requant,
-                                 accumulator: AccumulatorModel(bits: accumulatorBits, overflow: overflow),
-                                 fastPath: !noFastPath, threads: threads ?? Parallel.threads, batch: batch)
-        try c.validate()
-        return c
-    }
-}
-
-/// Progress of a simulation on standard error.
-func simulationProgress(_ line: ProgressLine) -> (Int, Int) -> Void {
-    let start = Clock.seconds()
-    return { done, total in
-        let rate = Double(done) / max(Clock.seconds() - start, 1e-9)
-        line.update("simulate \(done)/\(total) images, \(Int(rate)) images/s, ETA "
-                    + ProgressLine.duration(Double(total - done) / max(rate, 1e-9)))
-    }
-}
-
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Run an integer model bit-accurately: top-1 accuracy, overflow counts per layer, throughput.",
-        discussion: "Inputs: --inputs IN.h5 with /images [N, C, H, W] (integers in the model's input range, or reals to quantize) and optional /labels [N], or --dataset. See docs/integer-model.md.")
+        discussion: "Inputs: --inputs IN.h5 with /images [N, C, H, W] (integers in the model's input range, or reals to quantize) and optional /labels [N], or --dataset. See docs/integer-model.md. With --profile the model is also costed on each profile after simulating.")
 
-    @Option(help: "Integer model (HDF5, docs/integer-model.md).")
-    var model: String
+    @OptionGroup var modelInputs: IntegerModelInputs
 
-    @OptionGroup var source: InputSource
-
-    @Option(help: "Hardware profiles (YAML) to cost the model on after simulating; repeatable.")
-    var profile: [String] = []
+    @OptionGroup var profileOptions: ProfileOptions
 
     @Option(help: "Simulate only the first N images.")
     var limit: Int?
@@ -72,15 +25,15 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.config()
-        let model = try IntegerModel.read(path: self.model)
-        let profiles = try profile.map { (file: $0, profile: try ProfileLoader.load(path: $0)) }
-        let set = try source.load(for: model, limit: limit)
-        let inputs = source.name
+        let model = try modelInputs.readModel()
+        let profiles = try profileOptions.load()
+        let set = try modelInputs.source.load(for: model, limit: limit)
+        let inputs = modelInputs.source.name
         let line = ProgressLine(enabled: true)
-        let report = try SimulationReport.evaluate(model: model, modelName: self.model, inputs: set, config: config,
-                                                   progress: simulationProgress(line))
+        let report = try SimulationReport.evaluate(model: model, modelName: modelInputs.model, inputs: set,
+                                                   config: config, progress: simulationProgress(line))
         line.finish("simulated \(report.images) images in " + ProgressLine.duration(report.seconds))
-        let costs = profiles.isEmpty ? nil : try CostCommand.sweep(models: [self.model], profiles: profiles)
+        let costs = profiles.isEmpty ? nil : try CostCommand.sweep(models: [modelInputs.model], profiles: profiles)
         if json {
             try printJSON(ReportWithCost(report: report, cost: costs?.json))
             return

@@ -10,10 +10,7 @@ struct TraceCommand: ParsableCommand {
         abstract: "Write per-layer integer traces (HDF5) for hardware teams.",
         discussion: "For the first --samples images: each layer's integer input, weights, bias, accumulator (before requantization), requantization parameters and output, with bits/signed/scale/zero_point/shape_order attributes. Readable with h5py or h5dump.")
 
-    @Option(help: "Integer model (HDF5, docs/integer-model.md).")
-    var model: String
-
-    @OptionGroup var source: InputSource
+    @OptionGroup var modelInputs: IntegerModelInputs
 
     @Option(help: "Number of images to trace.")
     var samples: Int = 1
@@ -39,21 +36,21 @@ struct TraceCommand: ParsableCommand {
     func run() throws {
         guard samples >= 1 else { throw InputError("--samples: expected at least 1, got \(samples)") }
         let config = try options.config()
-        let model = try IntegerModel.read(path: self.model)
+        let model = try modelInputs.readModel()
         var wanted: Set<String>? = nil
         if let layers {
             let names = layers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             let known = Set(model.layers.map(\.name))
             if let bad = names.first(where: { !known.contains($0) }) {
-                throw InputError("--layers: no layer '\(bad)' in \(self.model) (layers: \(model.layers.map(\.name).joined(separator: ", ")))")
+                throw InputError("--layers: no layer '\(bad)' in \(modelInputs.model) (layers: \(model.layers.map(\.name).joined(separator: ", ")))")
             }
             wanted = Set(names)
         }
-        let set = try source.load(for: model, limit: samples)
-        guard set.count > 0 else { throw InputError("\(source.name): no images") }
+        let set = try modelInputs.source.load(for: model, limit: samples)
+        guard set.count > 0 else { throw InputError("\(modelInputs.source.name): no images") }
         let sim = try IntegerSimulator(model: model, config: config)
         let (result, traces) = sim.trace(images: set.images, count: set.count, layers: wanted)
-        try TraceWriter.write(traces, simulator: sim, modelPath: self.model, to: out)
+        try TraceWriter.write(traces, simulator: sim, modelPath: modelInputs.model, to: out)
         let summary = Summary(trace: out, samples: set.count, layers: traces.map(\.layer.name), seconds: result.seconds)
         if json { try printJSON(summary); return }
         print("wrote \(out): \(set.count) sample(s), \(traces.count) layer(s)")
