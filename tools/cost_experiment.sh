@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full training-cost experiment (issue #5) as the README reports it: every arm at one thread,
+# The full training-cost experiment (issue #5) as docs/results-coreset.md reports it: every arm at one thread,
 # LANES arms at a time (default 2, one per core, so every arm shares the machine alike), then the
 # report (OUT/experiment.md, .csv, accuracy.svg). Each arm's progress goes to OUT/<arm>.log.
 # Rerunning resumes every arm from its last epoch. Takes hours: about 6-7 on 2 cores.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Markdown tables of training runs from their RUN/log.jsonl, as the README shows them.
+"""Markdown tables of training runs from their RUN/log.jsonl, as docs/results.md shows them.
 
   python3 tools/runs_table.py final RUN[=LABEL] ...       last epoch: test accuracy per width,
                                                          mean, training seconds (scoring included,

@@ -25,7 +25,7 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
     /// One subset (the highest precision's) for every precision instead of one each.
     public var shared = false
     /// How each subset is picked from its scores (`.stratified`: the paper's `.top` loses 12 points
-    /// to random subsets at a pruning rate of 0.8; README, bit-wise coresets).
+    /// to random subsets at a pruning rate of 0.8; docs/results-coreset.md).
     public var selection = CoresetSelection.Rule.stratified
     /// With `.stratified`: the share of each pool's highest scores dropped first (likely mislabeled).
     public var hardCut = 0.1
@@ -34,7 +34,7 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
     public var candidatePool: Double?
     /// After each subset epoch, refresh the BatchNorm running statistics with this many random
     /// training batches at the trained precisions (0: keep the statistics of the subsets, which a
-    /// score-based subset skews; README, bit-wise coresets).
+    /// score-based subset skews; docs/results-coreset.md).
     public var statisticsRefreshBatches = 20
 
     public init(fraction: Double) { self.fraction = fraction }

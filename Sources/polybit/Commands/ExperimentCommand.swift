@@ -9,7 +9,7 @@ import PolybitTrain
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
-        abstract: "Experiments that produce the README's figures.",
+        abstract: "Experiments that produce the figures of docs/results-coreset.md.",
         subcommands: [CostExperimentCommand.self])
 }
 

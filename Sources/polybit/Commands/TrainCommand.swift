@@ -10,7 +10,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a network; writes RUN_DIR/checkpoint.h5 (each epoch, atomically) and RUN_DIR/log.jsonl.",
         discussion: """
-            Defaults reproduce the README's Fashion-MNIST ResNet-20 run. With --resume the recipe is read from \
+            Defaults reproduce the Fashion-MNIST ResNet-20 run of docs/results.md. With --resume the recipe is read from \
             the checkpoint: flags need not be repeated, and only --epochs may differ.
             """)
 

@@ -124,7 +124,7 @@ struct CoresetArguments: ParsableArguments {
     @Option(help: help("Full-data epochs before the first coreset.", coresetDefaults.warmupEpochs)) var coresetWarmup: Int?
     @Option(help: help("Coreset ranking: el2n (gradient-based, per precision) or random (baseline).", coresetDefaults.score))
     var coresetScore: CoresetConfig.Score?
-    @Option(help: help("Coreset selection: stratified (coverage-centric: drop the hardest --coreset-hard-cut share, then draw evenly across score strata) or top (the highest scores, as in EMQ; far worse at high pruning rates, see the README).",
+    @Option(help: help("Coreset selection: stratified (coverage-centric: drop the hardest --coreset-hard-cut share, then draw evenly across score strata) or top (the highest scores, as in EMQ; far worse at high pruning rates, see docs/results-coreset.md).",
                        coresetDefaults.selection))
     var coresetSelection: CoresetSelection.Rule?
     @Option(help: help("With --coreset-selection stratified: the share of highest scores dropped first.", coresetDefaults.hardCut))
