@@ -38,6 +38,10 @@ public struct ExportReport: Sendable, Codable, Equatable {
 /// - The residual stream and the pre-add sums, float in training, are `residualBits` integers
 ///   with scales calibrated on `calibration` images (max |value| × headroom).
 public enum ResNetExporter {
+    /// Weight and activation bit-widths a quantized layer can be exported at (the widths
+    /// multi-bit training trains and derives steps for).
+    public static let supportedBits = 2...16
+
     public static func export(_ net: QuantizedNetwork, normalization: ChannelNormalization,
                               calibration: Dataset, options: ExportOptions = ExportOptions()) throws
         -> (IntegerModel, ExportReport) {
