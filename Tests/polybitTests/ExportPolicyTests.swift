@@ -2,15 +2,17 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct ExportPolicyTests {
-    /// export --policy on a tiny multi-bit checkpoint: a policy with only "default" exports (also
-    /// at an untrained width, whose steps must be derived — this used to segfault); every bad
+    /// export --policy on a tiny multi-bit checkpoint with learned steps: a policy with only
+    /// "default" exports, also at 12 bits, an untrained width whose steps are interpolated (this
+    /// used to segfault: steps were made for the widths in "layers" only); every bad
     /// policy exits 2 with one line naming the file, the entry and the field, and leaves an
     /// existing output file as it was.
     @Test func policiesAreCheckedBeforeAnythingIsWritten() throws {
         let dir = CLI.temporaryDirectory()
         let checkpoint = dir + "/run/checkpoint.h5"
         let train = try CLI.run(["train", "--dataset", "synthetic", "--limit", "128", "--model", "resnet8", "--epochs", "1",
-                                 "--batch", "32", "--bits", "2,4,8", "--threads", "2", "--out", dir + "/run"])
+                                 "--batch", "32", "--bits", "2,4,8", "--weight-step", "learned", "--bias-correction", "off",
+                                 "--threads", "2", "--out", dir + "/run"])
         try #require(train.status == 0, "\(train.stderr)")
         func export(_ policy: String, out: String) throws -> CLI.Result {
             let file = dir + "/policy.json"
