@@ -43,9 +43,9 @@ public struct PrecisionPolicy: Codable, Equatable, Sendable {
         return Array(Set(entries.flatMap { [$0.weight_bits, $0.activation_bits].compactMap { $0 } })).sorted()
     }
 
-    /// Checks the policy against the network it will run: every name in `layers` is one of
-    /// `layers`' names, every bit count lies in `supportedBits`, and every layer comes out
-    /// quantized (weight bits, and activation bits where the layer has an input quantizer).
+    /// Checks the policy against the layers of the network it will run (`model`): every key of
+    /// the policy's `layers` names one of them, every bit count lies in `supportedBits`, and every
+    /// layer comes out quantized (weight bits, and activation bits where it has an input quantizer).
     /// Errors are one line naming `file`, the layer and the field.
     public func validate(layers model: [QuantizedLayer], supportedBits: ClosedRange<Int>, file: String) throws {
         let names = model.map(\.name)
@@ -60,7 +60,7 @@ public struct PrecisionPolicy: Codable, Equatable, Sendable {
             for (field, bits) in [("weight_bits", entry.weight_bits), ("activation_bits", entry.activation_bits)] {
                 if let bits, !supportedBits.contains(bits) {
                     throw InputError("\(file): \(path).\(field): \(bits) bits is outside \(supportedBits.lowerBound)..."
-                                     + "\(supportedBits.upperBound), the widths supported here")
+                                     + "\(supportedBits.upperBound), the supported widths")
                 }
             }
         }
