@@ -96,7 +96,7 @@ struct ExportCommand: ParsableCommand {
                          a.images, 100 * a.top1_agreement, 100 * a.float_accuracy, 100 * a.integer_accuracy))
         }
         if let codes {
-            let n = min(verify, Self.codeImages)
+            let n = min(verify, Self.codeImages, splits.test.count)
             if let first = codes.first(where: { $0.mismatched > 0 }) {
                 let worst = codes.max { $0.mismatched < $1.mismatched }!
                 print(String(format: "activation codes on %d images: first differ at %@ (%.4f%% of codes), most at %@ (%.4f%%, up to %d steps)",
