@@ -1,3 +1,4 @@
+import PolybitQuant
 import PolybitTensor
 
 /// The layer list of a CIFAR-style ResNet (He et al. 2016, §4.2): a 3×3 stem conv with 16·width
@@ -42,7 +43,7 @@ public struct CIFARResNet: Sendable, Hashable {
     /// as 32-bit accumulators.
     public func layers(input: TensorShape, classes: Int, precision: Precision,
                        edgeBits: Int? = 8) -> [LayerWorkload] {
-        let edge = edgeBits.map { Precision(uniform: $0) } ?? precision
+        let edge = edgeBits.map { Precision(operandBits: $0, $0) } ?? precision
         return layers(input: input, classes: classes) {
             $0 == Self.stemName || $0 == Self.classifierName ? edge : precision
         }
@@ -67,12 +68,12 @@ public struct CIFARResNet: Sendable, Hashable {
         let n = (depth - 2) / 6
         let blocks = (1...3).flatMap { stage in (0..<n).map { (stage: stage, block: $0) } }
         func blockName(_ i: Int) -> String { "stage\(blocks[i].stage).block\(blocks[i].block)" }
-        func blockInputBits(_ i: Int) -> Int { precisionOf(blockName(min(i, blocks.count - 1)) + ".conv1").activationBits }
+        func blockInputBits(_ i: Int) -> Int { precisionOf(blockName(min(i, blocks.count - 1)) + ".conv1").activationOperandBits }
         let stem = precisionOf(Self.stemName), classifier = precisionOf(Self.classifierName)
         var out: [LayerWorkload] = []
         var current = LayerWorkload.conv(
             "stem", input: LayerWorkload.networkInput, inputShape: input, outChannels: 16 * width, kernel: 3,
-            padding: 1, weightBits: stem.weightBits, activationBits: stem.activationBits, outputBits: blockInputBits(0))
+            padding: 1, weightBits: stem.weightOperandBits, activationBits: stem.activationOperandBits, outputBits: blockInputBits(0))
         out.append(current)
         for (i, position) in blocks.enumerated() {
             let channels = [16, 32, 64][position.stage - 1] * width
@@ -84,11 +85,11 @@ public struct CIFARResNet: Sendable, Hashable {
             let conv1 = LayerWorkload.conv(
                 prefix + ".conv1", input: blockInput.name, inputShape: blockInput.outputShape,
                 outChannels: channels, kernel: 3, stride: stride, padding: 1,
-                weightBits: p1.weightBits, activationBits: p1.activationBits, outputBits: p2.activationBits)
+                weightBits: p1.weightOperandBits, activationBits: p1.activationOperandBits, outputBits: p2.activationOperandBits)
             let conv2 = LayerWorkload.conv(
                 prefix + ".conv2", input: conv1.name, inputShape: conv1.outputShape,
                 outChannels: channels, kernel: 3, padding: 1,
-                weightBits: p2.weightBits, activationBits: p2.activationBits, outputBits: outputBits)
+                weightBits: p2.weightOperandBits, activationBits: p2.activationOperandBits, outputBits: outputBits)
             out += [conv1, conv2]
             var shortcut = blockInput.name
             if stride != 1 || blockInput.outputShape.channels != channels {
@@ -96,7 +97,7 @@ public struct CIFARResNet: Sendable, Hashable {
                 let projection = LayerWorkload.conv(
                     prefix + ".shortcut", input: blockInput.name, inputShape: blockInput.outputShape,
                     outChannels: channels, kernel: 1, stride: stride,
-                    weightBits: ps.weightBits, activationBits: ps.activationBits, outputBits: outputBits)
+                    weightBits: ps.weightOperandBits, activationBits: ps.activationOperandBits, outputBits: outputBits)
                 out.append(projection)
                 shortcut = projection.name
             }
@@ -105,10 +106,10 @@ public struct CIFARResNet: Sendable, Hashable {
             out.append(current)
         }
         let pool = LayerWorkload.globalPool("pool", input: current.name, inputShape: current.outputShape,
-                                            activationBits: current.outputBits, outputBits: classifier.activationBits)
+                                            activationBits: current.outputBits, outputBits: classifier.activationOperandBits)
         let fc = LayerWorkload.linear("fc", input: pool.name, inputShape: pool.outputShape,
-                                      outFeatures: classes, weightBits: classifier.weightBits,
-                                      activationBits: classifier.activationBits, outputBits: 32)
+                                      outFeatures: classes, weightBits: classifier.weightOperandBits,
+                                      activationBits: classifier.activationOperandBits, outputBits: 32)
         return out + [pool, fc]
     }
 }

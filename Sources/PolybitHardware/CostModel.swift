@@ -1,3 +1,4 @@
+import PolybitQuant
 import PolybitTensor
 
 /// Costs a layer list on a hardware profile (docs/cost-model.md states every assumption).
@@ -31,11 +32,11 @@ public struct CostModel: Sendable {
         var weightDemand: [Int] = []
         for layer in layers {
             let ep = layer.usesArray
-                ? try ExecutionPrecision(Precision(weightBits: layer.weightBits, activationBits: layer.activationBits),
+                ? try ExecutionPrecision(layer.precision,
                                          on: array, profileName: profile.name)
                 : nil
             precisions.append(ep)
-            weightDemand.append(layer.params * (ep?.run.weightBits ?? 0))
+            weightDemand.append(layer.params * (ep?.run.weightOperandBits ?? 0))
         }
 
         // Weights stay on chip between inferences when their level is marked persistent and all
@@ -101,21 +102,68 @@ public struct CostModel: Sendable {
         return Allocation(weightCapacity: w, activationCapacity: a)
     }
 
+    /// Where a layer's tensors live: the first memory holding each role (nil: none on chip).
+    private struct Levels {
+        var weights: Int?, inputs: Int?, outputs: Int?
+    }
+
+    /// One layer's cost: the array mapping, what fits, reads by the array, DRAM traffic with the
+    /// tiling rule, on-chip traffic, time and energy.
     private func layerCost(_ layer: LayerWorkload, precision ep: ExecutionPrecision?, inputBits: Int,
                            outputBits: Int, liveModel: Int, liveStored: Int, inputOnChip: Bool,
                            outputOnChip: Bool, offChipInputBits: Int, weightsResident: Bool) -> LayerCost {
-        let array = profile.compute
         let mems = profile.memories
-        let weightStored = layer.params * (ep?.run.weightBits ?? 0)
-        let mapping = ArrayMapping(layer, on: array, at: ep)
+        let weightStored = layer.params * (ep?.run.weightOperandBits ?? 0)
+        let mapping = ArrayMapping(layer, on: profile.compute, at: ep)
         let alloc = allocation(weights: weightStored, activations: liveStored,
                                inputs: inputBits, outputs: outputBits)
         let level = { (role: TensorRole) in mems.firstIndex { $0.holds.contains(role) } }
-        let wLevel = level(.weights), iLevel = level(.inputs), oLevel = level(.outputs)
+        let levels = Levels(weights: level(.weights), inputs: level(.inputs), outputs: level(.outputs))
+        let reads = arrayReads(layer, precision: ep, mapping: mapping, weightStored: weightStored, inputBits: inputBits)
+        var passes = (weights: 1, inputs: 1)
+        if let ep, weightStored > 0, !inputOnChip, !weightsResident {
+            passes = dramPasses(ep, weightStored: weightStored, offChipInputBits: offChipInputBits,
+                                outputBits: outputBits, alloc: alloc, levels: levels)
+        }
+        // Without an on-chip level for weights, the array's weight reads go to DRAM.
+        let dramW = weightsResident ? 0 : (levels.weights == nil ? reads.weights : weightStored) * passes.weights
+        let dramI = offChipInputBits * passes.inputs
+        let dramO = outputOnChip ? 0 : outputBits
 
-        // What fits where.
-        var fits: [TensorFit] = []
+        // On-chip traffic: fills from DRAM, reads by the array, writes of outputs and partial sums.
+        var levelBits = [Int](repeating: 0, count: mems.count)
+        if let w = levels.weights { levelBits[w] += dramW + reads.weights * passes.weights }
+        if let i = levels.inputs { levelBits[i] += dramI + reads.inputs }
+        if let o = levels.outputs { levelBits[o] += outputBits + reads.partialSums + dramO }
+
+        // Time.
+        var memoryCycles = Double(dramW + dramI + dramO) / profile.dram.bitsPerCycle(clockMHz: profile.clockMHz)
         for (i, m) in mems.enumerated() {
+            memoryCycles = max(memoryCycles, Double(levelBits[i]) / m.bandwidthBitsPerCycle)
+        }
+        let latencyCycles = max(Double(mapping.cycles), memoryCycles)
+        let seconds = latencyCycles / (profile.clockMHz * 1e6)
+
+        let fits = fits(weightStored: weightStored, liveStored: liveStored, inputBits: inputBits,
+                        outputBits: outputBits, alloc: alloc)
+        return LayerCost(
+            workload: layer, macs: layer.macs, bitOps: layer.bitOps, requested: layer.precision,
+            run: ep?.run, weightBits: layer.params * layer.weightBits, weightStoredBits: weightStored,
+            inputBits: inputBits, outputBits: outputBits, liveActivationBits: liveModel,
+            liveActivationStoredBits: liveStored, fits: fits, inputOnChip: inputOnChip,
+            outputOnChip: outputOnChip, dramWeightBits: dramW, dramInputBits: dramI, dramOutputBits: dramO,
+            weightPasses: passes.weights, inputPasses: passes.inputs, levelBits: levelBits, mapping: mapping,
+            memoryCycles: memoryCycles, latencyCycles: latencyCycles, latencySeconds: seconds,
+            energy: energy(layer, precision: ep, levelBits: levelBits, dramBits: dramW + dramI + dramO, seconds: seconds),
+            note: ep?.note)
+    }
+
+    /// Per memory and tensor role it holds: the tensor's stored size against the capacity it is
+    /// granted (for a memory holding inputs and outputs, the whole live set as its input).
+    private func fits(weightStored: Int, liveStored: Int, inputBits: Int, outputBits: Int,
+                      alloc: Allocation) -> [TensorFit] {
+        var fits: [TensorFit] = []
+        for (i, m) in profile.memories.enumerated() {
             if m.holds.contains(.weights) && weightStored > 0 {
                 fits.append(TensorFit(level: m.name, role: .weights, bits: weightStored,
                                       capacityBits: alloc.weightCapacity[i]))
@@ -130,82 +178,56 @@ public struct CostModel: Sendable {
                                       capacityBits: alloc.activationCapacity[i]))
             }
         }
+        return fits
+    }
 
-        // Reads by the array. Systolic weight-stationary (as SCALE-Sim counts them): each weight
-        // once per pass, the whole im2col input (K·N values per group) once per fold over output
-        // channels, partial sums written and read back once per extra fold over K. Parallel
-        // (output-stationary): partial sums stay in the accumulators, weights are re-read for every
-        // group of `pixels` outputs, and each input value is read once per fold over output
-        // channels (sliding windows are reused locally).
+    /// Bits the array moves in one weight pass: weights read, inputs read, partial sums written
+    /// and read back. Systolic weight-stationary (as SCALE-Sim counts them): each weight once per
+    /// pass, the whole im2col input (K·N values per group) once per fold over output channels,
+    /// partial sums written and read back once per extra fold over K. Parallel
+    /// (output-stationary): partial sums stay in the accumulators, weights are re-read for every
+    /// group of `pixels` outputs, and each input value is read once per fold over output channels
+    /// (sliding windows are reused locally). Layers off the array read their inputs once.
+    private func arrayReads(_ layer: LayerWorkload, precision ep: ExecutionPrecision?, mapping: ArrayMapping,
+                            weightStored: Int, inputBits: Int) -> (weights: Int, inputs: Int, partialSums: Int) {
+        guard let ep else { return (0, inputBits, 0) }
+        let array = profile.compute
         let (k, m, n) = layer.gemmShape
-        var weightReads = 0, inputReads = inputBits, psums = 0
-        if let ep {
-            switch array.dataflow {
-            case .systolicWS:
-                weightReads = weightStored
-                inputReads = mapping.colFolds * layer.groups * n * k * ep.run.activationBits
-                psums = max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits
-            case .parallel:
-                weightReads = weightStored * ((n + array.pixels - 1) / array.pixels)
-                inputReads = mapping.colFolds * inputBits
-            }
+        switch array.dataflow {
+        case .systolicWS:
+            return (weightStored, mapping.colFolds * layer.groups * n * k * ep.run.activationOperandBits,
+                    max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits)
+        case .parallel:
+            return (weightStored * ((n + array.pixels - 1) / array.pixels), mapping.colFolds * inputBits, 0)
         }
+    }
 
-        // DRAM traffic with the tiling rule.
-        var weightPasses = 1, inputPasses = 1
-        if let ep, weightStored > 0, !inputOnChip, !weightsResident {
-            let registers = array.rows * array.cols * array.pixels * ep.macsPerUnit * ep.run.weightBits
-            let capW = max(wLevel.map { alloc.weightCapacity[$0] } ?? 0, registers)
-            var capI = iLevel.map { alloc.activationCapacity[$0] } ?? 0
-            if let i = iLevel, mems[i].holds.contains(.outputs) { capI = max(capI - outputBits, 0) }
-            if weightStored > capW && offChipInputBits > capI {
-                let nW = (weightStored + capW - 1) / capW
-                inputPasses = nW
-                if capI > 0 {
-                    // Weight tiles outer costs W + I·nW; input tiles outer costs I + W·nI.
-                    let nI = (offChipInputBits + capI - 1) / capI
-                    if weightStored * nI + offChipInputBits < weightStored + offChipInputBits * nW {
-                        inputPasses = 1
-                        weightPasses = nI
-                    }
-                }
-            }
-        }
-        // Without an on-chip level for weights, the array's weight reads go to DRAM.
-        let dramW = weightsResident ? 0 : (wLevel == nil ? weightReads : weightStored) * weightPasses
-        let dramI = offChipInputBits * inputPasses
-        let dramO = outputOnChip ? 0 : outputBits
+    /// The tiling rule for a layer whose weights and off-chip input both exceed their buffers:
+    /// weight tiles outer (input re-read per tile, W + I·nW) or input tiles outer (weights re-read
+    /// per tile, I + W·nI), whichever moves fewer bits; one pass each when either fits.
+    private func dramPasses(_ ep: ExecutionPrecision, weightStored: Int, offChipInputBits: Int, outputBits: Int,
+                            alloc: Allocation, levels: Levels) -> (weights: Int, inputs: Int) {
+        let array = profile.compute
+        let registers = array.rows * array.cols * array.pixels * ep.macsPerUnit * ep.run.weightOperandBits
+        let capW = max(levels.weights.map { alloc.weightCapacity[$0] } ?? 0, registers)
+        var capI = levels.inputs.map { alloc.activationCapacity[$0] } ?? 0
+        if let i = levels.inputs, profile.memories[i].holds.contains(.outputs) { capI = max(capI - outputBits, 0) }
+        guard weightStored > capW && offChipInputBits > capI else { return (1, 1) }
+        let nW = (weightStored + capW - 1) / capW
+        guard capI > 0 else { return (1, nW) }
+        let nI = (offChipInputBits + capI - 1) / capI
+        return weightStored * nI + offChipInputBits < weightStored + offChipInputBits * nW ? (nI, 1) : (1, nW)
+    }
 
-        // On-chip traffic: fills from DRAM, reads by the array, writes of outputs and partial sums.
-        var levelBits = [Int](repeating: 0, count: mems.count)
-        if let w = wLevel { levelBits[w] += dramW + weightReads * weightPasses }
-        if let i = iLevel { levelBits[i] += dramI + inputReads }
-        if let o = oLevel { levelBits[o] += outputBits + psums + dramO }
-
-        // Time.
-        var memoryCycles = Double(dramW + dramI + dramO) / profile.dram.bitsPerCycle(clockMHz: profile.clockMHz)
-        for (i, m) in mems.enumerated() {
-            memoryCycles = max(memoryCycles, Double(levelBits[i]) / m.bandwidthBitsPerCycle)
-        }
-        let latencyCycles = max(Double(mapping.cycles), memoryCycles)
-        let seconds = latencyCycles / (profile.clockMHz * 1e6)
-
-        // Energy.
-        let energy = EnergySplit(
-            computePJ: Double(layer.macs) * (ep?.macEnergyPJ ?? 0) + Double(layer.elementwiseOps) * array.addEnergyPJ,
+    /// Energy split: MACs at the run widths and elementwise adds, each memory's bits, DRAM bits,
+    /// and leakage over the layer's latency.
+    private func energy(_ layer: LayerWorkload, precision ep: ExecutionPrecision?, levelBits: [Int], dramBits: Int,
+                        seconds: Double) -> EnergySplit {
+        let mems = profile.memories
+        return EnergySplit(
+            computePJ: Double(layer.macs) * (ep?.macEnergyPJ ?? 0) + Double(layer.elementwiseOps) * profile.compute.addEnergyPJ,
             memoryPJ: mems.indices.map { Double(levelBits[$0]) * mems[$0].energyPJPerBit },
-            dramPJ: Double(dramW + dramI + dramO) * profile.dram.energyPJPerBit,
+            dramPJ: Double(dramBits) * profile.dram.energyPJPerBit,
             leakagePJ: profile.leakageMW * 1e-3 * seconds * 1e12)
-
-        return LayerCost(
-            workload: layer, macs: layer.macs, bitOps: layer.bitOps,
-            requested: Precision(weightBits: layer.weightBits, activationBits: layer.activationBits),
-            run: ep?.run, weightBits: layer.params * layer.weightBits, weightStoredBits: weightStored,
-            inputBits: inputBits, outputBits: outputBits, liveActivationBits: liveModel,
-            liveActivationStoredBits: liveStored, fits: fits, inputOnChip: inputOnChip,
-            outputOnChip: outputOnChip, dramWeightBits: dramW, dramInputBits: dramI, dramOutputBits: dramO,
-            weightPasses: weightPasses, inputPasses: inputPasses, levelBits: levelBits, mapping: mapping,
-            memoryCycles: memoryCycles, latencyCycles: latencyCycles, latencySeconds: seconds,
-            energy: energy, note: ep?.note)
     }
 }

@@ -1,3 +1,5 @@
+import PolybitQuant
+
 /// A network costed at several uniform precisions on several profiles: what `polybit cost` shows.
 public struct CostSweep: Sendable {
     /// One profile's costs, one per precision (in `bits` order).
@@ -13,12 +15,14 @@ public struct CostSweep: Sendable {
     public var classes: Int
     /// Width of the stem and classifier (nil: they run at the swept precision).
     public var edgeBits: Int?
-    /// Uniform bit-widths b (layers run at b×b).
+    /// Uniform operand widths b (layers run at b×b), ascending; ``Precision/floatBits`` (32) is
+    /// float, costed as 32-bit operands (docs/cost-model.md).
     public var bits: [Int]
     public var profiles: [ProfileCosts]
 
     /// Costs `network` (a layer list per uniform precision b×b) on every profile at every width.
-    /// - Throws: `InputError` when a profile cannot run a width (wider than it supports).
+    /// - Throws: `InputError` naming the profile when it cannot run a width (wider than every
+    ///   width it supports, float included).
     public init(networkName: String, input: TensorShape, classes: Int, edgeBits: Int?, bits: [Int],
                 profiles: [(file: String, profile: HardwareProfile)],
                 layers: (Precision) -> [LayerWorkload]) throws {
@@ -27,10 +31,13 @@ public struct CostSweep: Sendable {
         self.classes = classes
         self.edgeBits = edgeBits
         self.bits = bits
-        let lists = bits.map { layers(Precision(uniform: $0)) }
+        let lists = bits.map { layers(Precision(operandBits: $0, $0)) }
         self.profiles = try profiles.map { entry in
             let model = CostModel(profile: entry.profile)
             return ProfileCosts(file: entry.file, profile: entry.profile, costs: try lists.map { try model.cost($0) })
         }
     }
+
+    /// A row label of the reports: the width, or `fp32` for float.
+    static func label(_ bits: Int) -> String { bits == Precision.floatBits ? "fp32" : "\(bits)" }
 }

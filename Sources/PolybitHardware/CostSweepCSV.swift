@@ -2,7 +2,8 @@ import Foundation
 
 extension CostSweep {
     /// CSV with a row per profile, bit-width and layer, then a `total` row per profile and
-    /// bit-width. Units in the header; on-chip memory energy summed over levels.
+    /// bit-width. Units in the header; on-chip memory energy summed over levels; numbers at full
+    /// precision.
     public var csv: String {
         var lines = ["profile,bits,layer,kind,run_bits,macs,bitops,weight_KiB,live_activation_KiB,"
             + "dram_traffic_KiB,utilization,compute_cycles,memory_cycles,cycles,latency_ms,energy_uJ,"
@@ -22,7 +23,7 @@ extension CostSweep {
         for p in profiles {
             for (b, c) in zip(bits, p.costs) {
                 for l in c.layers {
-                    lines.append(row(p, b, l.name, l.kind.rawValue, l.run?.description ?? "", l.macs, l.bitOps,
+                    lines.append(row(p, b, l.name, l.kind.rawValue, l.run?.operandDescription ?? "", l.macs, l.bitOps,
                                      l.weightBits, l.liveActivationBits, l.dramBits, l.mapping.utilization,
                                      l.computeCycles, l.memoryCycles, l.latencyCycles, l.latencySeconds, l.energy))
                 }
@@ -34,7 +35,11 @@ extension CostSweep {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func num(_ v: Double) -> String { String(format: "%.6g", v) }
+    /// A data cell at full round-trip precision (the shortest decimal that reads back as `v`, as in
+    /// the JSON output); integral values without a fraction.
+    private func num(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+    }
 
     private func quote(_ s: String) -> String {
         s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s

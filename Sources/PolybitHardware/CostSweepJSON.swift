@@ -1,3 +1,5 @@
+import PolybitTensor
+
 /// Units: sizes in KiB (1024 bytes of packed bits), time in cycles and ms, energy in µJ.
 private func kib(_ bits: Int) -> JSONValue { .number(Double(bits) / 8192) }
 private func uJ(_ pJ: Double) -> JSONValue { .number(pJ * 1e-6) }
@@ -70,8 +72,8 @@ extension CostSweep {
             ("stride", .integer(l.workload.stride)),
             ("padding", .integer(l.workload.padding)),
             ("groups", .integer(l.workload.groups)),
-            ("bits", .string(l.requested.description)),
-            ("run_bits", l.run.map { .string($0.description) } ?? .null),
+            ("bits", .string(l.requested.operandDescription)),
+            ("run_bits", l.run.map { .string($0.operandDescription) } ?? .null),
             ("macs", .integer(l.macs)),
             ("bitops", .integer(l.bitOps)),
             ("weight_KiB", kib(l.weightBits)),

@@ -1,4 +1,5 @@
 import Foundation
+import PolybitQuant
 
 extension CostSweep {
     /// Human-readable tables, one per profile: a row per bit-width with BitOPs, weight and peak
@@ -15,7 +16,7 @@ extension CostSweep {
             var rows = [header]
             for (b, c) in zip(bits, p.costs) {
                 let e = c.energy
-                var row = ["\(b)", fmt(Double(c.bitOps) / 1e9, 3), fmt(kib(c.weightBits), 1),
+                var row = [Self.label(b), fmt(Double(c.bitOps) / 1e9, 3), fmt(kib(c.weightBits), 1),
                            fmt(kib(c.peakActivationBits), 1), fmt(kib(c.dramBits), 1),
                            String(Int(c.latencyCycles.rounded(.up))),
                            fmt(c.utilization, 2),
@@ -28,7 +29,7 @@ extension CostSweep {
             out += "  (energy columns from \"compute\" on split the total, in uJ; util = MACs / peak MACs of the compute cycles;"
                 + " weight and activation KiB packed at the requested widths)\n"
             for (b, c) in zip(bits, p.costs) where !c.notes.isEmpty {
-                out += "  note at \(b) bits: " + c.notes.joined(separator: "; ") + "\n"
+                out += "  note at \(b == Precision.floatBits ? "fp32" : "\(b) bits"): " + c.notes.joined(separator: "; ") + "\n"
             }
             out += "\n"
         }

@@ -1,3 +1,5 @@
+import PolybitQuant
+
 /// Whether one tensor of a layer fits the share of an on-chip memory it is given.
 public struct TensorFit: Sendable, Hashable {
     /// The memory level's name.

@@ -1,3 +1,4 @@
+import PolybitQuant
 import PolybitTensor
 
 /// What a layer does, as far as the cost model cares.
@@ -190,6 +191,9 @@ public struct LayerWorkload: Sendable, Hashable {
 
     /// BitOPs = MACs·b_w·b_a at the requested bit-widths.
     public var bitOps: Int { macs * weightBits * activationBits }
+
+    /// The requested widths b_w × b_a as a ``Precision`` (a 32-bit operand is float).
+    public var precision: Precision { Precision(operandBits: weightBits, activationBits) }
 
     /// Matrix view of a MAC layer, per group: reduction length K = (C_in/groups)·k_h·k_w,
     /// output channels M = C_out/groups, output pixels N = H_out·W_out (all 0 for add and pool).

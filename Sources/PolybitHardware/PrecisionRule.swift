@@ -1,3 +1,4 @@
+import PolybitQuant
 import PolybitTensor
 
 /// How a compute array runs one requested precision: the widths it actually uses, its throughput
@@ -20,19 +21,22 @@ public struct ExecutionPrecision: Sendable, Hashable {
         Double(array.macsPerCycle * macsPerUnit) / Double(serialSteps)
     }
 
-    /// The precision rule of `array` applied to `requested`.
+    /// The precision rule of `array` applied to `requested`; a float operand is a
+    /// ``Precision/floatBits``-bit operand (docs/cost-model.md).
     /// - Throws: `InputError` when an operand is wider than every width the array supports.
     public init(_ requested: Precision, on array: ComputeArray, profileName: String) throws {
-        func widen(_ bits: Int, _ supported: [Int], _ what: String) throws -> Int {
-            guard let w = supported.first(where: { $0 >= bits }) else {
-                throw InputError("\(profileName) cannot run \(bits)-bit \(what): it supports \(supported.map(String.init).joined(separator: ", ")) bits")
+        func widen(_ bits: Int?, _ supported: [Int], _ what: String) throws -> Int {
+            let operand = bits ?? Precision.floatBits
+            guard let w = supported.first(where: { $0 >= operand }) else {
+                let name = bits.map { "\($0)-bit" } ?? "fp32 (\(operand)-bit)"
+                throw InputError("\(profileName) cannot run \(name) \(what): it supports \(supported.map(String.init).joined(separator: ", ")) bits")
             }
             return w
         }
         let bw = try widen(requested.weightBits, array.weightBits, "weights")
         let ba = try widen(requested.activationBits, array.activationBits, "activations")
         self.requested = requested
-        self.run = Precision(weightBits: bw, activationBits: ba)
+        self.run = Precision(operandBits: bw, ba)
         let nativeW = Double(array.weightBits[array.weightBits.count - 1])
         let nativeA = Double(array.activationBits[array.activationBits.count - 1])
         switch array.kind {
@@ -59,6 +63,6 @@ public struct ExecutionPrecision: Sendable, Hashable {
 
     /// A note for the report when the array widens an operand, e.g. `3x3 runs as 4x4`.
     public var note: String? {
-        run == requested ? nil : "\(requested) runs as \(run)"
+        run == requested ? nil : "\(requested.operandDescription) runs as \(run.operandDescription)"
     }
 }

@@ -11,14 +11,6 @@ public enum WeightRounding: String, Codable, Sendable, CaseIterable {
     case double
     /// `double` with the bare right shift `q_h >> (h−l)` (a floor) as the second rounding.
     case doubleFloor = "double-floor"
-
-    /// The rounding a command-line value names, or an `InputError` naming the choices.
-    public init(flag: String) throws {
-        guard let rounding = WeightRounding(rawValue: flag) else {
-            throw InputError("--weight-rounding \(flag): expected direct, double or double-floor")
-        }
-        self = rounding
-    }
 }
 
 /// Double Rounding fake quantization of signed weights and its gradients. With `S = s_h·2^Δ`

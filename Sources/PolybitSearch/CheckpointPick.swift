@@ -43,50 +43,82 @@ public enum CheckpointPick {
         let file = request.checkpoint
         let ckpt = try Checkpoint.read(from: file)
         let recipe = ckpt.recipe
-        guard try recipe.trainedBits() != nil else {
+        guard recipe.trainedBits() != nil else {
             throw InputError("\(file): a float checkpoint; pick needs one trained with --bits")
         }
         guard let depth = recipe.resnetDepth else {
             throw InputError("\(file): a \(recipe.model) checkpoint; pick costs ResNets only (the cost model has no \(recipe.model) layer list)")
         }
-        let widths = try request.bits ?? recipe.deployedBits().bits
+        let widths = request.bits ?? recipe.deployedBits().bits
         guard !widths.isEmpty else { throw InputError("--bits: no quantized bit-widths to pick from") }
-        let splits = try DatasetCatalog.load(name: recipe.dataset, dataDir: request.dataDir ?? recipe.dataDir)
-        let full = splits.train
-        guard request.validationImages > 0, request.validationImages <= full.count else {
-            throw InputError("--validation \(request.validationImages): expected 1...\(full.count) (the training images of \(recipe.dataset))")
-        }
-        let (_, quantized) = try ckpt.instantiate(for: full, extraBits: widths, file: file)
+        let data = try PickData(request, checkpoint: ckpt)
+        let (_, quantized) = try ckpt.instantiate(for: data.train, extraBits: widths, file: file)
         guard let net = quantized else { throw InputError("\(file): not a multi-bit checkpoint") }
-        let first = full.count - request.validationImages
-        let size = full.imageSize
-        let validation = ckpt.normalization.apply(to: Dataset(
-            name: full.name + " (last \(request.validationImages))", images: Array(full.images[(first * size)...]),
-            labels: Array(full.labels[first...]), channels: full.channels, height: full.height, width: full.width,
-            classes: full.classes))
-        let test = ckpt.normalization.apply(to: request.testLimit.map { splits.test.prefix($0) } ?? splits.test)
 
         let space = SearchSpace(network: net, widths: widths)
-        let budgets = Budgets(request.budgets)
-        let network = try CIFARResNet(depth: depth, width: recipe.width)
-        let shape = TensorShape(channels: validation.channels, height: validation.height, width: validation.width)
-        let models = request.profiles.map { CostModel(profile: $0.profile) }
         let profileNames = request.profiles.map(\.profile.name)
-        func figures(_ a: BitAssignment) throws -> CostFigures {
+        let figures = costFigures(space: space, network: try CIFARResNet(depth: depth, width: recipe.width),
+                                  input: data.validation, profiles: request.profiles)
+        func accuracy(_ a: BitAssignment, on data: Dataset) -> Double {
+            // A uniform assignment runs exactly as `eval --bits b` and `export --bits b`.
+            if let b = a.uniformWidth { net.set(Precision.uniform(b)) } else { net.set(space.policy(a)) }
+            return Evaluator.evaluate(net.model, on: data).accuracy
+        }
+        let picks = try search(request, space: space, widths: widths, profileNames: profileNames, figures: figures,
+                               accuracy: { accuracy($0, on: data.validation) }, progress: progress)
+        progress.finish("pick: \(picks.search.evaluations) evaluations on \(data.validation.count) validation images, \(picks.search.cacheHits) answered from the cache; testing the picks on \(data.test.count) test images")
+        let uniformTest = accuracy(picks.uniform.assignment, on: data.test)
+        let mixedTest = picks.mixed.map { $0.assignment == picks.uniform.assignment ? uniformTest : accuracy($0.assignment, on: data.test) }
+        func point(_ c: Candidate, test: Double? = nil, policy: Bool = false) -> PickReport.Point {
+            PickReport.Point(candidate: c, profileNames: profileNames, testAccuracy: test,
+                             policy: policy ? space.policy(c.assignment) : nil)
+        }
+        return PickReport(
+            checkpoint: file, model: recipe.model.description, dataset: recipe.dataset, profiles: profileNames,
+            budgets: request.budgets.map { PickReport.BudgetLimit(kind: $0.kind.rawValue, limit: $0.limit) },
+            widths: widths, validation_images: data.validation.count, validation_first_index: data.first,
+            validation_in_training: recipe.limit.map { $0 > data.first } ?? true, test_images: data.test.count,
+            search: request.greedy ? "greedy" : "uniform", evaluations: picks.search.evaluations,
+            cache_hits: picks.search.cacheHits, evaluation_limit_reached: request.greedy && picks.search.evaluations >= picks.limit,
+            uniform_sweep: picks.sweep.map { point($0) }, uniform: point(picks.uniform, test: uniformTest, policy: true),
+            mixed: picks.mixed.map { point($0, test: mixedTest, policy: true) },
+            pareto_front: picks.search.evaluated.paretoFront().map { point($0) })
+    }
+
+    /// The cost figures of an assignment on every profile: the analytic ResNet at the
+    /// assignment's policy, for one image shaped like `input`'s.
+    private static func costFigures(space: SearchSpace, network: CIFARResNet, input: Dataset,
+                                    profiles: [(file: String, profile: HardwareProfile)]) -> (BitAssignment) throws -> CostFigures {
+        let shape = TensorShape(channels: input.channels, height: input.height, width: input.width)
+        let models = profiles.map { CostModel(profile: $0.profile) }
+        return { a in
             let policy = space.policy(a)
-            let layers = network.layers(input: shape, classes: validation.classes) { name in
+            let layers = network.layers(input: shape, classes: input.classes) { name in
                 let p = policy.precision(of: name)
                 // Only the stem's input is never quantized: raw 8-bit pixels.
-                return PolybitHardware.Precision(weightBits: p.weightBits ?? 32, activationBits: p.activationBits ?? 8)
+                return Precision(weightBits: p.weightBits, activationBits: p.activationBits ?? 8)
             }
             return CostFigures(try models.map { try $0.cost(layers) })
         }
-        func accuracy(_ a: BitAssignment, on data: Dataset) -> Double {
-            // A uniform assignment runs exactly as `eval --bits b` and `export --bits b`.
-            if let b = a.uniformWidth { net.set(PolybitQuant.Precision.uniform(b)) } else { net.set(space.policy(a)) }
-            return Evaluator.evaluate(net.model, on: data).accuracy
-        }
+    }
 
+    /// What the sweep and the search found: every uniform width, the uniform and mixed picks,
+    /// and the search with its cache (`limit`: the evaluations it was allowed).
+    private struct Picks {
+        var search: GreedySearch
+        var sweep: [Candidate]
+        var uniform: Candidate
+        var mixed: Candidate?
+        var limit: Int
+    }
+
+    /// Checks that the cheapest assignment fits the budgets, sweeps the uniform widths, then
+    /// (with `request.greedy`) runs the greedy search one width above the widest uniform fit.
+    /// - Throws: `InputError` naming the budgets the cheapest assignment breaks.
+    private static func search(_ request: PickRequest, space: SearchSpace, widths: [Int], profileNames: [String],
+                               figures: @escaping (BitAssignment) throws -> CostFigures,
+                               accuracy: @escaping (BitAssignment) -> Double, progress: ProgressLine) throws -> Picks {
+        let budgets = Budgets(request.budgets)
         // The cheapest point: every unit at the lowest width.
         let cheapest = try figures(space.uniform(widths[0]))
         guard budgets.fit(cheapest) else {
@@ -101,8 +133,8 @@ public enum CheckpointPick {
             space: space, budgets: budgets, maxEvaluations: limit,
             accuracy: { a in
                 evaluationCount += 1
-                progress.update("pick: evaluation \(evaluationCount) (at most \(limit)) on \(validation.count) validation images")
-                return accuracy(a, on: validation)
+                progress.update("pick: evaluation \(evaluationCount) (at most \(limit)) on \(request.validationImages) validation images")
+                return accuracy(a)
             },
             figures: figures)
         let sweep = try widths.map { try search.candidate(space.uniform($0)) }
@@ -115,22 +147,36 @@ public enum CheckpointPick {
             _ = try search.run(from: space.uniform(widths.first { $0 > widest } ?? widest))
             mixed = search.evaluated.mostAccurateWithinBudget()
         }
-        progress.finish("pick: \(search.evaluations) evaluations on \(validation.count) validation images, \(search.cacheHits) answered from the cache; testing the picks on \(test.count) test images")
-        let uniformTest = accuracy(uniform.assignment, on: test)
-        let mixedTest = mixed.map { $0.assignment == uniform.assignment ? uniformTest : accuracy($0.assignment, on: test) }
-        func point(_ c: Candidate, test: Double? = nil, policy: Bool = false) -> PickReport.Point {
-            PickReport.Point(candidate: c, profileNames: profileNames, testAccuracy: test,
-                             policy: policy ? space.policy(c.assignment) : nil)
+        return Picks(search: search, sweep: sweep, uniform: uniform, mixed: mixed, limit: limit)
+    }
+}
+
+/// The images of a pick: the training split (for the network's shapes), its last
+/// `validationImages` as the validation split, and the test split (first `testLimit`), both
+/// normalized as the checkpoint was trained.
+private struct PickData {
+    var train: Dataset
+    var validation: Dataset
+    var test: Dataset
+    /// Index of the first validation image in the training split.
+    var first: Int
+
+    /// - Throws: `InputError` when the dataset is missing or the validation split is larger than
+    ///   the training split.
+    init(_ request: PickRequest, checkpoint ckpt: Checkpoint) throws {
+        let recipe = ckpt.recipe
+        let splits = try DatasetCatalog.load(name: recipe.dataset, dataDir: request.dataDir ?? recipe.dataDir)
+        let full = splits.train
+        guard request.validationImages > 0, request.validationImages <= full.count else {
+            throw InputError("--validation \(request.validationImages): expected 1...\(full.count) (the training images of \(recipe.dataset))")
         }
-        return PickReport(
-            checkpoint: file, model: recipe.model, dataset: recipe.dataset, profiles: profileNames,
-            budgets: request.budgets.map { PickReport.BudgetLimit(kind: $0.kind.rawValue, limit: $0.limit) },
-            widths: widths, validation_images: validation.count, validation_first_index: first,
-            validation_in_training: recipe.limit.map { $0 > first } ?? true, test_images: test.count,
-            search: request.greedy ? "greedy" : "uniform", evaluations: search.evaluations, cache_hits: search.cacheHits,
-            evaluation_limit_reached: request.greedy && search.evaluations >= limit,
-            uniform_sweep: sweep.map { point($0) }, uniform: point(uniform, test: uniformTest, policy: true),
-            mixed: mixed.map { point($0, test: mixedTest, policy: true) },
-            pareto_front: search.evaluated.paretoFront().map { point($0) })
+        first = full.count - request.validationImages
+        let size = full.imageSize
+        train = full
+        validation = ckpt.normalization.apply(to: Dataset(
+            name: full.name + " (last \(request.validationImages))", images: Array(full.images[(first * size)...]),
+            labels: Array(full.labels[first...]), channels: full.channels, height: full.height, width: full.width,
+            classes: full.classes))
+        test = ckpt.normalization.apply(to: request.testLimit.map { splits.test.prefix($0) } ?? splits.test)
     }
 }

@@ -40,7 +40,7 @@ public struct ExportReport: Sendable, Codable, Equatable {
 public enum ResNetExporter {
     /// Weight and activation bit-widths a quantized layer can be exported at (the widths
     /// multi-bit training trains and derives steps for).
-    public static let supportedBits = 2...16
+    public static let supportedBits = BitWidthSet.quantizedRange
 
     public static func export(_ net: QuantizedNetwork, normalization: ChannelNormalization,
                               calibration: Dataset, options: ExportOptions = ExportOptions()) throws

@@ -124,8 +124,8 @@ extension Checkpoint {
         }
         let model = try ModelFactory.make(recipe, for: data)
         var quantized: QuantizedNetwork?
-        if let trained = try recipe.trainedBits() {
-            let stored = try (trained.bits + recipe.deployedBits().bits + [QuantizedNetwork.boundaryBits]).max()!
+        if let trained = recipe.trainedBits() {
+            let stored = (trained.bits + recipe.deployedBits().bits + [QuantizedNetwork.boundaryBits]).max()!
             if recipe.quantizer.weightRounding != .direct, let above = extraBits.first(where: { $0 > stored }) {
                 throw InputError("\(file): \(above) bits is above the \(stored) bits this Double Rounding model derives its widths from")
             }
@@ -133,7 +133,7 @@ extension Checkpoint {
                                              options: recipe.quantizer, quantizeFirstLast: recipe.quantizeFirstLast)
         }
         try restore(into: model, file: file)
-        if let trained = try recipe.trainedBits() { quantized?.interpolateUntrainedSteps(trained: trained.bits) }
+        if let trained = recipe.trainedBits() { quantized?.interpolateUntrainedSteps(trained: trained.bits) }
         return (model, quantized)
     }
 }

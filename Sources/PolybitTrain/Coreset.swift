@@ -60,28 +60,31 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
         statisticsRefreshBatches = try c.decodeIfPresent(Int.self, forKey: .statisticsRefreshBatches) ?? 0
     }
 
-    /// Sets `hardCut` from `--coreset-hard-cut`; an `InputError` unless the selection is `.stratified`
-    /// (the only rule that drops a hard share).
+    /// Sets `hardCut`; a `RecipeError` unless the selection is `.stratified` (the only rule that
+    /// drops a hard share).
     public mutating func setHardCut(_ share: Double) throws {
         guard selection == .stratified else {
-            throw InputError("--coreset-hard-cut applies to --coreset-selection stratified")
+            throw RecipeError(.coresetHardCut, "applies to \(RecipeField.coresetSelection) stratified")
         }
         hardCut = share
     }
 
+    /// Checks every setting; throws a `RecipeError` naming the field and what was expected.
     public func validate() throws {
-        guard fraction > 0, fraction <= 1 else { throw InputError("--coreset \(fraction): expected a fraction in (0, 1]") }
-        guard redrawEpochs > 0 else { throw InputError("--redraw \(redrawEpochs): expected a positive number of epochs") }
-        guard warmupEpochs >= 0 else { throw InputError("--coreset-warmup \(warmupEpochs): must not be negative") }
-        guard hardCut >= 0, hardCut < 1 else { throw InputError("--coreset-hard-cut \(hardCut): expected a fraction in [0, 1)") }
+        guard fraction > 0, fraction <= 1 else { throw RecipeError(.coresetFraction, "\(fraction): expected a fraction in (0, 1]") }
+        guard redrawEpochs > 0 else {
+            throw RecipeError(.coresetRedrawEpochs, "\(redrawEpochs): expected a positive number of epochs")
+        }
+        guard warmupEpochs >= 0 else { throw RecipeError(.coresetWarmupEpochs, "\(warmupEpochs): must not be negative") }
+        guard hardCut >= 0, hardCut < 1 else { throw RecipeError(.coresetHardCut, "\(hardCut): expected a fraction in [0, 1)") }
         if let candidatePool, !(candidatePool >= 1) {
-            throw InputError("--coreset-pool \(candidatePool): expected a multiple of the subset size of at least 1")
+            throw RecipeError(.coresetCandidatePool, "\(candidatePool): expected a multiple of the subset size of at least 1")
         }
         if candidatePool != nil && score == .random {
-            throw InputError("--coreset-pool applies to scored subsets (--coreset-score el2n)")
+            throw RecipeError(.coresetCandidatePool, "applies to scored subsets (\(RecipeField.coresetScore) el2n)")
         }
         guard statisticsRefreshBatches >= 0 else {
-            throw InputError("--coreset-bn-refresh \(statisticsRefreshBatches): must not be negative")
+            throw RecipeError(.coresetStatisticsRefreshBatches, "\(statisticsRefreshBatches): must not be negative")
         }
     }
 
@@ -133,14 +136,6 @@ public enum CoresetSelection {
         /// scores, split the remaining score range into equal-width strata and draw the subset
         /// evenly across them at random (a stratum smaller than its share gives all it has).
         case stratified
-
-        /// The rule named by a command-line value, or an `InputError` naming the choices.
-        public init(flag: String) throws {
-            guard let rule = Rule(rawValue: flag) else {
-                throw InputError("--coreset-selection \(flag): expected top or stratified")
-            }
-            self = rule
-        }
     }
 
     /// Equal-width score strata of `.stratified`.

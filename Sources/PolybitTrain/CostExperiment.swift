@@ -41,9 +41,9 @@ public struct CostExperiment {
 
     /// `plan()` of an experiment on `base` (no data needed).
     public static func plan(base: TrainingRecipe, coresetFraction: Double) throws -> [(name: String, recipe: TrainingRecipe)] {
-        var runs: [(name: String, recipe: TrainingRecipe)] = try base.deployedBits().bits.map { b in
+        var runs: [(name: String, recipe: TrainingRecipe)] = base.deployedBits().bits.map { b in
             var r = base
-            r.bits = "\(b)"; r.deployBits = "\(b)"; r.coreset = nil
+            r.bits = BitWidthSet(bits: [b], includesFloat: false); r.deployBits = r.bits; r.coreset = nil
             return ("dedicated-\(b)bit", r)
         }
         var full = base
@@ -84,7 +84,7 @@ public struct CostExperiment {
 
     /// Runs every arm (resuming any that a previous invocation finished or started).
     public func run() throws -> [Arm] {
-        let names = try base.deployedBits().bits.map { "\($0)-bit" }
+        let names = base.deployedBits().bits.map { "\($0)-bit" }
         var dedicatedAccuracy: [String: Double] = [:], dedicatedSeconds = 0.0
         var arms: [(String, [String: Double], Double)] = []
         for (name, recipe) in try plan() {
@@ -92,7 +92,7 @@ public struct CostExperiment {
             let accuracy = summary.epochs.last?.test_accuracy_by_precision ?? [:]
             let seconds = summary.epochs.reduce(0) { $0 + $1.seconds }
             if name.hasPrefix("dedicated-") {
-                let width = try recipe.deployedBits().bits[0]
+                let width = recipe.deployedBits().bits[0]
                 dedicatedAccuracy["\(width)-bit"] = accuracy["\(width)-bit"]
                 dedicatedSeconds += seconds
             } else {

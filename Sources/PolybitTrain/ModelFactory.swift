@@ -11,17 +11,17 @@ public enum ModelFactory {
         if let depth = recipe.resnetDepth {
             let net = ResNet(depth: depth, inputChannels: data.channels, classes: data.classes, width: recipe.width,
                              seed: recipe.seed &+ 1)
-            if recipe.batchNorm == .switchable, let trained = try recipe.trainedBits() {
+            if recipe.batchNorm == .switchable, let trained = recipe.trainedBits() {
                 let bits = trained.bits + (trained.includesFloat ? [BatchNorm2d.floatBits] : [])
                 for bn in net.normLayers { bn.makeSwitchable(bits: bits) }
             }
             return net
         }
         guard data.height % recipe.patch == 0, data.width % recipe.patch == 0 else {
-            throw InputError("--patch \(recipe.patch): the \(data.height)x\(data.width) images do not divide into patches of that size")
+            throw RecipeError(.patch, "\(recipe.patch): the \(data.height)x\(data.width) images do not divide into patches of that size")
         }
         guard recipe.dim % recipe.heads == 0 else {
-            throw InputError("--dim \(recipe.dim) is not divisible by --heads \(recipe.heads)")
+            throw RecipeError(.dim, "\(recipe.dim) is not divisible by \(RecipeField.heads) \(recipe.heads)")
         }
         return ViT(inputChannels: data.channels, height: data.height, width: data.width, classes: data.classes,
                    patch: recipe.patch, dim: recipe.dim, depth: recipe.depth, heads: recipe.heads, seed: recipe.seed &+ 1)
@@ -29,7 +29,7 @@ public enum ModelFactory {
 
     /// The optimizer a recipe names.
     public static func optimizer(_ recipe: TrainingRecipe) -> any Optimizer {
-        recipe.optimizer == "adamw"
+        recipe.optimizer == .adamw
             ? AdamW(learningRate: recipe.learningRate, weightDecay: recipe.weightDecay)
             : SGD(learningRate: recipe.learningRate, momentum: recipe.momentum, weightDecay: recipe.weightDecay)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PolybitTensor
 
 /// One line of a run's `log.jsonl`: what an epoch did.
 public struct EpochRecord: Codable, Equatable, Sendable {
@@ -31,9 +32,7 @@ public struct TrainingLog {
 
     /// Replaces the log with `records` (atomically).
     public func write(_ records: [EpochRecord]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let lines = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let lines = try records.map { try jsonText($0) }
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

@@ -1,8 +1,7 @@
-import Foundation
+import PolybitTensor
 
-/// Prints `value` as exactly one JSON object on standard output (keys sorted).
+/// Prints `value` as exactly one JSON object on standard output (``jsonText(_:pretty:)``: keys
+/// sorted, numbers at full precision).
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(try jsonText(value))
 }

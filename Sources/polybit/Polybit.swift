@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolybitTensor
+import PolybitTrain
 
 /// The `polybit` command: train one network for many bit-widths, simulate it in integer
 /// arithmetic, and cost each precision on an accelerator.
@@ -28,6 +29,9 @@ struct Polybit: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let error as RecipeError {
+            FileHandle.standardError.write(Data("polybit: error: \(error.commandLineDescription)\n".utf8))
+            Foundation.exit(2)
         } catch let error as BadInput {
             FileHandle.standardError.write(Data("polybit: error: \(error.description)\n".utf8))
             Foundation.exit(2)
@@ -35,7 +39,7 @@ struct Polybit: ParsableCommand {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                FileHandle.standardError.write(Data("polybit: error: \(message(for: error))\n".utf8))
                 Foundation.exit(2)
             }
             if error is ExitCode { exit(withError: error) }

@@ -1,5 +1,6 @@
 import Testing
 import PolybitHardware
+import PolybitQuant
 
 /// BitFusion's published rule: MACs per unit per cycle = ⌊8/max(b_a,2)⌋·⌊8/max(b_w,2)⌋ on 512 units.
 @Suite struct BitFusionRuleTests {
@@ -22,8 +23,8 @@ import PolybitHardware
 
     @Test func oddWidthsRunAtTheNextSupportedWidth() throws {
         for (b, runs) in [(3, 4), (5, 8), (6, 8), (7, 8)] {
-            let e = try ExecutionPrecision(Precision(uniform: b), on: profile.compute, profileName: profile.name)
-            #expect(e.run == Precision(uniform: runs))
+            let e = try ExecutionPrecision(Precision.uniform(b), on: profile.compute, profileName: profile.name)
+            #expect(e.run == Precision.uniform(runs))
             #expect(e.note == "\(b)x\(b) runs as \(runs)x\(runs)")
         }
         #expect(try peak(3, 3) == 2048)
@@ -33,7 +34,7 @@ import PolybitHardware
 
     @Test func energyPerMACScalesWithTheProduct() throws {
         func energy(_ b: Int) throws -> Double {
-            try ExecutionPrecision(Precision(uniform: b), on: profile.compute, profileName: profile.name).macEnergyPJ
+            try ExecutionPrecision(Precision.uniform(b), on: profile.compute, profileName: profile.name).macEnergyPJ
         }
         #expect(abs(try energy(8) - 0.46) < 1e-12)
         #expect(abs(try energy(4) - 0.115) < 1e-12)
@@ -42,7 +43,7 @@ import PolybitHardware
 
     @Test func widerThanEightBitsIsRejected() throws {
         #expect(throws: (any Error).self) {
-            _ = try ExecutionPrecision(Precision(uniform: 9), on: profile.compute, profileName: profile.name)
+            _ = try ExecutionPrecision(Precision.uniform(9), on: profile.compute, profileName: profile.name)
         }
         do {
             _ = try ExecutionPrecision(Precision(weightBits: 4, activationBits: 12), on: profile.compute,
@@ -50,6 +51,22 @@ import PolybitHardware
         } catch {
             #expect("\(error)" == "BitFusion cannot run 12-bit activations: it supports 2, 4, 8 bits")
         }
+    }
+
+    /// Float is a 32-bit operand: an array without a 32-bit width cannot run it, and says so;
+    /// one with a 32-bit width runs it as fp32, with no note.
+    @Test func floatRunsAsThirtyTwoBitOperands() throws {
+        do {
+            _ = try ExecutionPrecision(.float, on: profile.compute, profileName: profile.name)
+            Issue.record("BitFusion has no 32-bit width")
+        } catch {
+            #expect("\(error)" == "BitFusion cannot run fp32 (32-bit) weights: it supports 2, 4, 8 bits")
+        }
+        var wide = profile.compute
+        wide.weightBits = [8, 32]
+        wide.activationBits = [8, 32]
+        let e = try ExecutionPrecision(.float, on: wide, profileName: "wide")
+        #expect(e.run == .float && e.note == nil)
     }
 
     @Test func bitSerialTimeScalesWithActivationBits() throws {

@@ -35,6 +35,10 @@ import PolybitHardware
         #expect(lines.count == 1 + 2 * 3 * (32 + 1))
         #expect(lines[0].hasPrefix("profile,bits,layer,kind,run_bits,macs,bitops,weight_KiB"))
         #expect(lines.filter { $0.contains(",total,") }.count == 6)
+        // Data cells keep every digit: the total energy reads back as the same Double.
+        let total = try #require(lines.first { $0.hasPrefix("BitFusion,3,total,") }).split(separator: ",",
+                                                                                             omittingEmptySubsequences: false)
+        #expect(Double(String(total[15])) == s.profiles[1].costs[1].energy.totalPJ * 1e-6)
     }
 
     @Test func tableHasARowPerWidth() throws {

@@ -1,5 +1,6 @@
 import Testing
 import PolybitHardware
+import PolybitQuant
 
 /// Every field of the per-layer cost of three layers on the toy profile (Fixtures.toyYAML),
 /// worked by hand. Each layer is costed alone, so its input is the network input (read from DRAM)
@@ -18,7 +19,7 @@ import PolybitHardware
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
         #expect(c.macs == 1024)                       // 8 out · 16 px · 8 in
         #expect(c.bitOps == 65_536)                   // 1024 · 8 · 8
-        #expect(c.requested == Precision(uniform: 8) && c.run == Precision(uniform: 8) && c.note == nil)
+        #expect(c.requested == Precision.uniform(8) && c.run == Precision.uniform(8) && c.note == nil)
         #expect(c.weightBits == 512 && c.weightStoredBits == 512)   // 64 params · 8
         #expect(c.inputBits == 1024 && c.outputBits == 1024)        // 128 values · 8
         #expect(c.liveActivationBits == 2048 && c.liveActivationStoredBits == 2048)
@@ -91,7 +92,7 @@ import PolybitHardware
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
         #expect(c.macs == 640)
         #expect(c.bitOps == 10_240)                   // at the requested 4x4: 640 · 16
-        #expect(c.run == Precision(uniform: 8) && c.note == "4x4 runs as 8x8")
+        #expect(c.run == Precision.uniform(8) && c.note == "4x4 runs as 8x8")
         #expect(c.weightBits == 2560 && c.weightStoredBits == 5120)   // 640 · 4, 640 · 8
         // Input stored at 8 bits (64 · 8); the int32 logits have no wider supported width: 10 · 32.
         #expect(c.inputBits == 512 && c.outputBits == 320)
@@ -170,6 +171,25 @@ import PolybitHardware
         #expect(!c.fits[0].fits && !c.fits[1].fits)
         #expect(c.inputPasses == 36 && c.weightPasses == 1)
         #expect(c.dramInputBits == 32_768 * 36 && c.dramWeightBits == 294_912)
+    }
+
+    @Test func weightsRefetchedWhenInputTilesAreCheaper() throws {
+        // The toy profile with separate 2 KiB input and output buffers, the same 64 -> 64 conv:
+        // weights 294912 bits (WB 8192: nW = 36), input 32768 bits (IB 16384: nI = 2). Weight
+        // tiles outer would move W + I·36 = 1474560 bits, input tiles outer I + W·2 = 622592: the
+        // weights are streamed twice and the input read once.
+        let buffers = "  - {name: IB, size_KiB: 2, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_bit: 0.2, holds: [inputs]}\n"
+            + "  - {name: OB, size_KiB: 2, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_bit: 0.2, holds: [outputs]}"
+        let yaml = Fixtures.toyYAML.replacingOccurrences(of: "DATAFLOW", with: "systolic-ws")
+            .replacingOccurrences(of: "  - {name: AB, size_KiB: 4, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_access: 6.4, holds: [inputs, outputs]}",
+                                  with: buffers)
+        let profile = try ProfileLoader.parse(yaml: yaml, file: "toy-split.yaml")
+        #expect(profile.memories.map(\.name) == ["WB", "IB", "OB"])
+        let layer = LayerWorkload.conv("big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
+                                       outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        let c = try CostModel(profile: profile).cost([layer]).layers[0]
+        #expect(c.weightPasses == 2 && c.inputPasses == 1)
+        #expect(c.dramWeightBits == 294_912 * 2 && c.dramInputBits == 32_768)
     }
 
     @Test func malformedLayerListsAreRejected() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PolybitHardware
+import PolybitQuant
 
 @Suite struct ProfileLoadingTests {
     @Test func everyShippedProfileLoadsAndCitesASource() throws {
@@ -11,7 +12,7 @@ import PolybitHardware
             #expect(files.contains(required), "missing \(required)")
         }
         let layers = try CIFARResNet(depth: 20).layers(input: TensorShape(channels: 1, height: 28, width: 28),
-                                                       classes: 10, precision: Precision(uniform: 8))
+                                                       classes: 10, precision: Precision.uniform(8))
         for file in files {
             let profile = try ProfileLoader.load(path: dir + "/" + file)
             #expect(profile.source.count > 40, "\(file): source too short")

@@ -90,8 +90,8 @@ final class CallLog: @unchecked Sendable {
     /// every assignment is evaluated once, and a policy of one width evaluates as the uniform width.
     @Test func greedyOnATinyTrainedModel() throws {
         var recipe = TrainingRecipe()
-        recipe.model = "resnet8"; recipe.dataset = "synthetic"; recipe.epochs = 2; recipe.batch = 32; recipe.seed = 3
-        recipe.learningRate = 0.05; recipe.cropPadding = 1; recipe.bits = "2,4,8"
+        recipe.model = .resnet(depth: 8); recipe.dataset = "synthetic"; recipe.epochs = 2; recipe.batch = 32; recipe.seed = 3
+        recipe.learningRate = 0.05; recipe.cropPadding = 1; recipe.bits = BitWidthSet(bits: [2, 4, 8], includesFloat: false)
         let splits = SyntheticDataset.splits(train: 256, test: 128, channels: 1, height: 8, width: 8, classes: 4, seed: 5)
         let dir = NSTemporaryDirectory() + "polybit-search-" + UUID().uuidString
         _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)
@@ -121,7 +121,7 @@ final class CallLog: @unchecked Sendable {
             let policy = space.policy(a)
             let layers = resnet.layers(input: TensorShape(channels: 1, height: 8, width: 8), classes: 4) {
                 let p = policy.precision(of: $0)
-                return PolybitHardware.Precision(weightBits: p.weightBits!, activationBits: p.activationBits ?? 8)
+                return Precision(weightBits: p.weightBits, activationBits: p.activationBits ?? 8)
             }
             return CostFigures([try CostModel(profile: profile).cost(layers)])
         }
@@ -136,7 +136,7 @@ final class CallLog: @unchecked Sendable {
         #expect(search.evaluations > 1 && search.evaluations < 200)
 
         // The all-4 policy runs exactly as the uniform 4-bit setting (shared BatchNorm).
-        net.set(PolybitQuant.Precision.uniform(4))
+        net.set(Precision.uniform(4))
         let uniform4 = Evaluator.evaluate(net.model, on: validation).accuracy
         #expect(try search.candidate(space.uniform(4)).accuracy == uniform4)
     }

@@ -105,7 +105,7 @@ import Testing
 
     func recipe(_ coreset: CoresetConfig) -> (TrainingRecipe, DatasetSplits) {
         var (r, splits) = tinyRecipe(epochs: 4)
-        r.bits = "2,4,8"
+        r.bits = widths("2,4,8")
         r.coreset = coreset
         return (r, splits)
     }
@@ -215,7 +215,7 @@ import Testing
         // each at 8, 4 and 2 bits, momentum 0.1, starting from the subset epoch's statistics.
         let (r, splits) = recipe(on)
         let model = try ModelFactory.make(r, for: splits.train)
-        let quant = try QuantizedNetwork(model: model, bitWidths: try r.trainedBits()!.bits + r.deployedBits().bits,
+        let quant = try QuantizedNetwork(model: model, bitWidths: r.trainedBits()!.bits + r.deployedBits().bits,
                                          options: r.quantizer, quantizeFirstLast: r.quantizeFirstLast)
         try a.restore(into: model, file: plain)
         let train = a.normalization.apply(to: splits.train)

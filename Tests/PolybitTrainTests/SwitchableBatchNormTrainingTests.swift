@@ -12,7 +12,7 @@ import Testing
     /// The tiny recipe trained on {2, 4} with switchable BatchNorm, deployed at 2, 3 and 4 bits.
     func switchableRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
         var (recipe, splits) = tinyRecipe(epochs: epochs)
-        recipe.bits = "2,4"; recipe.deployBits = "2-4"; recipe.batchNorm = .switchable
+        recipe.bits = widths("2,4"); recipe.deployBits = widths("2-4"); recipe.batchNorm = .switchable
         return (recipe, splits)
     }
 
@@ -99,10 +99,10 @@ import Testing
     @Test func recipeFlagIsCheckedAndOldRecipesReadAsShared() throws {
         var (recipe, _) = tinyRecipe(epochs: 1)
         recipe.batchNorm = .switchable
-        #expect(throws: InputError.self) { try recipe.validate() }  // float model
-        recipe.bits = "4"; recipe.model = "vit"
-        #expect(throws: InputError.self) { try recipe.validate() }  // no BatchNorm
-        recipe.model = "resnet8"
+        #expect(failingField { try recipe.validate() } == .batchNorm)  // float model
+        recipe.bits = widths("4"); recipe.model = .vit
+        #expect(failingField { try recipe.validate() } == .batchNorm)  // no BatchNorm
+        recipe.model = .resnet(depth: 8)
         try recipe.validate()
         let stored = try JSONDecoder().decode(TrainingRecipe.self, from: Data(#"{"model": "resnet8", "bits": "2,4"}"#.utf8))
         #expect(stored.batchNorm == .shared)

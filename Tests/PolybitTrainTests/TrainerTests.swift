@@ -2,6 +2,7 @@ import Foundation
 import PolybitData
 import PolybitHDF5
 import PolybitNN
+import PolybitQuant
 import PolybitTensor
 import PolybitTrain
 import Testing
@@ -13,10 +14,20 @@ func temporaryRunDirectory() -> String {
 /// A tiny recipe on synthetic 8×8 data that trains in well under a second per epoch.
 func tinyRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
     var r = TrainingRecipe()
-    r.model = "resnet8"; r.dataset = "synthetic"; r.epochs = epochs; r.batch = 32; r.seed = 3
+    r.model = .resnet(depth: 8); r.dataset = "synthetic"; r.epochs = epochs; r.batch = 32; r.seed = 3
     r.learningRate = 0.05; r.cropPadding = 1
     let splits = SyntheticDataset.splits(train: 256, test: 128, channels: 1, height: 8, width: 8, classes: 4, seed: 5)
     return (r, splits)
+}
+
+/// The bit-widths `text` names (`2,4,8`, `2-8`, `32` for float).
+func widths(_ text: String) -> BitWidthSet {
+    try! BitWidthSet(parsing: text, flag: "widths")
+}
+
+/// The field of the `RecipeError` that `check` throws (nil: it throws none, or another error).
+func failingField(_ check: () throws -> Void) -> RecipeField? {
+    do { try check(); return nil } catch { return (error as? RecipeError)?.field }
 }
 
 @Suite(.serialized) struct TrainerTests {
@@ -34,7 +45,7 @@ func tinyRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
     /// In-place distillation trains every precision (losses fall) and changes what is learned.
     @Test func distillationTrainsAndChangesTheResult() throws {
         var (recipe, splits) = tinyRecipe(epochs: 3)
-        recipe.bits = "2,8"; recipe.deployBits = "2,8"
+        recipe.bits = widths("2,8"); recipe.deployBits = widths("2,8")
         var distilled = recipe
         distilled.distillation = 1
         func train(_ r: TrainingRecipe) throws -> (TrainingSummary, [Float]) {
@@ -53,8 +64,8 @@ func tinyRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
         }
         #expect(weightsKD != weightsPlain)
         var single = recipe
-        single.bits = "4"; single.distillation = 1
-        #expect(throws: InputError.self) { try single.validate() }
+        single.bits = widths("4"); single.distillation = 1
+        #expect(failingField { try single.validate() } == .distillation)
     }
 
     /// A run stopped after epoch 2 and resumed ends with exactly the weights of an uninterrupted run.
@@ -97,16 +108,16 @@ func tinyRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
     /// Resume compares what a recipe trains, not how its bit-widths were spelled.
     @Test func recipeIdentityIgnoresEpochsAndBitWidthSpelling() throws {
         var a = TrainingRecipe()
-        a.bits = "2,4,8"
+        a.bits = widths("2,4,8")
         var b = a
-        b.bits = "8,2,4"; b.deployBits = "2-8"; b.epochs = 3
-        #expect(try a.trainingIdentity() == b.trainingIdentity())
-        b.deployBits = "2-7"
-        #expect(try a.trainingIdentity() != b.trainingIdentity())
+        b.bits = widths("8,2,4"); b.deployBits = widths("2-8"); b.epochs = 3
+        #expect(a.trainingIdentity() == b.trainingIdentity())
+        b.deployBits = widths("2-7")
+        #expect(a.trainingIdentity() != b.trainingIdentity())
         let float = TrainingRecipe()
         var explicitFloat = float
-        explicitFloat.deployBits = "32"
-        #expect(try float.trainingIdentity() == explicitFloat.trainingIdentity())
+        explicitFloat.deployBits = widths("32")
+        #expect(float.trainingIdentity() == explicitFloat.trainingIdentity())
     }
 
     @Test func checkpointIsReadableWithoutPolybitAndRejectsForeignFiles() throws {

@@ -28,7 +28,7 @@ import Testing
              "--residual-bits 32"),
             (["simulate", "--model", foreign, "--dataset", "synthetic"], "not an HDF5 file"),
             (["cost", "--profile", dir + "/missing.yaml"], "missing.yaml"),
-            (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-selection", "best"], "--coreset-selection best"),
+            (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-selection", "best"], "'best' is invalid for '--coreset-selection"),
             (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-selection", "top", "--coreset-hard-cut", "0.2"],
              "--coreset-hard-cut"),
             (["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-selection", "stratified",
@@ -40,14 +40,15 @@ import Testing
             (["bench", "conv", "--repeats", "0"], "--repeats: expected at least 1, got 0"),
             (["bench", "conv", "--batch", "0"], "--batch: expected at least 1, got 0"),
             (["train", "--out", dir + "/r", "--coreset-pool", "2"], "--coreset-pool, --coreset-bn-refresh and --no-class-balance need --coreset"),
-            (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "best"], "--coreset-selection best"),
+            (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "best"], "'best' is invalid for '--coreset-selection"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-pool", "0"], "--coreset-pool 0.0"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-hard-cut", "1"], "--coreset-hard-cut 1.0"),
             (["experiment", "cost", "--out", dir + "/e", "--coreset-selection", "top", "--coreset-hard-cut", "0"],
              "--coreset-hard-cut applies to --coreset-selection stratified"),
             (["experiment", "cost", "--out", dir + "/e", "--arm", "dedicated-9bit"], "--arm dedicated-9bit"),
-            (["train", "--out", dir + "/r", "--bits", "2,4,8", "--weight-rounding", "triple"], "--weight-rounding triple"),
-            (["train", "--out", dir + "/r", "--alrs"], "--alrs need --bits"),
+            (["train", "--out", dir + "/r", "--bits", "2,4,8", "--weight-rounding", "triple"], "'triple' is invalid for '--weight-rounding"),
+            (["train", "--out", dir + "/r", "--alrs"], "--alrs needs --bits"),
+            (["experiment", "cost", "--out", dir + "/e", "--epochs", "0"], "--epochs 0: expected a positive number"),
         ]
         for (args, fragment) in cases {
             let r = try CLI.run(args)

@@ -5,7 +5,7 @@ import Testing
     @Test func badBatchNormValuesExitTwo() throws {
         let dir = CLI.temporaryDirectory()
         let cases: [([String], String)] = [
-            (["--bn", "foo"], "--bn foo: expected shared or switchable"),
+            (["--bn", "foo"], "'foo' is invalid for '--bn <bn>'. Please provide one of 'shared' and 'switchable'"),
             (["--bn", "switchable"], "--bn switchable needs --bits"),
             (["--bn", "switchable", "--bits", "4", "--model", "vit"], "vit has no BatchNorm"),
         ]

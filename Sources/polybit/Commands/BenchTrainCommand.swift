@@ -35,13 +35,10 @@ struct BenchTrainCommand: ParsableCommand {
         Compute.configure(threads: threads)
         let shape = try CostCommand.parseShape(input)
         let network = try CIFARResNet(name: model)
-        var recipe = TrainingRecipe()
-        recipe.model = model
-        try recipe.validate()
-        let net = ResNet(depth: recipe.resnetDepth!, inputChannels: shape.channels, classes: 10, seed: 1)
+        let net = ResNet(depth: network.depth, inputChannels: shape.channels, classes: 10, seed: 1)
         let widths = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits").bits } ?? []
         let quantized = widths.isEmpty ? nil : try QuantizedNetwork(model: net, bitWidths: widths, options: QuantizerOptions())
-        let macs = Double(network.layers(input: shape, classes: 10, precision: .init(uniform: 8), edgeBits: 8)
+        let macs = Double(network.layers(input: shape, classes: 10, precision: .uniform(8), edgeBits: 8)
                             .reduce(0) { $0 + $1.macs })
         let sgd = SGD(learningRate: 0.01)
         let params = net.parameters

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolybitHardware
+import PolybitQuant
 import PolybitSim
 import PolybitTensor
 
@@ -30,7 +31,7 @@ struct CostCommand: ParsableCommand {
     @Option(help: "Hardware profile YAML (repeat for several).")
     var profile: [String] = []
 
-    @Option(help: "Uniform bit-widths b (layers run at b x b), e.g. 2-8 or 2,4,8.")
+    @Option(help: "Uniform bit-widths b (layers run at b x b), e.g. 2-8 or 2,4,8; each 2-16, or 32 for float (costed as 32-bit operands).")
     var bits: String = "2-8"
 
     @Flag(help: "Run the stem and classifier at the swept width too (default 8x8).")
@@ -56,7 +57,7 @@ struct CostCommand: ParsableCommand {
         } else {
             let net = try CIFARResNet(name: network)
             let shape = try Self.parseShape(input)
-            let widths = try Precision.parseList(bits)
+            let widths = try BitWidthSet(parsing: bits, flag: "--bits").operandWidths
             let edge: Int? = quantizeEdges ? nil : 8
             sweep = try CostSweep(networkName: net.name, input: shape, classes: classes, edgeBits: edge,
                                   bits: widths, profiles: profiles) {
@@ -94,7 +95,7 @@ struct CostCommand: ParsableCommand {
                              input: TensorShape(channels: first.inputShape[0], height: first.inputShape[1],
                                                 width: first.inputShape[2]),
                              classes: classes, edgeBits: nil, bits: byBits.keys.sorted(), profiles: profiles) {
-            byBits[$0.weightBits]!
+            byBits[$0.weightOperandBits]!
         }
     }
 

@@ -50,8 +50,8 @@ struct EvalCommand: ParsableCommand {
             recalibration = (ckpt.normalization.apply(to: splits.train), n)
         }
         var results: [Result] = []
-        if let quantized, let trained = try ckpt.recipe.trainedBits() {
-            let precisions = try (wanted ?? ckpt.recipe.deployedBits()).precisionsHighestFirst
+        if let quantized, let trained = ckpt.recipe.trainedBits() {
+            let precisions = (wanted ?? ckpt.recipe.deployedBits()).precisionsHighestFirst
             for (p, r) in Evaluator.evaluate(quantized, at: precisions, trained: trained.bits, on: test,
                                               recalibration: recalibration) {
                 results.append(Result(precision: p.description, accuracy: r.accuracy, loss: r.loss))
@@ -65,7 +65,7 @@ struct EvalCommand: ParsableCommand {
             let r = Evaluator.evaluate(model, on: test)
             results.append(Result(precision: "fp32", accuracy: r.accuracy, loss: r.loss))
         }
-        let report = Report(checkpoint: checkpoint, model: ckpt.recipe.model, dataset: name,
+        let report = Report(checkpoint: checkpoint, model: ckpt.recipe.model.description, dataset: name,
                             epochs_completed: ckpt.epochsCompleted, images: test.count,
                             recalibration_batches: recalibrateBn, results: results)
         if json { try printJSON(report) } else {

@@ -20,26 +20,14 @@ struct CostExperimentCommand: ParsableCommand {
         abstract: "Training cost: dedicated models per bit-width vs one multi-bit model on full data, bit-wise coresets and random subsets.",
         discussion: """
             Writes DIR/experiment.md, DIR/experiment.csv and DIR/accuracy.svg, and each arm's run folder; \
-            rerunning resumes; --arm trains single arms (e.g. one per process). --quick: ResNet-8, 2000 Fashion-MNIST images, 3 epochs, bit-widths {2,4,8} \
-            (minutes). Default: ResNet-20, all of Fashion-MNIST, 15 epochs, trained {2,4,8}, deployed 2-8 (hours).
+            rerunning resumes; --arm trains single arms (e.g. one per process). Every training flag of `train` \
+            sets that field of every arm's recipe. The experiment's base recipe differs from train's defaults: \
+            trained bit-widths {2,4,8}, deployed 2-8, coreset fraction 0.2 (hours). --quick: ResNet-8, 2000 \
+            images, 3 epochs, deployed {2,4,8} (minutes).
             """)
 
     @Flag(help: "The small size, for tests and demos.") var quick = false
-    @Option(help: "Model. [default: resnet20, resnet8 with --quick]") var model: String?
-    @Option(help: "Dataset. [default: fashion-mnist]") var dataset = "fashion-mnist"
-    @Option(help: "Where the dataset's files are.") var dataDir: String?
-    @Option(help: "Training images. [default: all, 2000 with --quick]") var limit: Int?
-    @Option(help: "Epochs of every arm. [default: 15, 3 with --quick]") var epochs: Int?
-    @Option(help: "Trained bit-widths of the multi-bit arms. [default: 2,4,8]") var bits = "2,4,8"
-    @Option(help: "Deployed bit-widths (one dedicated model each). [default: 2-8, 2,4,8 with --quick]") var deployBits: String?
-    @Option(help: "Coreset fraction kept per bit-width.") var coreset = 0.2
-    @Option(help: "Redraw every R epochs.") var redraw = 2
-    @Option(help: "Coreset selection of the bit-wise coreset arm: top or stratified (see train --help).")
-    var coresetSelection = "stratified"
-    @Option(help: "Share of each class's highest scores the stratified selection drops (see train --help). [default: 0.1]")
-    var coresetHardCut: Double?
-    @Option(help: "Candidate pool of the bit-wise coreset arm, as a multiple of the subset size (see train --help). [default: score every image]")
-    var coresetPool: Double?
+    @OptionGroup var recipeOptions: RecipeOptions
     @Option(help: "Results folder.") var out = "runs/experiment-cost"
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Option(help: "Train only this arm (repeatable): dedicated-<b>bit, multibit-full, multibit-coreset or multibit-random. Arms can then run in parallel processes; run without --arm to write the report.")
@@ -48,38 +36,37 @@ struct CostExperimentCommand: ParsableCommand {
 
     struct Report: Encodable { var arms: [CostExperiment.Arm]; var deployed_bits: [Int]; var directory: String }
 
+    /// The recipe every arm starts from before the flags apply (see the discussion).
+    func base() -> TrainingRecipe {
+        var r = TrainingRecipe()
+        r.bits = BitWidthSet(bits: [2, 4, 8], includesFloat: false)
+        r.deployBits = BitWidthSet(bits: quick ? [2, 4, 8] : Array(2...8), includesFloat: false)
+        r.coreset = CoresetConfig(fraction: 0.2)
+        if quick { r.model = .resnet(depth: 8); r.limit = 2000; r.epochs = 3 }
+        return r
+    }
+
     func run() throws {
         Compute.configure(threads: threads)
-        var r = TrainingRecipe()
-        r.model = model ?? (quick ? "resnet8" : "resnet20")
-        r.dataset = dataset; r.dataDir = dataDir
-        r.limit = limit ?? (quick ? 2000 : nil)
-        r.epochs = epochs ?? (quick ? 3 : 15)
-        r.bits = bits
-        r.deployBits = deployBits ?? (quick ? "2,4,8" : "2-8")
-        var c = CoresetConfig(fraction: coreset)
-        c.redrawEpochs = redraw
-        c.selection = try CoresetSelection.Rule(flag: coresetSelection)
-        c.candidatePool = coresetPool
-        if let coresetHardCut { try c.setHardCut(coresetHardCut) }
-        r.coreset = c
+        let r = try recipeOptions.apply(to: base())
         try r.validate()
-        try CostExperiment.checkArms(arm, base: r, coresetFraction: coreset)
+        let bits = r.bits!, c = r.coreset!  // set by base(); no flag unsets them
+        try CostExperiment.checkArms(arm, base: r, coresetFraction: c.fraction)
         let splits = try DatasetCatalog.load(name: r.dataset, dataDir: r.dataDir, limit: r.limit)
-        let experiment = CostExperiment(base: r, splits: splits, directory: out, coresetFraction: coreset)
+        let experiment = CostExperiment(base: r, splits: splits, directory: out, coresetFraction: c.fraction)
         if !arm.isEmpty {
             try experiment.train(arm)
             print("trained \(arm.joined(separator: ", ")) in \(out); run without --arm to write the report")
             return
         }
         let arms = try experiment.run()
-        let deployed = try r.deployedBits().bits
+        let deployed = r.deployedBits().bits
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let md = "# Training-cost experiment\n\n\(r.model) on \(r.dataset)\(r.limit.map { ", first \($0) images" } ?? ""), "
-            + "\(r.epochs) epochs, multi-bit arms train {\(bits)}, coreset fraction \(coreset), redraw every \(redraw) epochs.\n"
+            + "\(r.epochs) epochs, multi-bit arms train {\(bits.description)}, coreset fraction \(c.fraction), redraw every \(c.redrawEpochs) epochs.\n"
             + "Bit-wise coreset arm: \(c.selection.rawValue) EL2N selection"
             + (c.selection == .stratified ? " dropping the highest-scoring \(String(format: "%g", 100 * c.hardCut))% of each class, " : ", ")
-            + (coresetPool.map { "a random candidate pool of \(String(format: "%g", $0))× the subset size scored per class" } ?? "every image scored")
+            + (c.candidatePool.map { "a random candidate pool of \(String(format: "%g", $0))× the subset size scored per class" } ?? "every image scored")
             + "; both subset arms refresh the BatchNorm running statistics with \(c.statisticsRefreshBatches) batches after each subset epoch.\n\n"
             + CostExperiment.markdown(arms, bits: deployed)
         try md.write(toFile: out + "/experiment.md", atomically: true, encoding: .utf8)

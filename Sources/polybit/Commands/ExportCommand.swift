@@ -51,7 +51,7 @@ struct ExportCommand: ParsableCommand {
         guard (0...30).contains(fractionBits) else { throw InputError("--fraction-bits \(fractionBits): expected 0...30") }
         let policyValue = try policy.map { try PrecisionPolicy.read(from: $0) }
         let ckpt = try Checkpoint.read(from: checkpoint)
-        guard try ckpt.recipe.trainedBits() != nil else {
+        guard ckpt.recipe.trainedBits() != nil else {
             throw InputError("\(checkpoint): a float checkpoint; export needs one trained with --bits")
         }
         let splits = try DatasetCatalog.load(name: ckpt.recipe.dataset, dataDir: dataDir ?? ckpt.recipe.dataDir,

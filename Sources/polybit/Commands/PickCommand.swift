@@ -68,11 +68,8 @@ struct PickCommand: ParsableCommand {
         request.maxEvaluations = maxEvaluations
         let report = try CheckpointPick.run(request, progress: ProgressLine())
         if let outPolicy {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             let policy = report.mixed?.policy ?? report.uniform.policy!
-            try CostCommand.writeAtomically(String(decoding: try encoder.encode(policy), as: UTF8.self) + "\n",
-                                            to: outPolicy, flag: "--out-policy")
+            try CostCommand.writeAtomically(try jsonText(policy, pretty: true) + "\n", to: outPolicy, flag: "--out-policy")
         }
         if json { try printJSON(report) } else { print(report.text, terminator: "") }
     }

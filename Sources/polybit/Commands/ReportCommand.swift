@@ -38,7 +38,7 @@ struct ReportCommand: ParsableCommand {
             sweep = try CostCommand.sweep(models: exported, profiles: profiles)
             source = "costs of the exported integer models (\(exported.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))"
         } else {
-            let net = try CIFARResNet(name: ckpt.recipe.model, width: ckpt.recipe.width)
+            let net = try CIFARResNet(name: ckpt.recipe.model.description, width: ckpt.recipe.width)
             let data = try DatasetCatalog.load(name: ckpt.recipe.dataset, dataDir: ckpt.recipe.dataDir, limit: 1).test
             let shape = TensorShape(channels: data.channels, height: data.height, width: data.width)
             sweep = try CostSweep(networkName: net.name, input: shape, classes: data.classes, edgeBits: 8,
@@ -50,7 +50,7 @@ struct ReportCommand: ParsableCommand {
         let r = ckpt.recipe
         let report = PrecisionReport(
             title: "Polybit report: \(runDirectory)", accuracy: accuracy, sweep: sweep,
-            notes: ["model \(r.model) on \(r.dataset)\(r.limit.map { " (first \($0) images)" } ?? ""), trained bits \(r.bits ?? "-"), "
+            notes: ["model \(r.model) on \(r.dataset)\(r.limit.map { " (first \($0) images)" } ?? ""), trained bits \(r.bits?.description ?? "-"), "
                         + "\(ckpt.epochsCompleted) epochs, bias correction \(r.quantizer.biasCorrection.rawValue)",
                     "accuracy: test split after epoch \(last.epoch) (RUN/log.jsonl), no fine-tuning at any width",
                     source])

@@ -82,11 +82,7 @@ struct SimulateCommand: ParsableCommand {
         line.finish("simulated \(report.images) images in " + ProgressLine.duration(report.seconds))
         let costs = profiles.isEmpty ? nil : try CostCommand.sweep(models: [self.model], profiles: profiles)
         if json {
-            guard let costs else { try printJSON(report); return }
-            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report))
-            var object = encoded as? [String: Any] ?? [:]
-            object["cost"] = try JSONSerialization.jsonObject(with: Data(costs.json.text.utf8))
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(ReportWithCost(report: report, cost: costs?.json))
             return
         }
         print("model \(report.model): \(report.images) images, requant \(report.requant.rawValue), "
@@ -106,5 +102,21 @@ struct SimulateCommand: ParsableCommand {
             for l in overflowing { print("  \(l.name): \(l.overflow.events), \(l.overflow.outputs)") }
         }
         if let costs { print(""); print(costs.table, terminator: "") }
+    }
+}
+
+/// The `simulate --json` object: the report's fields, plus `cost` (the `cost --json` object of
+/// the model) when profiles are given.
+private struct ReportWithCost: Encodable {
+    var report: SimulationReport
+    var cost: JSONValue?
+
+    private enum Key: String, CodingKey { case cost }
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        guard let cost else { return }
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(cost, forKey: .cost)
     }
 }
