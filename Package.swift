@@ -4,10 +4,13 @@ import PackageDescription
 import class Foundation.ProcessInfo
 
 /// Release builds use AVX2+FMA (`-target-cpu haswell`) so SIMD code fuses multiply-adds, and
-/// `-Ounchecked` so hot loops vectorize. `POLYBIT_PORTABLE=1 swift build` drops the CPU flag.
+/// `-Ounchecked` so hot loops vectorize. `POLYBIT_PORTABLE=1 swift build` drops the CPU flag;
+/// `POLYBIT_CHECKED=1` builds with `-O` instead, keeping preconditions, bounds and overflow checks
+/// (tools/test.sh runs the suite in that build too, in `.build-checked`).
 let portable = ProcessInfo.processInfo.environment["POLYBIT_PORTABLE"] == "1"
+let checked = ProcessInfo.processInfo.environment["POLYBIT_CHECKED"] == "1"
 let releaseFlags: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"] + (portable ? [] : ["-target-cpu", "haswell"]),
+    .unsafeFlags([checked ? "-O" : "-Ounchecked", "-wmo"] + (portable ? [] : ["-target-cpu", "haswell"]),
                  .when(configuration: .release))
 ]
 

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# The test suite: installs what is missing, builds in release mode, runs every test target.
-# Numeric tests (gradient checks, tiny training runs) are many times faster in release.
+# The test suite: installs what is missing, then builds in release mode and runs every test target
+# twice: in the build as shipped (-Ounchecked, preconditions compiled out), then in a checked
+# release build (POLYBIT_CHECKED=1: -O, so preconditions, bounds and overflow checks trap; its own
+# scratch path .build-checked). Numeric tests (gradient checks, tiny training runs) are many times
+# faster in release than in debug.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
+echo "== test run 1 of 2: release build as shipped (-Ounchecked, .build)"
 swift build -c release --build-tests
 swift test -c release --skip-build
+echo "== test run 2 of 2: checked release build (POLYBIT_CHECKED=1: -O, checks on, .build-checked)"
+POLYBIT_CHECKED=1 swift build -c release --build-tests --scratch-path .build-checked
+POLYBIT_CHECKED=1 swift test -c release --skip-build --scratch-path .build-checked

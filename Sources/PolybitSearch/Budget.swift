@@ -38,22 +38,33 @@ public struct Budget: Sendable, Hashable, CustomStringConvertible {
         self.kind = kind; self.limit = limit
     }
 
-    /// Parses `KIND=VALUE`, e.g. `energy_uJ=50`.
+    /// Parses `KIND=VALUE`, e.g. `energy_uJ=50`; VALUE is a decimal number (`0.25`, `1e3`).
     /// - Throws: `InputError` naming `--budget` for an unknown kind or a value that is not a
-    ///   positive finite number.
+    ///   positive finite decimal number (hexadecimal, `nan` and `inf` are refused).
     public init(parsing text: String) throws {
         let kinds = BudgetKind.allCases.map(\.rawValue).joined(separator: ", ")
-        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let shown = Self.shown(text)
         guard parts.count == 2 else {
-            throw InputError("--budget \(text): expected KIND=VALUE with KIND one of \(kinds), e.g. energy_uJ=50")
+            throw InputError("--budget \(shown): expected KIND=VALUE with KIND one of \(kinds), e.g. energy_uJ=50")
         }
-        guard let kind = BudgetKind(rawValue: String(parts[0]).trimmingCharacters(in: .whitespaces)) else {
-            throw InputError("--budget \(text): unknown kind '\(parts[0])'; expected one of \(kinds)")
+        guard let kind = BudgetKind(rawValue: parts[0]) else {
+            throw InputError("--budget \(shown): unknown kind '\(Self.shown(parts[0]))'; expected one of \(kinds)")
         }
-        guard let limit = Double(String(parts[1]).trimmingCharacters(in: .whitespaces)), limit.isFinite, limit > 0 else {
-            throw InputError("--budget \(text): '\(parts[1])' is not a positive number")
+        guard parts[1].allSatisfy({ "0123456789.eE+-".contains($0) }), let limit = Double(parts[1]),
+              limit.isFinite, limit > 0 else {
+            throw InputError("--budget \(shown): '\(Self.shown(parts[1]))' is not a positive number")
         }
         self.init(kind: kind, limit: limit)
+    }
+
+    /// `text` as an error shows it: as given, or escaped and cut to 60 characters when it holds
+    /// control characters or is longer, so the error stays one readable line.
+    static func shown(_ text: String) -> String {
+        let plain = text.count <= 60 && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        return plain ? text : String(String(text.prefix(60)).debugDescription.dropFirst().dropLast()) + (text.count > 60 ? "…" : "")
     }
 
     /// `KIND=VALUE`, e.g. `energy_uJ=40` or `latency_ms=0.25`.

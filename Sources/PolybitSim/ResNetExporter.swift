@@ -38,6 +38,10 @@ public struct ExportReport: Sendable, Codable, Equatable {
 /// - The residual stream and the pre-add sums, float in training, are `residualBits` integers
 ///   with scales calibrated on `calibration` images (max |value| × headroom).
 public enum ResNetExporter {
+    /// Weight and activation bit-widths a quantized layer can be exported at (the widths
+    /// multi-bit training trains and derives steps for).
+    public static let supportedBits = BitWidthSet.quantizedRange
+
     public static func export(_ net: QuantizedNetwork, normalization: ChannelNormalization,
                               calibration: Dataset, options: ExportOptions = ExportOptions()) throws
         -> (IntegerModel, ExportReport) {
@@ -70,15 +74,15 @@ public enum ResNetExporter {
 
         var layers: [IntegerLayer] = []
         func weighted(_ name: String, from source: String, input x: Quantization, bn: BatchNorm2d?,
-                      output y: Quantization) {
+                      output y: Quantization) throws {
             let l = byName[name]!
-            layers.append(IntegerLayer(name: name, op: weightedOp(l, input: x, bn: bn, output: y, options: options,
-                                                                   report: &report),
+            layers.append(IntegerLayer(name: name, op: try weightedOp(l, input: x, bn: bn, output: y, options: options,
+                                                                       report: &report),
                                        inputs: [source], output: y))
         }
 
         let stemOut = stream("stem", signed: false)
-        weighted("stem.conv", from: IntegerModel.inputName, input: input, bn: resnet.stemBN, output: stemOut)
+        try weighted("stem.conv", from: IntegerModel.inputName, input: input, bn: resnet.stemBN, output: stemOut)
         var current = "stem.conv", currentQ = stemOut
         for (i, block) in resnet.blocks.enumerated() {
             let prefix = block.conv1.weight.name.replacingOccurrences(of: ".conv1.weight", with: "")
@@ -90,13 +94,13 @@ public enum ResNetExporter {
                                                     Requantization(reals: [currentQ.scale / inQ.scale])),
                                        inputs: [current], output: inQ))
             let midQ = grid(of: byName[prefix + ".conv2"]!.input!)
-            weighted(prefix + ".conv1", from: prefix + ".input", input: inQ, bn: block.bn1, output: midQ)
+            try weighted(prefix + ".conv1", from: prefix + ".input", input: inQ, bn: block.bn1, output: midQ)
             let residualQ = stream("block\(i).residual", signed: true)
-            weighted(prefix + ".conv2", from: prefix + ".conv1", input: midQ, bn: block.bn2, output: residualQ)
+            try weighted(prefix + ".conv2", from: prefix + ".conv1", input: midQ, bn: block.bn2, output: residualQ)
             var shortcut = current, shortcutQ = currentQ
             if let p = block.projection {
                 shortcutQ = stream("block\(i).shortcut", signed: true)
-                weighted(prefix + ".shortcut.conv", from: prefix + ".input", input: inQ, bn: p.bn, output: shortcutQ)
+                try weighted(prefix + ".shortcut.conv", from: prefix + ".input", input: inQ, bn: p.bn, output: shortcutQ)
                 shortcut = prefix + ".shortcut.conv"
             }
             let outQ = stream("block\(i).output", signed: false)
@@ -109,7 +113,7 @@ public enum ResNetExporter {
         let poolQ = grid(of: classifier.input!)
         layers.append(IntegerLayer(name: "pool", op: .globalAvgpool(Requantization(reals: [currentQ.scale / (plane * poolQ.scale)])),
                                    inputs: [current], output: poolQ))
-        weighted("classifier", from: "pool", input: poolQ, bn: nil, output: stream("logits", signed: true))
+        try weighted("classifier", from: "pool", input: poolQ, bn: nil, output: stream("logits", signed: true))
         let model = IntegerModel(inputShape: [calibration.channels, calibration.height, calibration.width],
                                  input: input, layers: layers, inputNormalization: normalization)
         try model.validate(file: "exported model")
@@ -148,8 +152,10 @@ public enum ResNetExporter {
     }
 
     /// The integer conv/linear of quantized layer `l`, BatchNorm `bn` folded.
+    /// - Throws: `InputError` when a folded bias does not fit int32 accumulator units (at high
+    ///   weight and input widths one unit is tiny); clamping it would export a different model.
     static func weightedOp(_ l: QuantizedLayer, input x: Quantization, bn: BatchNorm2d?, output y: Quantization,
-                           options: ExportOptions, report: inout ExportReport) -> LayerOp {
+                           options: ExportOptions, report: inout ExportReport) throws -> LayerOp {
         let w = l.layer.weight.value, bits = l.weights.bits!
         let form = l.weights.integerForm(w, bits: bits)
         let outC = w.shape[0], k = w.count / outC
@@ -187,7 +193,11 @@ public enum ResNetExporter {
             }
             zc[c] = Int64((z * f).rounded())
             let biasUnits = m > 0 ? shift / m : 0
-            bias[c] = Int32(clamping: Int64(biasUnits.rounded()))
+            guard abs(biasUnits.rounded()) <= Double(Int32.max) else {
+                throw InputError("layer \(l.name), channel \(c): the folded bias is \(String(format: "%.3g", biasUnits)) "
+                                 + "accumulator units, beyond int32 at \(bits)-bit weights and \(x.bits)-bit inputs; export at fewer bits")
+            }
+            bias[c] = Int32(biasUnits.rounded())
             fraction[c] = Int64(((biasUnits - Double(bias[c])) * f).rounded())
             reals[c] = m / y.scale
             scales[c] = step

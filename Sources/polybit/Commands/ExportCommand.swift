@@ -18,7 +18,8 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "A multi-bit checkpoint (trained with --bits).") var checkpoint: String
     @Option(help: "Uniform bit-width of weights and activations (stem and classifier stay at 8 bits).") var bits: Int?
-    @Option(help: "Per-layer policy JSON ({\"layers\": {name: {\"weight_bits\": b, \"activation_bits\": b}}}).") var policy: String?
+    @Option(help: "Per-layer policy JSON ({\"layers\": {name: {\"weight_bits\": b, \"activation_bits\": b}}, \"default\": {...}}, either part optional).")
+    var policy: String?
     @Option(help: "Output integer model (HDF5, written atomically).") var out: String
     @Option(help: "Training images used to calibrate the residual stream.") var calibrationImages = 512
     @Option(help: "Bits of the residual stream and pre-add sums (float in training), 8...24.") var residualBits = ExportOptions().residualBits
@@ -42,21 +43,29 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         Compute.configure(threads: threads)
         guard (bits == nil) != (policy == nil) else { throw InputError("give exactly one of --bits and --policy") }
-        if let bits, !(2...16).contains(bits) { throw InputError("--bits \(bits): expected 2...16") }
+        if let bits, !ResNetExporter.supportedBits.contains(bits) {
+            throw InputError("--bits \(bits): expected \(ResNetExporter.supportedBits.lowerBound)...\(ResNetExporter.supportedBits.upperBound)")
+        }
         guard calibrationImages > 0 else { throw InputError("--calibration-images: expected a positive number") }
         guard (8...24).contains(residualBits) else { throw InputError("--residual-bits \(residualBits): expected 8...24") }
         guard (0...30).contains(fractionBits) else { throw InputError("--fraction-bits \(fractionBits): expected 0...30") }
+        let policyValue = try policy.map { try PrecisionPolicy.read(from: $0) }
         let ckpt = try Checkpoint.read(from: checkpoint)
         guard ckpt.recipe.trainedBits() != nil else {
             throw InputError("\(checkpoint): a float checkpoint; export needs one trained with --bits")
         }
         let splits = try DatasetCatalog.load(name: ckpt.recipe.dataset, dataDir: dataDir ?? ckpt.recipe.dataDir,
                                              limit: ckpt.recipe.limit)
-        let policyValue = try policy.map { try PrecisionPolicy.read(from: $0) }
-        let extra = bits.map { [$0] } ?? policyValue!.layers.values.flatMap { [$0.weight_bits, $0.activation_bits].compactMap { $0 } }
+        // Steps for every width the network will run at (a policy's default included); widths
+        // outside what export supports are rejected by `validate` below, naming the field.
+        let extra = bits.map { [$0] } ?? policyValue!.bitWidths.filter(ResNetExporter.supportedBits.contains)
         let (_, quantized) = try ckpt.instantiate(for: splits.train, extraBits: extra, file: checkpoint)
         guard let net = quantized else { throw InputError("\(checkpoint): not a multi-bit checkpoint") }
-        if let bits { net.set(.uniform(bits)) } else { net.set(policyValue!) }
+        if let bits { net.set(.uniform(bits)) }
+        if let policy, let policyValue {
+            try policyValue.validate(layers: net.layers, supportedBits: ResNetExporter.supportedBits, file: policy)
+            net.set(policyValue)
+        }
         let calibration = ckpt.normalization.apply(to: splits.train.prefix(calibrationImages))
         var options = ExportOptions()
         options.residualBits = residualBits
@@ -87,7 +96,7 @@ struct ExportCommand: ParsableCommand {
                          a.images, 100 * a.top1_agreement, 100 * a.float_accuracy, 100 * a.integer_accuracy))
         }
         if let codes {
-            let n = min(verify, Self.codeImages)
+            let n = min(verify, Self.codeImages, splits.test.count)
             if let first = codes.first(where: { $0.mismatched > 0 }) {
                 let worst = codes.max { $0.mismatched < $1.mismatched }!
                 print(String(format: "activation codes on %d images: first differ at %@ (%.4f%% of codes), most at %@ (%.4f%%, up to %d steps)",
