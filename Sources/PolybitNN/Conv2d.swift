@@ -192,23 +192,30 @@ public final class Conv2d: Layer {
                 }
             }
         }
+        accumulateWeightGradient(summing: &partials, workers: workers, partialSize: partialSize)
+        cachedInput = nil
+        return inputTransform?.backward(gradInput) ?? gradInput
+    }
+
+    /// Sums the `workers` per-worker weight gradients in `partials` (each `partialSize` floats:
+    /// Winograd-transformed 16·O·C, or plain O·C·k·k) into the first, maps them back to the weight
+    /// shape (and through `weightTransform`), and adds the result to the weight's gradient.
+    private func accumulateWeightGradient(summing partials: inout [Float], workers: Int, partialSize: Int) {
         partials.withUnsafeMutableBufferPointer { pp in
             for worker in 1..<workers { Vec.axpy(partialSize, 1, pp.baseAddress! + worker * partialSize, pp.baseAddress!) }
         }
         var gradWeight = Tensor(shape: weight.value.shape) { gw in
             partials.withUnsafeBufferPointer { pp in
                 if usesWinograd {
-                    WinogradTiles.weightGradient(of: pp.baseAddress!, outChannels: o, inChannels: inChannels,
+                    WinogradTiles.weightGradient(of: pp.baseAddress!, outChannels: outChannels, inChannels: inChannels,
                                                  into: gw.baseAddress!)
                 } else {
-                    gw.baseAddress!.update(from: pp.baseAddress!, count: o * k)
+                    gw.baseAddress!.update(from: pp.baseAddress!, count: partialSize)
                 }
             }
         }
         if let t = weightTransform { gradWeight = t.backward(gradWeight) }
         weight.accumulateGrad(gradWeight)
-        cachedInput = nil
-        return inputTransform?.backward(gradInput) ?? gradInput
     }
 
     /// Backward of a "same" stride-1 conv over `images`, on padded planes (no panels):

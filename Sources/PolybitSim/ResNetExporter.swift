@@ -52,72 +52,96 @@ public enum ResNetExporter {
             throw InputError("layer \(l.name) runs in float at this precision; an integer model needs every layer quantized")
         }
         let (maxima, plane) = calibrate(resnet, on: calibration)
-        var report = ExportReport(calibrated_max: maxima, flipped_channels: 0, clamped_weights: 0)
-        let byName = Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) })
+        var builder = LayerListBuilder(byName: Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) }),
+                                       maxima: maxima, options: options)
+        let input = inputQuantization(normalization)
+        let stemOut = builder.stream("stem", signed: false)
+        try builder.weighted("stem.conv", from: IntegerModel.inputName, input: input, bn: resnet.stemBN, output: stemOut)
+        var current = (name: "stem.conv", q: stemOut)
+        for (i, block) in resnet.blocks.enumerated() {
+            current = try builder.block(block, index: i, after: current)
+        }
+        let classifier = builder.byName["classifier"]!
+        let poolQ = builder.grid(of: classifier.input!)
+        builder.layers.append(IntegerLayer(name: "pool", op: .globalAvgpool(Requantization(reals: [current.q.scale / (plane * poolQ.scale)])),
+                                           inputs: [current.name], output: poolQ))
+        try builder.weighted("classifier", from: "pool", input: poolQ, bn: nil,
+                             output: builder.stream("logits", signed: true))
+        let model = IntegerModel(inputShape: [calibration.channels, calibration.height, calibration.width],
+                                 input: input, layers: builder.layers, inputNormalization: normalization)
+        try model.validate(file: "exported model")
+        return (model, builder.report)
+    }
 
-        // Input: uint8 over the normalized range of pixels in [0, 1].
+    /// The model input: uint8 over the normalized range of pixels in [0, 1] (zero included).
+    static func inputQuantization(_ normalization: ChannelNormalization) -> Quantization {
         let lo = zip(normalization.mean, normalization.std).map { Double((0 - $0) / $1) }.min()!
         let hi = zip(normalization.mean, normalization.std).map { Double((1 - $0) / $1) }.max()!
-        let inputScale = (hi - min(lo, 0)) / 255
-        let input = Quantization(bits: 8, signed: false, scale: inputScale,
-                                 zeroPoint: Int((-min(lo, 0) / inputScale).rounded()))
+        let scale = (hi - min(lo, 0)) / 255
+        return Quantization(bits: 8, signed: false, scale: scale, zeroPoint: Int((-min(lo, 0) / scale).rounded()))
+    }
+
+    /// The integer layers of an export, appended in order, with the grids they run on.
+    struct LayerListBuilder {
+        let byName: [String: QuantizedLayer]
+        /// Calibrated max |value| per float-kept tensor (see `calibrate`).
+        let maxima: [String: Double]
+        let options: ExportOptions
+        var layers: [IntegerLayer] = []
+        var report = ExportReport(calibrated_max: [:], flipped_channels: 0, clamped_weights: 0)
+
+        init(byName: [String: QuantizedLayer], maxima: [String: Double], options: ExportOptions) {
+            self.byName = byName; self.maxima = maxima; self.options = options
+            report.calibrated_max = maxima
+        }
+
+        /// The `residualBits` grid of a tensor training kept in float, from its calibrated range.
         func stream(_ key: String, signed: Bool) -> Quantization {
             let bits = options.residualBits
             let qmax = Double(signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1)
             return Quantization(bits: bits, signed: signed, scale: max(maxima[key] ?? 1, 1e-6) * options.headroom / qmax,
                                 zeroPoint: 0)
         }
+
+        /// The grid of activation quantizer `q` at its current bit-width (step = the learned step).
         func grid(of q: ActivationQuantizer) -> Quantization {
             let b = q.bits!
             return Quantization(bits: b, signed: q.signed, scale: Double(q.steps[b]!.value.storage[0]), zeroPoint: 0)
         }
 
-        var layers: [IntegerLayer] = []
-        func weighted(_ name: String, from source: String, input x: Quantization, bn: BatchNorm2d?,
-                      output y: Quantization) throws {
-            let l = byName[name]!
-            layers.append(IntegerLayer(name: name, op: try weightedOp(l, input: x, bn: bn, output: y, options: options,
-                                                                       report: &report),
-                                       inputs: [source], output: y))
+        /// Appends the integer conv/linear of layer `name`, reading tensor `source`.
+        mutating func weighted(_ name: String, from source: String, input x: Quantization, bn: BatchNorm2d?,
+                               output y: Quantization) throws {
+            let op = try ResNetExporter.weightedOp(byName[name]!, input: x, bn: bn, output: y, options: options,
+                                                   report: &report)
+            layers.append(IntegerLayer(name: name, op: op, inputs: [source], output: y))
         }
 
-        let stemOut = stream("stem", signed: false)
-        try weighted("stem.conv", from: IntegerModel.inputName, input: input, bn: resnet.stemBN, output: stemOut)
-        var current = "stem.conv", currentQ = stemOut
-        for (i, block) in resnet.blocks.enumerated() {
+        /// Appends residual block `index` reading the stream `previous`; returns its output tensor.
+        mutating func block(_ block: BasicBlock, index i: Int, after previous: (name: String, q: Quantization)) throws
+            -> (name: String, q: Quantization) {
             let prefix = block.conv1.weight.name.replacingOccurrences(of: ".conv1.weight", with: "")
-            let conv1 = byName[prefix + ".conv1"]!
-            let inQ = grid(of: conv1.input!)
+            let inQ = grid(of: byName[prefix + ".conv1"]!.input!)
             // Requantize the residual stream to conv1's input grid (a 1x1 average pool is a requantization).
             layers.append(IntegerLayer(name: prefix + ".input",
                                        op: .avgpool(PoolWindow(kernel: [1, 1], stride: [1, 1]),
-                                                    Requantization(reals: [currentQ.scale / inQ.scale])),
-                                       inputs: [current], output: inQ))
+                                                    Requantization(reals: [previous.q.scale / inQ.scale])),
+                                       inputs: [previous.name], output: inQ))
             let midQ = grid(of: byName[prefix + ".conv2"]!.input!)
             try weighted(prefix + ".conv1", from: prefix + ".input", input: inQ, bn: block.bn1, output: midQ)
             let residualQ = stream("block\(i).residual", signed: true)
             try weighted(prefix + ".conv2", from: prefix + ".conv1", input: midQ, bn: block.bn2, output: residualQ)
-            var shortcut = current, shortcutQ = currentQ
+            var shortcut = previous
             if let p = block.projection {
-                shortcutQ = stream("block\(i).shortcut", signed: true)
-                try weighted(prefix + ".shortcut.conv", from: prefix + ".input", input: inQ, bn: p.bn, output: shortcutQ)
-                shortcut = prefix + ".shortcut.conv"
+                shortcut = (prefix + ".shortcut.conv", stream("block\(i).shortcut", signed: true))
+                try weighted(shortcut.name, from: prefix + ".input", input: inQ, bn: p.bn, output: shortcut.q)
             }
             let outQ = stream("block\(i).output", signed: false)
             layers.append(IntegerLayer(name: prefix + ".add",
-                                       op: .add(AddRescale(scaleA: residualQ.scale, scaleB: shortcutQ.scale, scaleOut: outQ.scale)),
-                                       inputs: [prefix + ".conv2", shortcut], output: outQ))
-            current = prefix + ".add"; currentQ = outQ
+                                       op: .add(AddRescale(scaleA: residualQ.scale, scaleB: shortcut.q.scale, scaleOut: outQ.scale)),
+                                       inputs: [prefix + ".conv2", shortcut.name], output: outQ))
+            return (prefix + ".add", outQ)
         }
-        let classifier = byName["classifier"]!
-        let poolQ = grid(of: classifier.input!)
-        layers.append(IntegerLayer(name: "pool", op: .globalAvgpool(Requantization(reals: [currentQ.scale / (plane * poolQ.scale)])),
-                                   inputs: [current], output: poolQ))
-        try weighted("classifier", from: "pool", input: poolQ, bn: nil, output: stream("logits", signed: true))
-        let model = IntegerModel(inputShape: [calibration.channels, calibration.height, calibration.width],
-                                 input: input, layers: layers, inputNormalization: normalization)
-        try model.validate(file: "exported model")
-        return (model, report)
     }
 
     /// The integer tensor that carries activation quantizer `quantizer`'s codes in an exported ResNet:

@@ -12,8 +12,8 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export a multi-bit checkpoint at a bit-width or per-layer policy as an integer model (HDF5).",
         discussion: """
             The integer model (docs/integer-model.md) is bit-accurate: BatchNorm folded, weight bias correction \
-            exact, conv inputs on the trained LSQ grids; the residual stream (float in training) at 16 bits, \
-            calibrated on training images. --verify N compares top-1 classes with the fake-quantized model.
+            exact, conv inputs on the trained LSQ grids; the residual stream (float in training) at --residual-bits \
+            bits (24 by default), calibrated on training images. --verify N compares top-1 classes with the fake-quantized model.
             """)
 
     @Option(help: "A multi-bit checkpoint (trained with --bits).") var checkpoint: String
@@ -40,8 +40,8 @@ struct ExportCommand: ParsableCommand {
     /// Images whose activation codes are compared layer by layer (one traced batch).
     static let codeImages = 200
 
-    func run() throws {
-        Compute.configure(threads: threads)
+    /// Checks the flags that need no file; throws a `BadInput` naming the flag.
+    private func checkFlags() throws {
         guard (bits == nil) != (policy == nil) else { throw InputError("give exactly one of --bits and --policy") }
         if let bits, !ResNetExporter.supportedBits.contains(bits) {
             throw InputError("--bits \(bits): expected \(ResNetExporter.supportedBits.lowerBound)...\(ResNetExporter.supportedBits.upperBound)")
@@ -49,6 +49,11 @@ struct ExportCommand: ParsableCommand {
         guard calibrationImages > 0 else { throw InputError("--calibration-images: expected a positive number") }
         guard (8...24).contains(residualBits) else { throw InputError("--residual-bits \(residualBits): expected 8...24") }
         guard (0...30).contains(fractionBits) else { throw InputError("--fraction-bits \(fractionBits): expected 0...30") }
+    }
+
+    func run() throws {
+        Compute.configure(threads: threads)
+        try checkFlags()
         let policyValue = try policy.map { try PrecisionPolicy.read(from: $0) }
         let ckpt = try Checkpoint.read(from: checkpoint)
         guard ckpt.recipe.trainedBits() != nil else {
@@ -89,6 +94,13 @@ struct ExportCommand: ParsableCommand {
                                   verification: agreement, layer_codes: codes))
             return
         }
+        printSummary(model: model, precision: precision, report: report, agreement: agreement, codes: codes,
+                     testImages: splits.test.count)
+    }
+
+    /// The human-readable summary: what was written, and the verification figures when asked.
+    private func printSummary(model: IntegerModel, precision: String, report: ExportReport, agreement: ExportAgreement?,
+                              codes: [LayerCodeAgreement]?, testImages: Int) {
         print("wrote \(out): \(model.layers.count) integer layers at \(precision)"
               + (report.flipped_channels > 0 ? " (\(report.flipped_channels) channels with negative BatchNorm scale flipped, \(report.clamped_weights) weights clamped)" : ""))
         if let a = agreement {
@@ -96,7 +108,7 @@ struct ExportCommand: ParsableCommand {
                          a.images, 100 * a.top1_agreement, 100 * a.float_accuracy, 100 * a.integer_accuracy))
         }
         if let codes {
-            let n = min(verify, Self.codeImages, splits.test.count)
+            let n = min(verify, Self.codeImages, testImages)
             if let first = codes.first(where: { $0.mismatched > 0 }) {
                 let worst = codes.max { $0.mismatched < $1.mismatched }!
                 print(String(format: "activation codes on %d images: first differ at %@ (%.4f%% of codes), most at %@ (%.4f%%, up to %d steps)",
