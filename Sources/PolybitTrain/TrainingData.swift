@@ -1,5 +1,4 @@
 import PolybitData
-import PolybitNN
 
 /// The normalized splits of a run and its seeded training loaders.
 struct TrainingData {
