@@ -23,7 +23,8 @@ extension Trainer {
         let batches = coreset.statisticsRefreshBatches
         guard batches > 0, !state.model.normLayers.isEmpty else { return }
         for (i, batch) in state.data.statisticsLoader.epoch(epoch).prefix(batches).enumerated() {
-            progress.update("epoch \(epoch + 1)/\(recipe.epochs): BatchNorm statistics from random batches \(i + 1)/\(batches)")
+            progress.update(
+                "epoch \(epoch + 1)/\(recipe.epochs): BatchNorm statistics from random batches \(i + 1)/\(batches)")
             for precision in state.schedule.passes {
                 state.quant?.set(precision)
                 _ = state.model.forward(batch.images, training: true)
@@ -44,13 +45,15 @@ extension Trainer {
             case .el2n:
                 var rng = RandomStream.candidatePool.generator(seed: recipe.seed, epoch: epoch, pass: k)
                 let candidates = config.candidatePool.map { pool in
-                    CoresetSelection.candidates(labels: train.labels, classes: train.classes, fraction: config.fraction,
-                                                classBalanced: config.classBalanced, pool: pool, rng: &rng)
+                    CoresetSelection.candidates(
+                        labels: train.labels, classes: train.classes, fraction: config.fraction,
+                        classBalanced: config.classBalanced, pool: pool, rng: &rng)
                 }
                 let total = candidates?.count ?? train.count
                 state.quant?.set(precision)
                 s = EL2N.scores(of: state.model, on: train, indices: candidates) { done in
-                    progress.update("epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(total)")
+                    progress.update(
+                        "epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(total)")
                 }
             case .random:
                 var rng = RandomStream.randomScores.generator(seed: recipe.seed, epoch: epoch, pass: k)
@@ -58,10 +61,12 @@ extension Trainer {
             }
             scores.append(s)
             var rng = RandomStream.coresetSelection.generator(seed: recipe.seed, epoch: epoch, pass: k)
-            subsets.append(CoresetSelection.select(config.selection, scores: s, labels: train.labels,
-                                                   classes: train.classes, fraction: config.fraction,
-                                                   classBalanced: config.classBalanced, hardCut: config.hardCut,
-                                                   rng: &rng))
+            subsets.append(
+                CoresetSelection.select(
+                    config.selection, scores: s, labels: train.labels,
+                    classes: train.classes, fraction: config.fraction,
+                    classBalanced: config.classBalanced, hardCut: config.hardCut,
+                    rng: &rng))
         }
         return CoresetDraw(epoch: epoch, precisions: passes.map(\.description), scores: scores, subsets: subsets)
     }

@@ -22,8 +22,10 @@ extension Trainer {
                 let r = trainStep(state, on: batch, pass: k, learningRate: totals.learningRate, parameters: parameters)
                 totals.add(pass: k, loss: r.loss, correct: r.correct, count: batch.count)
             }
-            progress.update(stepProgress(totals, passes: passes, epoch: epoch, step: i, lastEpoch: lastEpoch,
-                                         steps: schedule.steps(epoch), started: started))
+            progress.update(
+                stepProgress(
+                    totals, passes: passes, epoch: epoch, step: i, lastEpoch: lastEpoch,
+                    steps: schedule.steps(epoch), started: started))
         }
         return totals
     }
@@ -31,8 +33,10 @@ extension Trainer {
     /// One update of trained precision `pass` on `batch`: cross-entropy (plus, with in-place
     /// distillation, `recipe.distillation` times the KL divergence to the highest precision's
     /// outputs), backward, optimizer step. Returns the loss.
-    private func trainStep(_ state: TrainingState, on batch: Batch, pass k: Int, learningRate: Float,
-                           parameters: [Parameter]) -> LossResult {
+    private func trainStep(
+        _ state: TrainingState, on batch: Batch, pass k: Int, learningRate: Float,
+        parameters: [Parameter]
+    ) -> LossResult {
         let passes = state.schedule.passes
         state.optimizer.learningRate = learningRate
         // The teacher's logits first: the student's forward must be the last one before backward.
@@ -59,8 +63,10 @@ extension Trainer {
 
     /// The progress line after step `step` (0-based) of `steps`: each precision's mean loss, the
     /// highest precision's accuracy, throughput and the time left to the end of `lastEpoch`.
-    private func stepProgress(_ totals: EpochTotals, passes: [Precision], epoch: Int, step: Int, lastEpoch: Int,
-                              steps: Int, started: Double) -> String {
+    private func stepProgress(
+        _ totals: EpochTotals, passes: [Precision], epoch: Int, step: Int, lastEpoch: Int,
+        steps: Int, started: Double
+    ) -> String {
         let rate = Double(totals.seen * passes.count) / (Clock.seconds() - started)
         let remaining = Double((lastEpoch - epoch) * steps - step - 1) * Double(recipe.batch * passes.count) / rate
         let losses = passes.indices.map { k in

@@ -9,8 +9,9 @@ extension Trainer {
         var byPrecision: [String: Double]?
         let eval: EvaluationResult
         if let quant = state.quant, let trained = state.trained {
-            let results = Evaluator.evaluate(quant, at: state.deployed.precisionsHighestFirst, trained: trained.bits,
-                                             on: test)
+            let results = Evaluator.evaluate(
+                quant, at: state.deployed.precisionsHighestFirst, trained: trained.bits,
+                on: test)
             byPrecision = Dictionary(uniqueKeysWithValues: results.map { ($0.0.description, $0.1.accuracy) })
             eval = results.first { $0.0 == passes[0] }?.1 ?? results[0].1
         } else {
@@ -23,7 +24,8 @@ extension Trainer {
             seconds: seconds, images_per_s: Double(updates) / seconds,
             test_accuracy_by_precision: byPrecision,
             train_loss_by_precision: passes.count > 1 || state.quant != nil
-                ? Dictionary(uniqueKeysWithValues: passes.indices.map { (passes[$0].description, totals.meanLoss(pass: $0)) })
+                ? Dictionary(
+                    uniqueKeysWithValues: passes.indices.map { (passes[$0].description, totals.meanLoss(pass: $0)) })
                 : nil)
     }
 }

@@ -28,8 +28,10 @@ public final class Trainer {
     let splits: DatasetSplits
 
     /// - Parameters: `splits` with raw pixels in [0, 1] (normalized here from the training split).
-    public init(recipe: TrainingRecipe, splits: DatasetSplits, runDirectory: String,
-                progress: ProgressLine = ProgressLine()) throws {
+    public init(
+        recipe: TrainingRecipe, splits: DatasetSplits, runDirectory: String,
+        progress: ProgressLine = ProgressLine()
+    ) throws {
         try recipe.validate()
         self.recipe = recipe; self.splits = splits; self.runDirectory = runDirectory; self.progress = progress
     }
@@ -53,8 +55,9 @@ public final class Trainer {
             try writeCheckpoint(state)
             report(record, deployed: state.deployed)
         }
-        return TrainingSummary(epochs: state.records, seconds: Clock.seconds() - runStart,
-                               final_test_accuracy: state.records.last?.test_accuracy ?? 0)
+        return TrainingSummary(
+            epochs: state.records, seconds: Clock.seconds() - runStart,
+            final_test_accuracy: state.records.last?.test_accuracy ?? 0)
     }
 }
 

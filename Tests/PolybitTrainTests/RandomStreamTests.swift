@@ -19,8 +19,11 @@ struct RandomStreamTests {
 
     /// No two streams of a run share a seed, and a redraw's generator is its own sub-stream.
     @Test func streamsAreDistinct() {
-        let streams: [RandomStream] = [.initialization, .statisticsRefresh, .candidatePool, .randomScores,
-                                       .coresetSelection] + (0..<9).map { .dataOrder(pass: $0) }
+        let streams: [RandomStream] =
+            [
+                .initialization, .statisticsRefresh, .candidatePool, .randomScores,
+                .coresetSelection,
+            ] + (0..<9).map { .dataOrder(pass: $0) }
         for seed: UInt64 in [0, 3, 1 << 40] {
             #expect(Set(streams.map { $0.seed(seed) }).count == streams.count)
         }
