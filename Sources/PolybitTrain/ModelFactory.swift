@@ -10,7 +10,7 @@ public enum ModelFactory {
         try recipe.validate()
         if let depth = recipe.resnetDepth {
             let net = ResNet(depth: depth, inputChannels: data.channels, classes: data.classes, width: recipe.width,
-                             seed: recipe.seed &+ 1)
+                             seed: RandomStream.initialization.seed(recipe.seed))
             if recipe.batchNorm == .switchable, let trained = recipe.trainedBits() {
                 let bits = trained.bits + (trained.includesFloat ? [BatchNorm2d.floatBits] : [])
                 for bn in net.normLayers { bn.makeSwitchable(bits: bits) }
@@ -24,7 +24,8 @@ public enum ModelFactory {
             throw RecipeError(.dim, "\(recipe.dim) is not divisible by \(RecipeField.heads) \(recipe.heads)")
         }
         return ViT(inputChannels: data.channels, height: data.height, width: data.width, classes: data.classes,
-                   patch: recipe.patch, dim: recipe.dim, depth: recipe.depth, heads: recipe.heads, seed: recipe.seed &+ 1)
+                   patch: recipe.patch, dim: recipe.dim, depth: recipe.depth, heads: recipe.heads,
+                   seed: RandomStream.initialization.seed(recipe.seed))
     }
 
     /// The optimizer a recipe names.

@@ -1,0 +1,73 @@
+import PolybitData
+import PolybitNN
+import PolybitQuant
+import PolybitTensor
+
+extension Trainer {
+    /// At a redraw epoch, draws every trained precision's coreset, saves it to the run folder
+    /// (`CoresetDraw.path`, which a resumed run reads) and makes it the state's current draw.
+    func redrawCoresets(_ state: inout TrainingState, epoch: Int) throws {
+        guard let coreset = recipe.coreset, coreset.redraws(at: epoch) else { return }
+        let draw = drawCoresets(coreset, epoch: epoch, state: state)
+        try draw.write(to: CoresetDraw.path(runDirectory: runDirectory, epoch: epoch))
+        state.draw = draw
+    }
+
+    /// After a subset epoch, refreshes the BatchNorm running statistics: `statisticsRefreshBatches`
+    /// seeded random training batches (`RandomStream.statisticsRefresh`, augmented as in training),
+    /// each forwarded at every trained precision in training order, update the statistics exactly as
+    /// training's forwards do (momentum 0.1, so the subset's statistics fade to
+    /// 0.9^(batches·precisions)); parameters are untouched.
+    func refreshStatistics(_ state: TrainingState, epoch: Int) {
+        guard let coreset = recipe.coreset, coreset.usesSubsets(at: epoch) else { return }
+        let batches = coreset.statisticsRefreshBatches
+        guard batches > 0, !state.model.normLayers.isEmpty else { return }
+        for (i, batch) in state.data.statisticsLoader.epoch(epoch).prefix(batches).enumerated() {
+            progress.update(
+                "epoch \(epoch + 1)/\(recipe.epochs): BatchNorm statistics from random batches \(i + 1)/\(batches)")
+            for precision in state.schedule.passes {
+                state.quant?.set(precision)
+                _ = state.model.forward(batch.images, training: true)
+            }
+        }
+    }
+
+    /// Scores the training set (or each class's random candidate pool) at each trained precision
+    /// (evaluation mode, no augmentation) and picks each precision's subset; with `shared`, the
+    /// highest precision's subset serves all.
+    func drawCoresets(_ config: CoresetConfig, epoch: Int, state: TrainingState) -> CoresetDraw {
+        let passes = state.schedule.passes, train = state.data.train
+        var scores: [[Float]] = [], subsets: [[Int]] = []
+        for (k, precision) in passes.enumerated() {
+            if config.shared && k > 0 { scores.append(scores[0]); subsets.append(subsets[0]); continue }
+            let s: [Float]
+            switch config.score {
+            case .el2n:
+                var rng = RandomStream.candidatePool.generator(seed: recipe.seed, epoch: epoch, pass: k)
+                let candidates = config.candidatePool.map { pool in
+                    CoresetSelection.candidates(
+                        labels: train.labels, classes: train.classes, fraction: config.fraction,
+                        classBalanced: config.classBalanced, pool: pool, rng: &rng)
+                }
+                let total = candidates?.count ?? train.count
+                state.quant?.set(precision)
+                s = EL2N.scores(of: state.model, on: train, indices: candidates) { done in
+                    progress.update(
+                        "epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(total)")
+                }
+            case .random:
+                var rng = RandomStream.randomScores.generator(seed: recipe.seed, epoch: epoch, pass: k)
+                s = (0..<train.count).map { _ in rng.nextFloat() }
+            }
+            scores.append(s)
+            var rng = RandomStream.coresetSelection.generator(seed: recipe.seed, epoch: epoch, pass: k)
+            subsets.append(
+                CoresetSelection.select(
+                    config.selection, scores: s, labels: train.labels,
+                    classes: train.classes, fraction: config.fraction,
+                    classBalanced: config.classBalanced, hardCut: config.hardCut,
+                    rng: &rng))
+        }
+        return CoresetDraw(epoch: epoch, precisions: passes.map(\.description), scores: scores, subsets: subsets)
+    }
+}
