@@ -50,6 +50,7 @@ public final class Trainer {
             let totals = runEpoch(state, epoch: epoch, lastEpoch: lastEpoch, started: epochStart)
             refreshStatistics(state, epoch: epoch)
             let record = evaluate(state, epoch: epoch, totals: totals, seconds: Clock.seconds() - epochStart)
+            try checkConverging(record)
             state.records.append(record)
             state.epochsCompleted = epoch + 1
             try writeCheckpoint(state)
@@ -58,6 +59,19 @@ public final class Trainer {
         return TrainingSummary(
             epochs: state.records, seconds: Clock.seconds() - runStart,
             final_test_accuracy: state.records.last?.test_accuracy ?? 0)
+    }
+}
+
+extension Trainer {
+    /// Stops a run whose losses are no longer finite, before its checkpoint or log is written: the
+    /// run folder keeps the last finite epoch, and the error names the learning rate, the usual cause.
+    func checkConverging(_ record: EpochRecord) throws {
+        guard record.train_loss.isFinite && record.test_loss.isFinite else {
+            throw RecipeError(.learningRate, """
+                \(recipe.learningRate): training diverged in epoch \(record.epoch) (train loss \(record.train_loss), \
+                test loss \(record.test_loss)); \(runDirectory) keeps epoch \(record.epoch - 1); retry with a lower \(.learningRate)
+                """)
+        }
     }
 }
 

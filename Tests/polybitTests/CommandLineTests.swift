@@ -63,6 +63,16 @@ import Testing
     }
 
     /// A run killed with SIGKILL mid-training and resumed ends with the weights of an uninterrupted run.
+    @Test func divergedTrainingStopsWithAClearLineAndWritesNothing() throws {
+        let dir = CLI.temporaryDirectory()
+        let r = try CLI.run(["train", "--out", dir + "/r", "--dataset", "synthetic", "--limit", "256", "--epochs", "1",
+                             "--batch", "64", "--lr", "1e30", "--threads", "1"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--lr 1e+30: training diverged in epoch 1"))
+        #expect(r.stderr.contains("retry with a lower --lr"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/r/checkpoint.h5"))
+    }
+
     @Test func killedAndResumedRunMatchesUninterrupted() throws {
         let dir = CLI.temporaryDirectory()
         let common = ["train", "--dataset", "synthetic", "--limit", "600", "--model", "resnet8", "--epochs", "3",
