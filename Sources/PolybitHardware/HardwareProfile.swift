@@ -79,8 +79,13 @@ public struct ComputeArray: Sendable, Hashable {
     public var activationBits: [Int]
     /// Width of one multiplier unit in bits (the BitFusion rule's 8).
     public var multiplierBits: Int
-    /// Accumulator width in bits (partial sums spilled to the output buffer have this width).
+    /// Accumulator width in bits, 8...64 (partial sums spilled to the output buffer have this
+    /// width; the simulator accumulates at this width).
     public var accumulatorBits: Int
+    /// What the accumulator does when a partial sum leaves its range (`accumulator_overflow`,
+    /// default wrap).
+    public var accumulatorOverflow: OverflowMode
+    /// Requantization arithmetic the simulator runs for this array.
     public var requant: RequantMode
     /// Energy of one MAC at the native (widest supported) widths, in pJ.
     public var macEnergyPJ: Double
@@ -89,8 +94,8 @@ public struct ComputeArray: Sendable, Hashable {
 
     public init(kind: ArrayKind, serialOperands: SerialOperands?, macsPerCycle: Int, dataflow: Dataflow,
                 rows: Int, cols: Int, pixels: Int, weightBits: [Int], activationBits: [Int],
-                multiplierBits: Int, accumulatorBits: Int, requant: RequantMode,
-                macEnergyPJ: Double, addEnergyPJ: Double) {
+                multiplierBits: Int, accumulatorBits: Int, accumulatorOverflow: OverflowMode = .wrap,
+                requant: RequantMode, macEnergyPJ: Double, addEnergyPJ: Double) {
         self.kind = kind
         self.serialOperands = serialOperands
         self.macsPerCycle = macsPerCycle
@@ -102,6 +107,7 @@ public struct ComputeArray: Sendable, Hashable {
         self.activationBits = activationBits
         self.multiplierBits = multiplierBits
         self.accumulatorBits = accumulatorBits
+        self.accumulatorOverflow = accumulatorOverflow
         self.requant = requant
         self.macEnergyPJ = macEnergyPJ
         self.addEnergyPJ = addEnergyPJ

@@ -55,7 +55,7 @@ public enum ProfileLoader {
 
     private static let computeFields = [
         "kind", "serial_operands", "macs_per_cycle", "array", "weight_bits", "activation_bits",
-        "multiplier_bits", "accumulator_bits", "requant", "mac_energy_pJ", "add_energy_pJ",
+        "multiplier_bits", "accumulator_bits", "accumulator_overflow", "requant", "mac_energy_pJ", "add_energy_pJ",
     ]
 
     private static func computeArray(_ c: YAMLFields) throws -> ComputeArray {
@@ -84,10 +84,15 @@ public enum ProfileLoader {
         if kind == .bitFusion && widest > multiplier {
             throw c.error("multiplier_bits", "expected at least the widest supported width (\(widest)) for bit-fusion, found \(multiplier)")
         }
+        let accumulator = try c.positiveInt("accumulator_bits")
+        guard (8...64).contains(accumulator) else {
+            throw c.error("accumulator_bits", "expected 8...64 (the widths the simulator runs), found \(accumulator)")
+        }
+        let overflow = c.has("accumulator_overflow") ? try c.choice("accumulator_overflow", OverflowMode.self) : .wrap
         return ComputeArray(
             kind: kind, serialOperands: serial, macsPerCycle: macs, dataflow: dataflow,
             rows: rows, cols: cols, pixels: pixels, weightBits: wBits, activationBits: aBits,
-            multiplierBits: multiplier, accumulatorBits: try c.positiveInt("accumulator_bits"),
+            multiplierBits: multiplier, accumulatorBits: accumulator, accumulatorOverflow: overflow,
             requant: try c.choice("requant", RequantMode.self),
             macEnergyPJ: try c.number("mac_energy_pJ", positive: false),
             addEnergyPJ: try c.number("add_energy_pJ", positive: false))
