@@ -57,7 +57,7 @@ public enum DatasetCatalog {
     }
 
     /// The number of images `size` holds out of `trainingImages`.
-    public static func heldOutCount(_ size: ValidationSplitSize, name: String, trainingImages: Int) -> Int {
+    private static func heldOutCount(_ size: ValidationSplitSize, name: String, trainingImages: Int) -> Int {
         switch size {
         case .auto: defaultValidationImages(name: name, trainingImages: trainingImages)
         case .images(let n): n
