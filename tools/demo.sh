@@ -7,7 +7,9 @@
 #   5. cost every exported precision on three accelerators, and write an HDF5 trace,
 #   6. pick the best uniform width and per-layer policy for 45 µJ per image on BitFusion, export it.
 # Resumable: rerun to continue. EPOCHS / LIMIT / RUN override the quick defaults (about 15 minutes
-# on 2 cores); EPOCHS=15 LIMIT=60000 is the full recipe of docs/results.md (hours).
+# on 2 cores); EPOCHS=15 LIMIT=60000 is the full recipe of docs/results.md (hours): all 55,000 training
+# images, the last 5,000 being held out for pick (train --validation). A run folder trained before
+# the held-out split existed has none: pick then stops; use another RUN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh

@@ -92,9 +92,10 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
 }
 
 extension DatasetSplits {
-    /// Both splits standardized with statistics measured on the training split, and those statistics.
+    /// Every split standardized with statistics measured on the training split, and those statistics.
     public func normalized() -> (splits: DatasetSplits, normalization: ChannelNormalization) {
         let norm = ChannelNormalization(fitting: train)
-        return (DatasetSplits(train: norm.apply(to: train), test: norm.apply(to: test), classNames: classNames), norm)
+        return (DatasetSplits(train: norm.apply(to: train), test: norm.apply(to: test),
+                              validation: validation.map { norm.apply(to: $0) }, classNames: classNames), norm)
     }
 }

@@ -44,25 +44,48 @@ public struct Dataset: Sendable {
     }
 }
 
-/// A pair of training and test splits with the names of their classes.
+/// A dataset's training and test splits with the names of their classes, and the validation
+/// split held out of the official training split (`DatasetCatalog.load`), if any.
 public struct DatasetSplits: Sendable {
+    /// The images to train on: the official training split without the held-out images.
     public var train: Dataset
     public var test: Dataset
+    /// The held-out validation images: the last ones of the official training split, never in
+    /// `train` (nil: none held out).
+    public var validation: Dataset?
     /// One name per class, indexed by label (`"0"`, `"1"`, ... when the source names none).
     public var classNames: [String]
 
-    public init(train: Dataset, test: Dataset, classNames: [String]? = nil) {
-        precondition(train.classes == test.classes && train.channels == test.channels
-                     && train.height == test.height && train.width == test.width,
-                     "train and test splits differ in classes or image shape")
-        self.train = train; self.test = test
+    public init(train: Dataset, test: Dataset, validation: Dataset? = nil, classNames: [String]? = nil) {
+        precondition([test, validation ?? test].allSatisfy {
+                         $0.classes == train.classes && $0.channels == train.channels
+                             && $0.height == train.height && $0.width == train.width
+                     }, "train, test and validation splits differ in classes or image shape")
+        self.train = train; self.test = test; self.validation = validation
         self.classNames = classNames ?? (0..<train.classes).map(String.init)
         precondition(self.classNames.count == train.classes,
                      "\(self.classNames.count) class names for \(train.classes) classes")
     }
 
-    /// The first `n` images of each split (for quick runs).
+    /// The first `n` images of the training and test splits (for quick runs); the validation
+    /// split is kept whole.
     public func prefix(_ n: Int) -> DatasetSplits {
-        DatasetSplits(train: train.prefix(n), test: test.prefix(n), classNames: classNames)
+        DatasetSplits(train: train.prefix(n), test: test.prefix(n), validation: validation, classNames: classNames)
+    }
+
+    /// The splits with the last `n` training images moved to the validation split (0: unchanged).
+    /// - Precondition: `validation` is nil and `0 <= n < train.count`.
+    public func holdingOut(_ n: Int) -> DatasetSplits {
+        precondition(validation == nil && (n == 0 || (0..<train.count).contains(n)), "cannot hold out \(n) of \(train.count) training images")
+        guard n > 0 else { return self }
+        let first = train.count - n, size = train.imageSize
+        func part(_ range: Range<Int>, _ name: String) -> Dataset {
+            Dataset(name: name, images: Array(train.images[(range.lowerBound * size)..<(range.upperBound * size)]),
+                    labels: Array(train.labels[range]), channels: train.channels, height: train.height,
+                    width: train.width, classes: train.classes)
+        }
+        let base = train.name.hasSuffix("/train") ? String(train.name.dropLast("/train".count)) : train.name
+        return DatasetSplits(train: part(0..<first, train.name), test: test,
+                             validation: part(first..<train.count, base + "/validation"), classNames: classNames)
     }
 }

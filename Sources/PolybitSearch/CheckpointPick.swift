@@ -13,8 +13,11 @@ public struct PickRequest {
     public var budgets: [Budget]
     /// Widths to sweep and search (nil: the checkpoint's deploy bit-widths).
     public var bits: [Int]?
-    /// Validation images: the last `validationImages` of the full training split.
+    /// Validation images: at most this many (the first) of the checkpoint's held-out split.
     public var validationImages = 2000
+    /// For a checkpoint trained without a held-out split: validate on the last `validationImages`
+    /// training images instead of refusing (they may have been trained on; the report says so).
+    public var validationFromTraining = false
     /// Test images for the final picks (nil: the whole test split).
     public var testLimit: Int?
     /// Where the dataset's files are (nil: the checkpoint's).
@@ -30,13 +33,13 @@ public struct PickRequest {
 }
 
 /// The uniform sweep, then (optionally) the greedy search, on a multi-bit checkpoint: accuracy
-/// from the fake-quantized network on a validation split of the training images (never the test
-/// split, which only scores the final picks), cost from the analytic ResNet on each profile.
+/// from the fake-quantized network on the validation images its training held out (never the
+/// test split, which only scores the final picks), cost from the analytic ResNet on each profile.
 public enum CheckpointPick {
     /// Runs `request` and reports the picks.
     /// - Throws: `InputError` for a missing or foreign checkpoint, a float or ViT checkpoint, a
-    ///   validation split larger than the training split, or a budget that nothing meets (the
-    ///   message names it and the cheapest cost reachable).
+    ///   checkpoint without a held-out split (unless `validationFromTraining`), a validation count
+    ///   below 1, or a budget that nothing meets (the message names it and the cheapest cost reachable).
     public static func run(_ request: PickRequest, progress: ProgressLine) throws -> PickReport {
         guard !request.budgets.isEmpty else { throw InputError("--budget: give at least one budget, e.g. energy_uJ=50") }
         guard !request.profiles.isEmpty else { throw InputError("--profile: give at least one hardware profile (see hwprofiles/)") }
@@ -52,6 +55,9 @@ public enum CheckpointPick {
         let widths = request.bits ?? recipe.deployedBits().bits
         guard !widths.isEmpty else { throw InputError("--bits: no quantized bit-widths to pick from") }
         let data = try PickData(request, checkpoint: ckpt)
+        if !data.heldOut {
+            progress.finish("pick: warning: \(file) was trained without a held-out validation split; validating on the last \(data.validation.count) training images" + (data.inTraining ? ", which it trained on" : ""))
+        }
         let (_, quantized) = try ckpt.instantiate(for: data.train, extraBits: widths, file: file)
         guard let net = quantized else { throw InputError("\(file): not a multi-bit checkpoint") }
 
@@ -77,7 +83,7 @@ public enum CheckpointPick {
             checkpoint: file, model: recipe.model.description, dataset: recipe.dataset, profiles: profileNames,
             budgets: request.budgets.map { PickReport.BudgetLimit(kind: $0.kind.rawValue, limit: $0.limit) },
             widths: widths, validation_images: data.validation.count, validation_first_index: data.first,
-            validation_in_training: recipe.limit.map { $0 > data.first } ?? true, test_images: data.test.count,
+            validation_held_out: data.heldOut, validation_in_training: data.inTraining, test_images: data.test.count,
             search: request.greedy ? "greedy" : "uniform", evaluations: picks.search.evaluations,
             cache_hits: picks.search.cacheHits, evaluation_limit_reached: request.greedy && picks.search.evaluations >= picks.limit,
             uniform_sweep: picks.sweep.map { point($0) }, uniform: point(picks.uniform, test: uniformTest, policy: true),
@@ -133,7 +139,7 @@ public enum CheckpointPick {
             space: space, budgets: budgets, maxEvaluations: limit,
             accuracy: { a in
                 evaluationCount += 1
-                progress.update("pick: evaluation \(evaluationCount) (at most \(limit)) on \(request.validationImages) validation images")
+                progress.update("pick: evaluation \(evaluationCount) (at most \(limit)) on the validation images")
                 return accuracy(a)
             },
             figures: figures)
@@ -151,32 +157,49 @@ public enum CheckpointPick {
     }
 }
 
-/// The images of a pick: the training split (for the network's shapes), its last
-/// `validationImages` as the validation split, and the test split (first `testLimit`), both
-/// normalized as the checkpoint was trained.
+/// The images of a pick: the training split (for the network's shapes), the validation images
+/// (the first `validationImages` of the checkpoint's held-out split, or with
+/// `validationFromTraining` the last `validationImages` training images of a checkpoint without
+/// one) and the test split (first `testLimit`), normalized as the checkpoint was trained.
 private struct PickData {
     var train: Dataset
     var validation: Dataset
     var test: Dataset
-    /// Index of the first validation image in the training split.
+    /// Index of the first validation image in the dataset's official training split.
     var first: Int
+    /// The validation images were held out of training (the checkpoint's split).
+    var heldOut: Bool
+    /// The checkpoint was trained on (some of) the validation images.
+    var inTraining: Bool
 
-    /// - Throws: `InputError` when the dataset is missing or the validation split is larger than
-    ///   the training split.
+    /// - Throws: `InputError` when the dataset is missing, the checkpoint has no held-out split
+    ///   and `validationFromTraining` is off, or the validation count is out of range.
     init(_ request: PickRequest, checkpoint ckpt: Checkpoint) throws {
-        let recipe = ckpt.recipe
-        let splits = try DatasetCatalog.load(name: recipe.dataset, dataDir: request.dataDir ?? recipe.dataDir)
-        let full = splits.train
-        guard request.validationImages > 0, request.validationImages <= full.count else {
-            throw InputError("--validation \(request.validationImages): expected 1...\(full.count) (the training images of \(recipe.dataset))")
-        }
-        first = full.count - request.validationImages
-        let size = full.imageSize
-        train = full
-        validation = ckpt.normalization.apply(to: Dataset(
-            name: full.name + " (last \(request.validationImages))", images: Array(full.images[(first * size)...]),
-            labels: Array(full.labels[first...]), channels: full.channels, height: full.height, width: full.width,
-            classes: full.classes))
+        let recipe = ckpt.recipe, n = request.validationImages
+        let splits = try recipe.loadSplits(dataDir: request.dataDir, limited: false)
         test = ckpt.normalization.apply(to: request.testLimit.map { splits.test.prefix($0) } ?? splits.test)
+        train = splits.train
+        first = splits.train.count
+        if let held = splits.validation {
+            guard n > 0 else { throw InputError("--validation \(n): expected 1 or more (at most the \(held.count) held-out images are used)") }
+            validation = ckpt.normalization.apply(to: held.prefix(n))
+            heldOut = true; inTraining = false
+            return
+        }
+        guard request.validationFromTraining else {
+            throw InputError("\(request.checkpoint): trained without a held-out validation split (train --validation); pass --validation-from-training to validate on the last --validation training images anyway")
+        }
+        guard n > 0, n < train.count else {
+            throw InputError("--validation \(n): expected 1...\(train.count - 1) (the training images of \(recipe.dataset))")
+        }
+        let start = train.count - n, size = train.imageSize
+        first = start
+        validation = ckpt.normalization.apply(to: Dataset(
+            name: train.name + " (last \(n))", images: Array(train.images[(start * size)...]),
+            labels: Array(train.labels[start...]), channels: train.channels, height: train.height, width: train.width,
+            classes: train.classes))
+        heldOut = false
+        // The run trained on the first `limit` training images (all of them without a limit).
+        inTraining = recipe.limit.map { $0 > start } ?? true
     }
 }

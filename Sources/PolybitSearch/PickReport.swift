@@ -56,8 +56,12 @@ public struct PickReport: Encodable, Sendable {
     public var budgets: [BudgetLimit]
     /// The widths swept and searched.
     public var widths: [Int]
-    /// The validation split: the last `validation_images` training images, from this index on.
+    /// The validation images: `validation_images` of them, from this index of the dataset's
+    /// official training split on.
     public var validation_images: Int, validation_first_index: Int
+    /// True when they are (the first of) the checkpoint's held-out split; false when the checkpoint
+    /// has none and they are the last training images (`--validation-from-training`).
+    public var validation_held_out: Bool
     /// True when the checkpoint was trained on (some of) the validation images.
     public var validation_in_training: Bool
     public var test_images: Int
@@ -80,7 +84,8 @@ public struct PickReport: Encodable, Sendable {
     public var text: String {
         let budgetText = budgets.map { "\($0.kind) ≤ \(formatted($0.limit))" }.joined(separator: ", ")
         var out = "\(model) (\(checkpoint)) on \(profiles.joined(separator: ", ")); budget \(budgetText)\n"
-        out += "validation: the last \(validation_images) training images of \(dataset) (from index \(validation_first_index)"
+        out += "validation: " + (validation_held_out ? "\(validation_images) held-out images" : "the last \(validation_images) training images")
+            + " of \(dataset) (training split index \(validation_first_index) on"
             + (validation_in_training ? ", seen in training" : ", not trained on") + "); test: \(test_images) images\n"
         func pick(_ name: String, _ p: Point) -> String {
             String(format: "%@: %@ (mean w%.2f a%.2f), validation %.2f%%, test %.2f%%, budget use %.3f\n",

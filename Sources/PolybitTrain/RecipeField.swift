@@ -1,7 +1,7 @@
 /// Every setting of a `TrainingRecipe`. Errors name the field they are about; the command line
 /// maps each field to its flag, and a test checks that every stored field of the recipe is one.
 public enum RecipeField: String, CaseIterable, Sendable {
-    case model, width, dataset, dataDir, limit, epochs, batch, seed, optimizer, learningRate, momentum
+    case model, width, dataset, dataDir, validation, limit, epochs, batch, seed, optimizer, learningRate, momentum
     case weightDecay, warmupEpochs, labelSmoothing, cropPadding, flip, patch, dim, depth, heads
     case bits, deployBits, quantizeFirstLast, distillation, batchNorm
     /// `quantizer.<name>`

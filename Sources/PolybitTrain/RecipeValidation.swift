@@ -6,6 +6,9 @@ extension TrainingRecipe {
         guard model.isValid else {
             throw RecipeError(.model, "\(model): expected resnet20, resnet32, resnet56 (any resnet 6n+2) or vit")
         }
+        if case .images(let n) = validation, n < 0 {
+            throw RecipeError(.validation, "\(n): expected 0 or more images, or auto")
+        }
         try positive(.epochs, epochs); try positive(.batch, batch); try positive(.width, width)
         guard learningRate > 0, learningRate.isFinite else {
             throw RecipeError(.learningRate, "\(learningRate): expected a positive number")

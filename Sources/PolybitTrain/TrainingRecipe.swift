@@ -1,3 +1,4 @@
+import PolybitData
 import PolybitQuant
 import PolybitTensor
 
@@ -21,7 +22,11 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// Dataset name (see `DatasetCatalog.names`) and optional location.
     public var dataset = "fashion-mnist"
     public var dataDir: String?
-    /// Use only the first `limit` training and test images.
+    /// Training images held out as the validation split (the last ones of the dataset's official
+    /// training split, before `limit`): never trained on, evaluated by `pick`. `.auto`: the
+    /// dataset's default (`DatasetCatalog.defaultValidationImages`); `train` records the count.
+    public var validation = ValidationSplitSize.auto
+    /// Use only the first `limit` training images (after the held-out split) and test images.
     public var limit: Int?
     public var epochs = 15
     public var batch = 128
@@ -60,7 +65,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Fields missing from checkpoints of earlier versions take their defaults. (One `read` per
+    /// Fields missing from checkpoints of earlier versions take their defaults, except `validation`,
+    /// which is then `.images(0)`: those runs held nothing out. (One `read` per
     /// key: synthesized decoding cannot see a property's declared default, and the round-trip
     /// test fails for a field that is not read here.)
     public init(from decoder: any Decoder) throws {
@@ -73,6 +79,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         }
         try read(.model, &model); try read(.width, &width); try read(.dataset, &dataset)
         try read(.dataDir, &dataDir); try read(.limit, &limit)
+        // Checkpoints from before the held-out split trained on every training image.
+        validation = .images(0); try read(.validation, &validation)
         try read(.epochs, &epochs); try read(.batch, &batch); try read(.seed, &seed)
         try read(.optimizer, &optimizer); try read(.learningRate, &learningRate); try read(.momentum, &momentum)
         try read(.weightDecay, &weightDecay); try read(.warmupEpochs, &warmupEpochs)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import PolybitData
 import PolybitTestSupport
@@ -45,5 +46,44 @@ import PolybitTestSupport
         expectError("/no/data: no such data directory") { _ = try DatasetCatalog.load(name: "cifar10", dataDir: "/no/data") }
         expectError("dataset 'cifar100' needs --data-dir") { _ = try DatasetCatalog.load(name: "cifar100") }
         expectError("--limit 0") { _ = try DatasetCatalog.load(name: "synthetic", limit: 0) }
+    }
+
+    /// The held-out split is the last images of the official training split, disjoint from the
+    /// training images, taken before the limit, which it does not shorten.
+    @Test func validationIsHeldOutBeforeTheLimit() throws {
+        let full = try DatasetCatalog.load(name: "synthetic")
+        #expect(full.validation == nil && full.train.count == 6000)
+        let held = try DatasetCatalog.load(name: "synthetic", validation: .images(1000), limit: 300)
+        let validation = try #require(held.validation)
+        #expect(held.train.count == 300 && held.test.count == 300 && validation.count == 1000)
+        let size = full.train.imageSize
+        #expect(validation.images == Array(full.train.images[(5000 * size)...]) && validation.labels == Array(full.train.labels[5000...]))
+        #expect(held.train.images == Array(full.train.images[..<(300 * size)]))
+        let unlimited = try DatasetCatalog.load(name: "synthetic", validation: .images(1000))
+        #expect(unlimited.train.count == 5000 && unlimited.train.labels + validation.labels == full.train.labels)
+        #expect(unlimited.validation?.name == "synthetic/validation")
+        // auto: the dataset's default; fashion-mnist keeps 55,000 training images.
+        #expect(try DatasetCatalog.load(name: "synthetic", validation: .auto, limit: 10).validation?.count == 1000)
+        let fm = try DatasetCatalog.load(name: "fashion-mnist", validation: .auto)
+        #expect(fm.train.count == 55_000 && fm.validation?.count == 5000 && fm.test.count == 10_000)
+        let dir = temporaryDirectory()
+        try writeIDXDirectory(dir, trainLabels: (0..<25).map { UInt8($0 % 10) }, testLabels: [4])
+        try HDF5ImageDataset.write(try DatasetCatalog.load(name: "mnist", dataDir: dir), to: dir + "/m.h5")
+        let h5 = try DatasetCatalog.load(name: "hdf5", dataDir: dir + "/m.h5", validation: .auto)
+        #expect(h5.train.count == 23 && h5.validation?.labels == [3, 4], "a tenth of 25, rounded down")
+        #expect(try DatasetCatalog.load(name: "hdf5", dataDir: dir + "/m.h5", validation: .auto, limit: 5).validation?.count == 2)
+        expectError("--validation 6000: expected 0...5999 (synthetic has 6000 training images") {
+            _ = try DatasetCatalog.load(name: "synthetic", validation: .images(6000))
+        }
+        expectError("--validation -1") { _ = try DatasetCatalog.load(name: "synthetic", validation: .images(-1)) }
+    }
+
+    @Test func validationSizeSpellings() throws {
+        #expect(ValidationSplitSize(rawValue: "auto") == .auto && ValidationSplitSize(rawValue: "5000") == .images(5000))
+        #expect(ValidationSplitSize(rawValue: "-3") == nil && ValidationSplitSize(rawValue: "many") == nil)
+        let json = try JSONEncoder().encode([ValidationSplitSize.auto, .images(0), .images(12)])
+        #expect(String(decoding: json, as: UTF8.self) == #"["auto",0,12]"#)
+        #expect(try JSONDecoder().decode([ValidationSplitSize].self, from: json) == [.auto, .images(0), .images(12)])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([ValidationSplitSize].self, from: Data(#"["some"]"#.utf8)) }
     }
 }

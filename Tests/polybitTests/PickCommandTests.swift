@@ -25,8 +25,9 @@ import Testing
                                       "--out-policy", dir + "/policy.json", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(report["validation_images"] as? Int == 100 && report["validation_first_index"] as? Int == 5900)
-        #expect(report["validation_in_training"] as? Bool == false, "the run trained on the first 256 images only")
+        // synthetic holds out its last 1000 training images by default (train --validation auto).
+        #expect(report["validation_images"] as? Int == 100 && report["validation_first_index"] as? Int == 5000)
+        #expect(report["validation_held_out"] as? Bool == true && report["validation_in_training"] as? Bool == false)
         #expect(report["test_images"] as? Int == 100)
         let sweep = report["uniform_sweep"] as? [[String: Any]] ?? []
         #expect(sweep.compactMap { $0["label"] as? String } == ["2-bit", "4-bit"])

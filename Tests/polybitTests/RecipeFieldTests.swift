@@ -85,7 +85,7 @@ import polybit
     /// A recipe with every field away from its default (a coreset's too).
     static func everyFieldChanged() -> TrainingRecipe {
         var r = TrainingRecipe()
-        r.model = .vit; r.width = 2; r.dataset = "synthetic"; r.dataDir = "/data"; r.limit = 300
+        r.model = .vit; r.width = 2; r.dataset = "synthetic"; r.dataDir = "/data"; r.validation = .images(700); r.limit = 300
         r.epochs = 7; r.batch = 64; r.seed = (1 << 63) + 5; r.optimizer = .adamw; r.learningRate = 0.0123
         r.momentum = 0.8; r.weightDecay = 1e-5; r.warmupEpochs = 2; r.labelSmoothing = 0.1; r.cropPadding = 4
         r.flip = false; r.patch = 2; r.dim = 32; r.depth = 3; r.heads = 8
@@ -115,7 +115,7 @@ import polybit
 
     /// Each flag sets its own field: the flags of `everyFieldChanged()` rebuild it from the defaults.
     @Test func everyFlagSetsItsField() throws {
-        let flags = ["--model", "vit", "--width", "2", "--dataset", "synthetic", "--data-dir", "/data", "--limit", "300",
+        let flags = ["--model", "vit", "--width", "2", "--dataset", "synthetic", "--data-dir", "/data", "--validation", "700", "--limit", "300",
                      "--epochs", "7", "--batch", "64", "--seed", "\((1 << 63) + 5 as UInt64)", "--optimizer", "adamw",
                      "--lr", "0.0123", "--momentum", "0.8", "--weight-decay", "1e-5", "--warmup-epochs", "2",
                      "--label-smoothing", "0.1", "--crop-padding", "4", "--no-flip", "--patch", "2", "--dim", "32",
@@ -157,6 +157,7 @@ import polybit
         expected.bits = BitWidthSet(bits: [2, 3, 4, 8], includesFloat: false)
         expected.deployBits = BitWidthSet(bits: Array(2...8), includesFloat: true)
         expected.quantizer.correctionStatistics = .perTensor; expected.quantizer.weightRounding = .doubleFloor
+        expected.validation = .images(0)  // those runs held no validation images out
         var c = CoresetConfig(fraction: 0.2)
         c.candidatePool = 2
         expected.coreset = c
@@ -165,6 +166,7 @@ import polybit
         let early = #"{"model":"resnet20","optimizer":"sgd","epochs":15,"bits":"2,4,8"}"#
         var earlyExpected = TrainingRecipe()
         earlyExpected.bits = BitWidthSet(bits: [2, 4, 8], includesFloat: false)
+        earlyExpected.validation = .images(0)
         #expect(try JSONDecoder().decode(TrainingRecipe.self, from: Data(early.utf8)) == earlyExpected)
     }
 
@@ -178,5 +180,9 @@ import polybit
         #expect(json["bits"] as? String == "2,4,8,32")
         #expect(json["deployBits"] == nil, "an unset bit-width set is left out")
         #expect((json["quantizer"] as? [String: Any])?["correctionStatistics"] as? String == "channel")
+        #expect(json["validation"] as? String == "auto", "written, so that a missing key means an older run")
+        r.validation = .images(5000)
+        let counted = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any] ?? [:]
+        #expect(counted["validation"] as? Int == 5000)
     }
 }

@@ -48,11 +48,12 @@ struct CostExperimentCommand: ParsableCommand {
 
     func run() throws {
         Compute.configure(threads: threads)
-        let r = try recipeOptions.apply(to: base())
-        try r.validate()
-        let bits = r.bits!, c = r.coreset!  // set by base(); no flag unsets them
-        try CostExperiment.checkArms(arm, base: r, coresetFraction: c.fraction)
-        let splits = try DatasetCatalog.load(name: r.dataset, dataDir: r.dataDir, limit: r.limit)
+        let given = try recipeOptions.apply(to: base())
+        try given.validate()
+        let bits = given.bits!, c = given.coreset!  // set by base(); no flag unsets them
+        try CostExperiment.checkArms(arm, base: given, coresetFraction: c.fraction)
+        let splits = try given.loadSplits()
+        let r = given.recordingValidation(of: splits)
         let experiment = CostExperiment(base: r, splits: splits, directory: out, coresetFraction: c.fraction)
         if !arm.isEmpty {
             try experiment.train(arm)

@@ -12,8 +12,8 @@ struct PickCommand: ParsableCommand {
         commandName: "pick",
         abstract: "Pick the best uniform bit-width and per-layer policy of a multi-bit checkpoint for a device budget.",
         discussion: """
-            Every width of --bits is evaluated on a validation split (the last --validation images of the \
-            training split; never the test split) and costed on each profile; the most accurate one within \
+            Every width of --bits is evaluated on the validation images the checkpoint's training held out \
+            (train --validation; at most --validation of them; never the test split) and costed on each profile; the most accurate one within \
             every budget on every profile is the uniform pick. --search greedy (default) then runs the \
             bidirectional greedy per-layer search from one width above the widest uniform fit, caching every \
             evaluation; the mixed pick is the most accurate assignment evaluated within budget. Only the picks \
@@ -29,7 +29,9 @@ struct PickCommand: ParsableCommand {
                                valueName: "KIND=VALUE"))
     var budget: [String] = []
     @Option(help: "Bit-widths to sweep and search (2-16). [default: the checkpoint's deploy bits]") var bits: String?
-    @Option(help: ArgumentHelp("Validation images: the last N of the training split.", valueName: "N")) var validation = 2000
+    @Option(help: ArgumentHelp("Validation images: at most N of the checkpoint's held-out split.", valueName: "N")) var validation = 2000
+    @Flag(help: "For a checkpoint trained without a held-out split (older versions, train --validation 0): validate on the last --validation training images, which it may have trained on, instead of refusing.")
+    var validationFromTraining = false
     @Option(help: "Test the picks on the first N test images. [default: all]") var limit: Int?
     @Option(help: "uniform (the sweep only) or greedy (the sweep, then the per-layer search).") var search = "greedy"
     @Option(help: "Accuracy evaluations the greedy search may make after the sweep.") var maxEvaluations = 300
@@ -63,6 +65,7 @@ struct PickCommand: ParsableCommand {
                                   budgets: budgets)
         request.bits = widths
         request.validationImages = validation
+        request.validationFromTraining = validationFromTraining
         request.testLimit = limit
         request.dataDir = dataDir
         request.greedy = search == "greedy"

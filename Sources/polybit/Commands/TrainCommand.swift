@@ -32,9 +32,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         guard threads > 0 else { throw InputError("--threads \(threads): expected a positive number") }
         Compute.configure(threads: threads)
-        let recipe = try recipe()
-        try recipe.validate()
-        let splits = try DatasetCatalog.load(name: recipe.dataset, dataDir: recipe.dataDir, limit: recipe.limit)
+        let given = try recipe()
+        try given.validate()
+        let splits = try given.loadSplits()
+        let recipe = given.recordingValidation(of: splits)
         guard dedicated else {
             let summary = try Trainer(recipe: recipe, splits: splits, runDirectory: out).run(resume: resume)
             if json { try printJSON(summary) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PolybitData
 import PolybitQuant
 import PolybitTrain
 
@@ -17,3 +18,4 @@ extension WeightStepRule: ExpressibleByArgument {}
 extension WeightRounding: ExpressibleByArgument {}
 extension CoresetConfig.Score: ExpressibleByArgument {}
 extension CoresetSelection.Rule: ExpressibleByArgument {}
+extension ValidationSplitSize: ExpressibleByArgument {}

@@ -10,6 +10,7 @@ extension RecipeField {
         case .width: "--width"
         case .dataset: "--dataset"
         case .dataDir: "--data-dir"
+        case .validation: "--validation"
         case .limit: "--limit"
         case .epochs: "--epochs"
         case .batch: "--batch"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PolybitData
 import PolybitQuant
 import PolybitTensor
 import PolybitTrain
@@ -22,7 +23,10 @@ public struct RecipeOptions: ParsableArguments {
     @Option(help: help("fashion-mnist, mnist, cifar10, cifar100, synthetic or hdf5.", recipeDefaults.dataset)) var dataset: String?
     @Option(help: "Where the dataset's files are (the HDF5 file for hdf5). [default: none; fashion-mnist has a standard place]")
     var dataDir: String?
-    @Option(help: "Use only the first N training and test images. [default: all]") var limit: Int?
+    @Option(help: help("Training images held out for validation: the last N of the dataset's training split, taken before --limit; never trained on, used by pick. auto: 5000 for fashion-mnist, mnist, cifar10 and cifar100, 1000 for synthetic, a tenth of an hdf5 file's; 0: none.",
+                       recipeDefaults.validation, valueName: "N|auto"))
+    var validation: ValidationSplitSize?
+    @Option(help: "Use only the first N training images (after the held-out split) and test images. [default: all]") var limit: Int?
     @Option(help: help("Epochs.", recipeDefaults.epochs)) var epochs: Int?
     @Option(help: help("Batch size.", recipeDefaults.batch)) var batch: Int?
     @Option(help: help("Seed of initialization, data order and augmentation.", recipeDefaults.seed)) var seed: UInt64?
@@ -53,6 +57,7 @@ public struct RecipeOptions: ParsableArguments {
         if let width { r.width = width }
         if let dataset { r.dataset = dataset }
         if let dataDir { r.dataDir = dataDir }
+        if let validation { r.validation = validation }
         if let limit { r.limit = limit }
         if let epochs { r.epochs = epochs }
         if let batch { r.batch = batch }
