@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Polybit: one network at many bit-widths, and what each precision costs on an accelerator.
 import PackageDescription
+
 import class Foundation.ProcessInfo
 
 /// Release builds use AVX2+FMA (`-target-cpu haswell`) so SIMD code fuses multiply-adds, and
@@ -10,8 +11,9 @@ import class Foundation.ProcessInfo
 let portable = ProcessInfo.processInfo.environment["POLYBIT_PORTABLE"] == "1"
 let checked = ProcessInfo.processInfo.environment["POLYBIT_CHECKED"] == "1"
 let releaseFlags: [SwiftSetting] = [
-    .unsafeFlags([checked ? "-O" : "-Ounchecked", "-wmo"] + (portable ? [] : ["-target-cpu", "haswell"]),
-                 .when(configuration: .release))
+    .unsafeFlags(
+        [checked ? "-O" : "-Ounchecked", "-wmo"] + (portable ? [] : ["-target-cpu", "haswell"]),
+        .when(configuration: .release))
 ]
 
 /// A library target of Polybit with the shared release flags.
@@ -21,8 +23,9 @@ func module(_ name: String, _ deps: [Target.Dependency]) -> Target {
 
 /// The test target `<Module>Tests` of a module.
 func tests(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
-    .testTarget(name: name + "Tests", dependencies: [.target(name: name)] + extra,
-                swiftSettings: releaseFlags)
+    .testTarget(
+        name: name + "Tests", dependencies: [.target(name: name)] + extra,
+        swiftSettings: releaseFlags)
 }
 
 let package = Package(
@@ -30,20 +33,24 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "polybit", targets: ["polybit"]),
-        .library(name: "Polybit", targets: [
-            "PolybitTensor", "PolybitHDF5", "PolybitData", "PolybitNN", "PolybitQuant",
-            "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch",
-        ]),
+        .library(
+            name: "Polybit",
+            targets: [
+                "PolybitTensor", "PolybitHDF5", "PolybitData", "PolybitNN", "PolybitQuant",
+                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "5.0.1"),
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
-                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         module("PolybitTensor", ["CBLAS"]),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test suite: installs what is missing, then builds in release mode and runs every test target
+# The test suite: installs what is missing, checks function lengths, Markdown links and the
+# formatting, then builds in release mode and runs every test target
 # twice: in the build as shipped (-Ounchecked, preconditions compiled out), then in a checked
 # release build (POLYBIT_CHECKED=1: -O, so preconditions, bounds and overflow checks trap; its own
 # scratch path .build-checked). Numeric tests (gradient checks, tiny training runs) are many times
@@ -8,6 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
+echo "== lint: function length, Markdown links, swift-format"
+python3 tools/lint/function_length.py Sources
+python3 -m unittest discover -s tools/lint -q
+python3 tools/check_links.py
+swift format lint --strict --recursive --configuration .swift-format Package.swift Sources Tests
 echo "== test run 1 of 2: release build as shipped (-Ounchecked, .build)"
 swift build -c release --build-tests
 swift test -c release --skip-build

@@ -19,10 +19,11 @@ public struct Augmentation: Sendable, Equatable, Codable {
     /// The transform of one image, drawn from `rng`: crop offsets uniform in `0...2·padding`,
     /// flip with probability 1/2 when enabled.
     public func draw(using rng: inout SeededRNG) -> ImageTransform {
-        ImageTransform(padding: padding,
-                       offsetY: padding > 0 ? rng.nextInt(below: 2 * padding + 1) : 0,
-                       offsetX: padding > 0 ? rng.nextInt(below: 2 * padding + 1) : 0,
-                       flip: flip && rng.next() >> 63 == 1)
+        ImageTransform(
+            padding: padding,
+            offsetY: padding > 0 ? rng.nextInt(below: 2 * padding + 1) : 0,
+            offsetX: padding > 0 ? rng.nextInt(below: 2 * padding + 1) : 0,
+            flip: flip && rng.next() >> 63 == 1)
     }
 }
 
@@ -47,8 +48,10 @@ public struct ImageTransform: Sendable, Equatable {
     /// Writes the transformed image to `dst` (`channels·height·width` values; `src` and `dst`
     /// must not overlap).
     @inlinable
-    public func apply(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
-                      channels: Int, height: Int, width: Int) {
+    public func apply(
+        _ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
+        channels: Int, height: Int, width: Int
+    ) {
         let dy = offsetY - padding, dx = offsetX - padding
         // Output columns whose source column x + dx lies inside the image.
         let lo = min(width, max(0, -dx)), hi = max(lo, min(width, width - dx))
@@ -74,7 +77,9 @@ public struct ImageTransform: Sendable, Equatable {
 
     /// The transformed copy of one image (`channels·height·width` values).
     public func apply(to image: [Float], channels: Int, height: Int, width: Int) -> [Float] {
-        precondition(image.count == channels * height * width, "image has \(image.count) values, expected \(channels)x\(height)x\(width)")
+        precondition(
+            image.count == channels * height * width,
+            "image has \(image.count) values, expected \(channels)x\(height)x\(width)")
         guard !image.isEmpty else { return [] }
         return [Float](unsafeUninitializedCapacity: image.count) { out, initialized in
             image.withUnsafeBufferPointer { src in

@@ -10,8 +10,9 @@ public struct Batch: Sendable {
     public var indices: [Int]
 
     public init(images: Tensor, labels: [Int32], indices: [Int]) {
-        precondition(images.shape.first == labels.count && indices.count == labels.count,
-                     "batch of \(labels.count) labels, \(indices.count) indices, images \(images.shape)")
+        precondition(
+            images.shape.first == labels.count && indices.count == labels.count,
+            "batch of \(labels.count) labels, \(indices.count) indices, images \(images.shape)")
         self.images = images; self.labels = labels; self.indices = indices
     }
 
@@ -35,8 +36,10 @@ public struct BatchLoader: Sendable {
     /// Fixes the order and the augmentation of every epoch.
     public var seed: UInt64
 
-    public init(dataset: Dataset, batchSize: Int, shuffle: Bool = true, augmentation: Augmentation = .none,
-                dropLast: Bool = false, seed: UInt64 = 0) {
+    public init(
+        dataset: Dataset, batchSize: Int, shuffle: Bool = true, augmentation: Augmentation = .none,
+        dropLast: Bool = false, seed: UInt64 = 0
+    ) {
         precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
         self.dataset = dataset; self.batchSize = batchSize; self.shuffle = shuffle
         self.augmentation = augmentation; self.dropLast = dropLast; self.seed = seed
@@ -51,8 +54,9 @@ public struct BatchLoader: Sendable {
     /// when shuffling, as given otherwise. Subset entries must be valid dataset indices.
     public func order(epoch: Int, subset: [Int]? = nil) -> [Int] {
         let base = subset ?? Array(0..<dataset.count)
-        precondition(base.allSatisfy { $0 >= 0 && $0 < dataset.count },
-                     "subset index outside 0..<\(dataset.count)")
+        precondition(
+            base.allSatisfy { $0 >= 0 && $0 < dataset.count },
+            "subset index outside 0..<\(dataset.count)")
         guard shuffle else { return base }
         var rng = SeededRNG.stream(seed: seed, UInt64(truncatingIfNeeded: epoch))
         return rng.permutation(base.count).map { base[$0] }
@@ -86,15 +90,17 @@ public struct BatchLoader: Sendable {
             }
             initialized = count * size
         }
-        return Batch(images: Tensor(shape: [count, c, h, w], storage: storage),
-                     labels: indices.map { dataset.labels[$0] }, indices: indices)
+        return Batch(
+            images: Tensor(shape: [count, c, h, w], storage: storage),
+            labels: indices.map { dataset.labels[$0] }, indices: indices)
     }
 
     /// Per-sample transforms of batch `number` of `epoch`, or nil without augmentation.
     func transforms(epoch: Int, number: Int, count: Int) -> [ImageTransform]? {
         guard augmentation != .none else { return nil }
-        var rng = SeededRNG.stream(seed: seed ^ 0xA06_3E47_A710_0000,
-                                   UInt64(truncatingIfNeeded: epoch) << 32 | UInt64(truncatingIfNeeded: number))
+        var rng = SeededRNG.stream(
+            seed: seed ^ 0xA06_3E47_A710_0000,
+            UInt64(truncatingIfNeeded: epoch) << 32 | UInt64(truncatingIfNeeded: number))
         return (0..<count).map { _ in augmentation.draw(using: &rng) }
     }
 }
@@ -110,8 +116,9 @@ public struct EpochBatches: RandomAccessCollection, Sendable {
 
     public var startIndex: Int { 0 }
     public var endIndex: Int {
-        loader.dropLast ? order.count / loader.batchSize
-                        : (order.count + loader.batchSize - 1) / loader.batchSize
+        loader.dropLast
+            ? order.count / loader.batchSize
+            : (order.count + loader.batchSize - 1) / loader.batchSize
     }
 
     /// Dataset indices of batch `number`.
@@ -123,7 +130,8 @@ public struct EpochBatches: RandomAccessCollection, Sendable {
 
     public subscript(number: Int) -> Batch {
         let indices = indices(ofBatch: number)
-        return loader.assemble(indices: indices,
-                               transforms: loader.transforms(epoch: epoch, number: number, count: indices.count))
+        return loader.assemble(
+            indices: indices,
+            transforms: loader.transforms(epoch: epoch, number: number, count: indices.count))
     }
 }

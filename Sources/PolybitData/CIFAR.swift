@@ -5,19 +5,25 @@ import Foundation
 /// 32×32 red, green and blue planes, row-major). Images are 3×32×32; 10 classes.
 public enum CIFAR10 {
     /// One name per class, indexed by label.
-    public static let classNames = ["airplane", "automobile", "bird", "cat", "deer", "dog",
-                                    "frog", "horse", "ship", "truck"]
+    public static let classNames = [
+        "airplane", "automobile", "bird", "cat", "deer", "dog",
+        "frog", "horse", "ship", "truck",
+    ]
 
     /// Both splits from `directory`, or from its `cifar-10-batches-bin` subdirectory (as the
     /// official archive unpacks).
     public static func load(directory: String) throws -> DatasetSplits {
-        let dir = CIFARBinary.resolve(directory, subdirectory: "cifar-10-batches-bin",
-                                      marker: "test_batch.bin", holding: "CIFAR-10 binary files")
-        try DataDirectory.require(dir, holding: "the CIFAR-10 binary files (data_batch_1.bin ... data_batch_5.bin, test_batch.bin)")
-        let train = try CIFARBinary.read(name: "cifar10/train", paths: (1...5).map { "\(dir)/data_batch_\($0).bin" },
-                                         labelBytes: 1, classes: 10)
-        let test = try CIFARBinary.read(name: "cifar10/test", paths: ["\(dir)/test_batch.bin"],
-                                        labelBytes: 1, classes: 10)
+        let dir = CIFARBinary.resolve(
+            directory, subdirectory: "cifar-10-batches-bin",
+            marker: "test_batch.bin", holding: "CIFAR-10 binary files")
+        try DataDirectory.require(
+            dir, holding: "the CIFAR-10 binary files (data_batch_1.bin ... data_batch_5.bin, test_batch.bin)")
+        let train = try CIFARBinary.read(
+            name: "cifar10/train", paths: (1...5).map { "\(dir)/data_batch_\($0).bin" },
+            labelBytes: 1, classes: 10)
+        let test = try CIFARBinary.read(
+            name: "cifar10/test", paths: ["\(dir)/test_batch.bin"],
+            labelBytes: 1, classes: 10)
         return DatasetSplits(train: train, test: test, classNames: classNames)
     }
 }
@@ -35,19 +41,23 @@ public enum CIFAR100 {
         "mouse", "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree",
         "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket",
         "rose", "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake", "spider",
-        "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor",
+        "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger",
+        "tractor",
         "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm",
     ]
 
     /// Both splits from `directory`, or from its `cifar-100-binary` subdirectory.
     public static func load(directory: String) throws -> DatasetSplits {
-        let dir = CIFARBinary.resolve(directory, subdirectory: "cifar-100-binary",
-                                      marker: "test.bin", holding: "CIFAR-100 binary files")
+        let dir = CIFARBinary.resolve(
+            directory, subdirectory: "cifar-100-binary",
+            marker: "test.bin", holding: "CIFAR-100 binary files")
         try DataDirectory.require(dir, holding: "the CIFAR-100 binary files (train.bin, test.bin)")
-        let train = try CIFARBinary.read(name: "cifar100/train", paths: ["\(dir)/train.bin"],
-                                         labelBytes: 2, classes: 100)
-        let test = try CIFARBinary.read(name: "cifar100/test", paths: ["\(dir)/test.bin"],
-                                        labelBytes: 2, classes: 100)
+        let train = try CIFARBinary.read(
+            name: "cifar100/train", paths: ["\(dir)/train.bin"],
+            labelBytes: 2, classes: 100)
+        let test = try CIFARBinary.read(
+            name: "cifar100/test", paths: ["\(dir)/test.bin"],
+            labelBytes: 2, classes: 100)
         return DatasetSplits(train: train, test: test, classNames: classNames)
     }
 }
@@ -72,7 +82,10 @@ enum CIFARBinary {
             let bytes = try FileBytes.readRaw(path)
             guard !bytes.isEmpty else { throw DataError(file: path, "is empty; expected \(recordBytes)-byte records") }
             guard bytes.count % recordBytes == 0 else {
-                throw DataError(file: path, "size \(bytes.count) bytes is not a whole number of \(recordBytes)-byte records (\(bytes.count / recordBytes) full records and \(bytes.count % recordBytes) bytes left over)")
+                throw DataError(
+                    file: path,
+                    "size \(bytes.count) bytes is not a whole number of \(recordBytes)-byte records (\(bytes.count / recordBytes) full records and \(bytes.count % recordBytes) bytes left over)"
+                )
             }
             let records = bytes.count / recordBytes
             pixels.reserveCapacity(pixels.count + records * pixelBytes)
@@ -86,7 +99,8 @@ enum CIFARBinary {
                 pixels.append(contentsOf: bytes[(start + labelBytes)..<(start + recordBytes)])
             }
         }
-        return Dataset(name: name, images: Pixels.scaled(pixels), labels: labels, channels: 3,
-                       height: 32, width: 32, classes: classes)
+        return Dataset(
+            name: name, images: Pixels.scaled(pixels), labels: labels, channels: 3,
+            height: 32, width: 32, classes: classes)
     }
 }

@@ -70,8 +70,9 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
 
     /// `dataset` with every image standardized; its channel count must match.
     public func apply(to dataset: Dataset) -> Dataset {
-        precondition(dataset.channels == mean.count,
-                     "normalization for \(mean.count) channels applied to \(dataset.channels)")
+        precondition(
+            dataset.channels == mean.count,
+            "normalization for \(mean.count) channels applied to \(dataset.channels)")
         let plane = dataset.height * dataset.width, channels = dataset.channels
         let scale = std.map { 1 / $0 }, shift = mean
         var out = dataset
@@ -95,7 +96,10 @@ extension DatasetSplits {
     /// Every split standardized with statistics measured on the training split, and those statistics.
     public func normalized() -> (splits: DatasetSplits, normalization: ChannelNormalization) {
         let norm = ChannelNormalization(fitting: train)
-        return (DatasetSplits(train: norm.apply(to: train), test: norm.apply(to: test),
-                              validation: validation.map { norm.apply(to: $0) }, classNames: classNames), norm)
+        return (
+            DatasetSplits(
+                train: norm.apply(to: train), test: norm.apply(to: test),
+                validation: validation.map { norm.apply(to: $0) }, classNames: classNames), norm
+        )
     }
 }

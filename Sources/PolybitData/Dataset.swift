@@ -15,10 +15,13 @@ public struct Dataset: Sendable {
     /// Number of classes; every label is below it.
     public var classes: Int
 
-    public init(name: String, images: [Float], labels: [Int32], channels: Int, height: Int,
-                width: Int, classes: Int) {
-        precondition(images.count == labels.count * channels * height * width,
-                     "\(name): \(images.count) pixel values for \(labels.count) images of \(channels)x\(height)x\(width)")
+    public init(
+        name: String, images: [Float], labels: [Int32], channels: Int, height: Int,
+        width: Int, classes: Int
+    ) {
+        precondition(
+            images.count == labels.count * channels * height * width,
+            "\(name): \(images.count) pixel values for \(labels.count) images of \(channels)x\(height)x\(width)")
         self.name = name; self.images = images; self.labels = labels
         self.channels = channels; self.height = height; self.width = width; self.classes = classes
     }
@@ -31,9 +34,10 @@ public struct Dataset: Sendable {
     /// The first `n` images (all of them when `n >= count`).
     public func prefix(_ n: Int) -> Dataset {
         let kept = max(0, min(n, count))
-        return Dataset(name: name, images: Array(images[0..<(kept * imageSize)]),
-                       labels: Array(labels[0..<kept]), channels: channels, height: height,
-                       width: width, classes: classes)
+        return Dataset(
+            name: name, images: Array(images[0..<(kept * imageSize)]),
+            labels: Array(labels[0..<kept]), channels: channels, height: height,
+            width: width, classes: classes)
     }
 
     /// Number of images of each class, indexed by label.
@@ -57,14 +61,16 @@ public struct DatasetSplits: Sendable {
     public var classNames: [String]
 
     public init(train: Dataset, test: Dataset, validation: Dataset? = nil, classNames: [String]? = nil) {
-        precondition([test, validation ?? test].allSatisfy {
-                         $0.classes == train.classes && $0.channels == train.channels
-                             && $0.height == train.height && $0.width == train.width
-                     }, "train, test and validation splits differ in classes or image shape")
+        precondition(
+            [test, validation ?? test].allSatisfy {
+                $0.classes == train.classes && $0.channels == train.channels
+                    && $0.height == train.height && $0.width == train.width
+            }, "train, test and validation splits differ in classes or image shape")
         self.train = train; self.test = test; self.validation = validation
         self.classNames = classNames ?? (0..<train.classes).map(String.init)
-        precondition(self.classNames.count == train.classes,
-                     "\(self.classNames.count) class names for \(train.classes) classes")
+        precondition(
+            self.classNames.count == train.classes,
+            "\(self.classNames.count) class names for \(train.classes) classes")
     }
 
     /// The first `n` images of the training and test splits (for quick runs); the validation
@@ -76,16 +82,20 @@ public struct DatasetSplits: Sendable {
     /// The splits with the last `n` training images moved to the validation split (0: unchanged).
     /// - Precondition: `validation` is nil and `0 <= n < train.count`.
     public func holdingOut(_ n: Int) -> DatasetSplits {
-        precondition(validation == nil && (n == 0 || (0..<train.count).contains(n)), "cannot hold out \(n) of \(train.count) training images")
+        precondition(
+            validation == nil && (n == 0 || (0..<train.count).contains(n)),
+            "cannot hold out \(n) of \(train.count) training images")
         guard n > 0 else { return self }
         let first = train.count - n, size = train.imageSize
         func part(_ range: Range<Int>, _ name: String) -> Dataset {
-            Dataset(name: name, images: Array(train.images[(range.lowerBound * size)..<(range.upperBound * size)]),
-                    labels: Array(train.labels[range]), channels: train.channels, height: train.height,
-                    width: train.width, classes: train.classes)
+            Dataset(
+                name: name, images: Array(train.images[(range.lowerBound * size)..<(range.upperBound * size)]),
+                labels: Array(train.labels[range]), channels: train.channels, height: train.height,
+                width: train.width, classes: train.classes)
         }
         let base = train.name.hasSuffix("/train") ? String(train.name.dropLast("/train".count)) : train.name
-        return DatasetSplits(train: part(0..<first, train.name), test: test,
-                             validation: part(first..<train.count, base + "/validation"), classNames: classNames)
+        return DatasetSplits(
+            train: part(0..<first, train.name), test: test,
+            validation: part(first..<train.count, base + "/validation"), classNames: classNames)
     }
 }

@@ -36,21 +36,26 @@ public enum DatasetCatalog {
     /// of the test split, for quick runs; the validation split is not limited. Throws a `BadInput`
     /// error for an unknown name, a missing directory or file, malformed data, a limit below 1, or
     /// a validation split that leaves no training image.
-    public static func load(name: String, dataDir: String? = nil, validation: ValidationSplitSize = .images(0),
-                            limit: Int? = nil) throws -> DatasetSplits {
+    public static func load(
+        name: String, dataDir: String? = nil, validation: ValidationSplitSize = .images(0),
+        limit: Int? = nil
+    ) throws -> DatasetSplits {
         if let limit, limit < 1 {
             throw InputError("--limit \(limit): expected a positive number of images")
         }
         let splits: DatasetSplits
         if name == "synthetic" && validation == .images(0) {
             // Without a held-out split only the images kept are generated (as before the split existed).
-            splits = synthetic(train: min(syntheticCounts.train, limit ?? .max), test: min(syntheticCounts.test, limit ?? .max))
+            splits = synthetic(
+                train: min(syntheticCounts.train, limit ?? .max), test: min(syntheticCounts.test, limit ?? .max))
         } else {
             splits = try official(name: name, dataDir: dataDir)
         }
         let held = heldOutCount(validation, name: name, trainingImages: splits.train.count)
         guard held == 0 || (1..<splits.train.count).contains(held) else {
-            throw InputError("--validation \(held): expected 0...\(max(0, splits.train.count - 1)) (\(name) has \(splits.train.count) training images; 0 holds out none)")
+            throw InputError(
+                "--validation \(held): expected 0...\(max(0, splits.train.count - 1)) (\(name) has \(splits.train.count) training images; 0 holds out none)"
+            )
         }
         let split = splits.holdingOut(held)
         return limit.map { split.prefix($0) } ?? split
@@ -93,7 +98,8 @@ public enum DatasetCatalog {
     /// The first images of the `synthetic` dataset's generator (its labels depend on the count).
     private static func synthetic(train: Int, test: Int) -> DatasetSplits {
         let s = syntheticShape
-        return SyntheticDataset.splits(train: train, test: test, channels: s.channels, height: s.height,
-                                       width: s.width, classes: s.classes, seed: 0)
+        return SyntheticDataset.splits(
+            train: train, test: test, channels: s.channels, height: s.height,
+            width: s.width, classes: s.classes, seed: 0)
     }
 }

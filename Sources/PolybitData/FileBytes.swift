@@ -26,9 +26,10 @@ enum FileBytes {
     static func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
         // The trailer's ISIZE (size mod 2^32 of the last member) is a good first capacity; it is
         // capped because a truncated file ends in arbitrary bytes instead of a trailer.
-        let hint = input.count >= 18
+        let hint =
+            input.count >= 18
             ? Int(input[input.count - 4]) | Int(input[input.count - 3]) << 8
-              | Int(input[input.count - 2]) << 16 | Int(input[input.count - 1]) << 24
+                | Int(input[input.count - 2]) << 16 | Int(input[input.count - 1]) << 24
             : 0
         var output = [UInt8](repeating: 0, count: max(min(hint, input.count * 16), input.count * 2, 1024))
         var produced = 0

@@ -19,8 +19,9 @@ public enum HDF5ImageDataset {
         var names: [String]? = nil
         if root.hasAttribute("class_names") {
             guard let list = try root.attribute("class_names").stringsValue, list.count == classes else {
-                throw HDF5Error(file: path, object: "/",
-                                message: "attribute 'class_names' must hold \(classes) strings (one per class)")
+                throw HDF5Error(
+                    file: path, object: "/",
+                    message: "attribute 'class_names' must hold \(classes) strings (one per class)")
             }
             names = list
         }
@@ -28,8 +29,11 @@ public enum HDF5ImageDataset {
         let train = try split(root, "train", stem: stem, classes: classes)
         let test = try split(root, "test", stem: stem, classes: classes)
         guard [train.channels, train.height, train.width] == [test.channels, test.height, test.width] else {
-            throw HDF5Error(file: path, object: "/test/images",
-                            message: "images are \(test.channels)x\(test.height)x\(test.width) but /train/images are \(train.channels)x\(train.height)x\(train.width); expected the same C×H×W")
+            throw HDF5Error(
+                file: path, object: "/test/images",
+                message:
+                    "images are \(test.channels)x\(test.height)x\(test.width) but /train/images are \(train.channels)x\(train.height)x\(train.width); expected the same C×H×W"
+            )
         }
         return DatasetSplits(train: train, test: test, classNames: names)
     }
@@ -63,35 +67,43 @@ public enum HDF5ImageDataset {
         let labelsInfo = try root.datasetInfo("\(name)/labels")
         let shape = imagesInfo.shape
         guard shape.count == 4 else {
-            throw HDF5Error(file: path, object: "/\(name)/images",
-                            message: "shape \(shape) has rank \(shape.count); expected 4 (N×C×H×W)")
+            throw HDF5Error(
+                file: path, object: "/\(name)/images",
+                message: "shape \(shape) has rank \(shape.count); expected 4 (N×C×H×W)")
         }
         guard labelsInfo.shape == [shape[0]] else {
-            throw HDF5Error(file: path, object: "/\(name)/labels",
-                            message: "shape \(labelsInfo.shape); expected [\(shape[0])] (one label per image)")
+            throw HDF5Error(
+                file: path, object: "/\(name)/labels",
+                message: "shape \(labelsInfo.shape); expected [\(shape[0])] (one label per image)")
         }
         guard let labelType = labelsInfo.elementType, labelType.isInteger else {
-            throw HDF5Error(file: path, object: "/\(name)/labels",
-                            message: "element type \(labelsInfo.elementType?.rawValue ?? "non-numeric"); expected an integer type")
+            throw HDF5Error(
+                file: path, object: "/\(name)/labels",
+                message: "element type \(labelsInfo.elementType?.rawValue ?? "non-numeric"); expected an integer type")
         }
         let images: [Float]
         switch imagesInfo.elementType {
         case .uint8?: images = Pixels.scaled(try root.read("\(name)/images", as: UInt8.self).values)
         case .float32?: images = try root.read("\(name)/images", as: Float.self).values
         default:
-            throw HDF5Error(file: path, object: "/\(name)/images",
-                            message: "element type \(imagesInfo.elementType?.rawValue ?? "non-numeric"); expected uint8 or float32")
+            throw HDF5Error(
+                file: path, object: "/\(name)/images",
+                message: "element type \(imagesInfo.elementType?.rawValue ?? "non-numeric"); expected uint8 or float32")
         }
         if let bad = images.firstIndex(where: { !$0.isFinite }) {
-            throw HDF5Error(file: path, object: "/\(name)/images", message: "value \(images[bad]) at flat index \(bad) is not finite")
+            throw HDF5Error(
+                file: path, object: "/\(name)/images",
+                message: "value \(images[bad]) at flat index \(bad) is not finite")
         }
         let raw = try root.read("\(name)/labels", as: Int64.self).values
         if let at = raw.firstIndex(where: { $0 < 0 || $0 >= Int64(classes) }) {
-            throw HDF5Error(file: path, object: "/\(name)/labels",
-                            message: "label \(raw[at]) at index \(at) is out of range; expected 0..<\(classes)")
+            throw HDF5Error(
+                file: path, object: "/\(name)/labels",
+                message: "label \(raw[at]) at index \(at) is out of range; expected 0..<\(classes)")
         }
-        return Dataset(name: "\(stem)/\(name)", images: images, labels: raw.map { Int32($0) },
-                       channels: shape[1], height: shape[2], width: shape[3], classes: classes)
+        return Dataset(
+            name: "\(stem)/\(name)", images: images, labels: raw.map { Int32($0) },
+            channels: shape[1], height: shape[2], width: shape[3], classes: classes)
     }
 
     /// The raw 0–255 pixels behind `values` when each is exactly `k / 255`, else nil.

@@ -18,15 +18,20 @@ public enum IDX {
     }
 
     /// A dataset from a pair of IDX files (single channel), pixels scaled to `[0, 1]`.
-    public static func readDataset(name: String, images imagePath: String, labels labelPath: String,
-                                   classes: Int) throws -> Dataset {
+    public static func readDataset(
+        name: String, images imagePath: String, labels labelPath: String,
+        classes: Int
+    ) throws -> Dataset {
         let images = try readImages(imagePath)
         let labels = try readLabels(labelPath, classes: classes)
         guard labels.count == images.count else {
-            throw DataError(file: labelPath, "has \(labels.count) labels but \(imagePath) has \(images.count) images; expected one label per image")
+            throw DataError(
+                file: labelPath,
+                "has \(labels.count) labels but \(imagePath) has \(images.count) images; expected one label per image")
         }
-        return Dataset(name: name, images: Pixels.scaled(images.pixels), labels: labels, channels: 1,
-                       height: images.height, width: images.width, classes: classes)
+        return Dataset(
+            name: name, images: Pixels.scaled(images.pixels), labels: labels, channels: 1,
+            height: images.height, width: images.width, classes: classes)
     }
 
     /// The extents and values of an IDX file of unsigned bytes with `dimensions` extents.
@@ -39,7 +44,10 @@ public enum IDX {
         }
         let magic = bigEndian(bytes, at: 0)
         guard magic == expectedMagic else {
-            throw DataError(file: path, "wrong magic number \(hex(magic)); expected \(hex(expectedMagic)) (IDX \(what), uint8, \(dimensions) dimension\(dimensions == 1 ? "" : "s"))")
+            throw DataError(
+                file: path,
+                "wrong magic number \(hex(magic)); expected \(hex(expectedMagic)) (IDX \(what), uint8, \(dimensions) dimension\(dimensions == 1 ? "" : "s"))"
+            )
         }
         guard bytes.count >= headerSize else {
             throw DataError(file: path, "truncated header (\(bytes.count) bytes); expected \(headerSize)")
@@ -53,9 +61,12 @@ public enum IDX {
         let have = bytes.count - headerSize
         guard have == expected else {
             let shape = dims.map(String.init).joined(separator: "x")
-            throw DataError(file: path, have < expected
-                ? "truncated: header says \(shape) \(what) (\(expected) bytes of data) but the file holds \(have)"
-                : "header says \(shape) \(what) (\(expected) bytes of data) but the file holds \(have); expected exactly that many")
+            throw DataError(
+                file: path,
+                have < expected
+                    ? "truncated: header says \(shape) \(what) (\(expected) bytes of data) but the file holds \(have)"
+                    : "header says \(shape) \(what) (\(expected) bytes of data) but the file holds \(have); expected exactly that many"
+            )
         }
         return (dims, Array(bytes[headerSize...]))
     }

@@ -7,8 +7,10 @@ public enum FashionMNIST {
     /// Where the Debian package installs the files.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
     /// One name per class, indexed by label.
-    public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    public static let classNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ]
 
     /// Both splits from the four IDX files in `directory`.
     public static func load(directory: String = defaultDirectory) throws -> DatasetSplits {
@@ -47,8 +49,9 @@ enum MNISTLayout {
                 }
             }
         }
-        return DatasetSplits(train: try results[0]!.get(), test: try results[1]!.get(),
-                             classNames: classNames)
+        return DatasetSplits(
+            train: try results[0]!.get(), test: try results[1]!.get(),
+            classNames: classNames)
     }
 
     private static func find(_ dir: String, _ base: String, _ name: String) throws -> String {

@@ -9,10 +9,13 @@ public enum SyntheticDataset {
     /// (`i % classes`, shuffled). Patterns depend only on `seed`; `split` picks an independent
     /// draw of samples from the same classes (e.g. 0 = train, 1 = test). `noise` is the pixel
     /// noise standard deviation (pattern contrast is 0.25).
-    public static func make(count: Int, channels: Int, height: Int, width: Int, classes: Int,
-                            seed: UInt64, split: UInt64 = 0, noise: Float = 0.2) -> Dataset {
-        precondition(count >= 0 && channels > 0 && height > 0 && width > 0 && classes > 0,
-                     "synthetic dataset needs positive sizes")
+    public static func make(
+        count: Int, channels: Int, height: Int, width: Int, classes: Int,
+        seed: UInt64, split: UInt64 = 0, noise: Float = 0.2
+    ) -> Dataset {
+        precondition(
+            count >= 0 && channels > 0 && height > 0 && width > 0 && classes > 0,
+            "synthetic dataset needs positive sizes")
         let size = channels * height * width
         let patterns = (0..<classes).map { c in
             var rng = SeededRNG.stream(seed: seed, 0x5EED_0000 + UInt64(c))
@@ -32,25 +35,32 @@ public enum SyntheticDataset {
                 }
             }
         }
-        return Dataset(name: "synthetic/\(split == 0 ? "train" : split == 1 ? "test" : "split\(split)")",
-                       images: images, labels: labels, channels: channels, height: height,
-                       width: width, classes: classes)
+        return Dataset(
+            name: "synthetic/\(split == 0 ? "train" : split == 1 ? "test" : "split\(split)")",
+            images: images, labels: labels, channels: channels, height: height,
+            width: width, classes: classes)
     }
 
     /// A training split (`split` 0) and a test split (`split` 1) drawn from the same classes.
-    public static func splits(train: Int, test: Int, channels: Int, height: Int, width: Int,
-                              classes: Int, seed: UInt64) -> DatasetSplits {
+    public static func splits(
+        train: Int, test: Int, channels: Int, height: Int, width: Int,
+        classes: Int, seed: UInt64
+    ) -> DatasetSplits {
         DatasetSplits(
-            train: make(count: train, channels: channels, height: height, width: width,
-                        classes: classes, seed: seed, split: 0),
-            test: make(count: test, channels: channels, height: height, width: width,
-                       classes: classes, seed: seed, split: 1),
+            train: make(
+                count: train, channels: channels, height: height, width: width,
+                classes: classes, seed: seed, split: 0),
+            test: make(
+                count: test, channels: channels, height: height, width: width,
+                classes: classes, seed: seed, split: 1),
             classNames: (0..<classes).map { "pattern \($0)" })
     }
 
     /// A C×H×W pattern: per channel, a 4×4 grid of standard normals upsampled bilinearly.
-    private static func smoothPattern(channels: Int, height: Int, width: Int,
-                                      rng: inout SeededRNG) -> [Float] {
+    private static func smoothPattern(
+        channels: Int, height: Int, width: Int,
+        rng: inout SeededRNG
+    ) -> [Float] {
         let g = 4
         var out = [Float](repeating: 0, count: channels * height * width)
         for c in 0..<channels {

@@ -27,7 +27,8 @@ public enum ValidationSplitSize: Equatable, Sendable, RawRepresentable, Codable 
         if let n = try? c.decode(Int.self) { self = .images(n); return }
         let text = try c.decode(String.self)
         guard let value = ValidationSplitSize(rawValue: text) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\(text): expected auto or a count of images")
+            throw DecodingError.dataCorruptedError(
+                in: c, debugDescription: "\(text): expected auto or a count of images")
         }
         self = value
     }

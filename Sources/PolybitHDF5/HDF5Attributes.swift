@@ -1,6 +1,7 @@
 import CHDF5
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension HDF5Group {
@@ -22,8 +23,9 @@ extension HDF5Group {
                 space = H5Screate(H5S_SCALAR)
             }
             defer { H5Sclose(space) }
-            let aid = H5Acreate_by_name(id, obj, key, type, space, ph5_p_default(), ph5_p_default(),
-                                        ph5_p_default())
+            let aid = H5Acreate_by_name(
+                id, obj, key, type, space, ph5_p_default(), ph5_p_default(),
+                ph5_p_default())
             guard aid >= 0 else { throw attributeError(object, key, "cannot create attribute") }
             defer { H5Aclose(aid) }
             guard write(aid, type) >= 0 else { throw attributeError(object, key, "cannot write attribute") }
@@ -40,7 +42,7 @@ extension HDF5Group {
             H5Tset_size(type, ph5_variable())
             H5Tset_cset(type, H5T_CSET_UTF8)
             let cStrings = v.map { strdup($0) }
-            defer { cStrings.forEach { free($0) } }
+            defer { for s in cStrings { free(s) } }
             try create(type, scalar ? nil : [v.count]) { aid, t in
                 cStrings.withUnsafeBufferPointer { H5Awrite(aid, t, $0.baseAddress) }
             }
@@ -72,8 +74,9 @@ extension HDF5Group {
         HDF5Errors.silence()
         let obj = object.isEmpty ? "." : object
         guard hasAttribute(key, on: object) else {
-            throw HDF5Error(file: file.path, object: object.isEmpty ? path : childPath(object),
-                            message: "missing attribute '\(key)'")
+            throw HDF5Error(
+                file: file.path, object: object.isEmpty ? path : childPath(object),
+                message: "missing attribute '\(key)'")
         }
         let aid = H5Aopen_by_name(id, obj, key, ph5_p_default(), ph5_p_default())
         guard aid >= 0 else { throw attributeError(object, key, "cannot open attribute") }
@@ -102,8 +105,9 @@ extension HDF5Group {
             let strings = try readStrings(aid, ftype, space, count, object, key)
             return scalar ? .string(strings.first ?? "") : .strings(strings)
         default:
-            throw HDF5Error(file: file.path, object: object.isEmpty ? path : childPath(object),
-                            message: "attribute '\(key)' has a type Polybit does not read")
+            throw HDF5Error(
+                file: file.path, object: object.isEmpty ? path : childPath(object),
+                message: "attribute '\(key)' has a type Polybit does not read")
         }
     }
 
@@ -119,15 +123,19 @@ extension HDF5Group {
             return 0
         }
         var idx: hsize_t = 0
-        if H5Aiterate_by_name(id, object.isEmpty ? "." : object, H5_INDEX_NAME, H5_ITER_INC, &idx,
-                              visit, ctx, ph5_p_default()) < 0 {
+        if H5Aiterate_by_name(
+            id, object.isEmpty ? "." : object, H5_INDEX_NAME, H5_ITER_INC, &idx,
+            visit, ctx, ph5_p_default()) < 0
+        {
             throw attributeError(object, "*", "cannot list attributes")
         }
         return names.list
     }
 
-    private func readStrings(_ aid: hid_t, _ ftype: hid_t, _ space: hid_t, _ count: Int,
-                             _ object: String, _ key: String) throws -> [String] {
+    private func readStrings(
+        _ aid: hid_t, _ ftype: hid_t, _ space: hid_t, _ count: Int,
+        _ object: String, _ key: String
+    ) throws -> [String] {
         if H5Tis_variable_str(ftype) > 0 {
             let mtype = H5Tcopy(ph5_c_s1())
             defer { H5Tclose(mtype) }
@@ -149,7 +157,8 @@ extension HDF5Group {
     }
 
     private func attributeError(_ object: String, _ key: String, _ message: String) -> HDF5Error {
-        HDF5Errors.error(file: file.path, object: object.isEmpty ? path : childPath(object),
-                         "\(message) '\(key)'")
+        HDF5Errors.error(
+            file: file.path, object: object.isEmpty ? path : childPath(object),
+            "\(message) '\(key)'")
     }
 }

@@ -19,13 +19,16 @@ public struct HDF5StorageOptions: Sendable {
 extension HDF5Group {
     /// Writes `values` (row-major) as a new dataset `name` of `shape` (an empty shape is a
     /// scalar). Intermediate groups are created. Fails if `name` exists.
-    public func write<T: HDF5Scalar>(_ name: String, _ values: [T], shape: [Int],
-                                     options: HDF5StorageOptions = HDF5StorageOptions()) throws {
+    public func write<T: HDF5Scalar>(
+        _ name: String, _ values: [T], shape: [Int],
+        options: HDF5StorageOptions = HDF5StorageOptions()
+    ) throws {
         HDF5Errors.silence()
         let count = shape.reduce(1, *)
         guard count == values.count else {
-            throw HDF5Error(file: file.path, object: childPath(name),
-                            message: "shape \(shape) needs \(count) values, got \(values.count)")
+            throw HDF5Error(
+                file: file.path, object: childPath(name),
+                message: "shape \(shape) needs \(count) values, got \(values.count)")
         }
         if let slash = name.lastIndex(of: "/") {
             try createGroup(String(name[..<slash]))
@@ -36,8 +39,10 @@ extension HDF5Group {
         defer { H5Sclose(space) }
         let dcpl = H5Pcreate(ph5_p_dataset_create())
         defer { H5Pclose(dcpl) }
-        if let chunks = chunkShape(shape: shape, elementBytes: MemoryLayout<T>.stride,
-                                   requested: options.chunks) {
+        if let chunks = chunkShape(
+            shape: shape, elementBytes: MemoryLayout<T>.stride,
+            requested: options.chunks)
+        {
             let c = chunks.map { hsize_t($0) }
             H5Pset_chunk(dcpl, Int32(c.count), c)
             if let level = options.deflateLevel {
@@ -72,14 +77,17 @@ extension HDF5Group {
     }
 
     /// Reads rows `rows` (along the first dimension) of dataset `name`, or all rows when nil.
-    public func readRows<T: HDF5Scalar>(_ name: String, _ rows: Range<Int>?,
-                                        as type: T.Type = T.self) throws -> HDF5Array<T> {
+    public func readRows<T: HDF5Scalar>(
+        _ name: String, _ rows: Range<Int>?,
+        as type: T.Type = T.self
+    ) throws -> HDF5Array<T> {
         try withDataset(name) { did in
             let ftype = H5Dget_type(did)
             defer { H5Tclose(ftype) }
             guard elementType(ofStored: ftype) != nil else {
-                throw HDF5Error(file: file.path, object: childPath(name),
-                                message: "holds non-numeric data; expected \(T.elementType.rawValue) values")
+                throw HDF5Error(
+                    file: file.path, object: childPath(name),
+                    message: "holds non-numeric data; expected \(T.elementType.rawValue) values")
             }
             let space = H5Dget_space(did)
             defer { H5Sclose(space) }
@@ -87,8 +95,9 @@ extension HDF5Group {
             var memSpace = ph5_s_all()
             if let rows {
                 guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
-                    throw HDF5Error(file: file.path, object: childPath(name),
-                                    message: "rows \(rows) outside the dataset's shape \(shape)")
+                    throw HDF5Error(
+                        file: file.path, object: childPath(name),
+                        message: "rows \(rows) outside the dataset's shape \(shape)")
                 }
                 var start = [hsize_t](repeating: 0, count: shape.count)
                 start[0] = hsize_t(rows.lowerBound)
@@ -100,8 +109,9 @@ extension HDF5Group {
             defer { if rows != nil { H5Sclose(memSpace) } }
             var values = [T](repeating: T(), count: shape.reduce(1, *))
             let status = values.withUnsafeMutableBufferPointer {
-                H5Dread(did, T.hdf5Type, memSpace, rows == nil ? ph5_s_all() : space,
-                        ph5_p_default(), $0.baseAddress)
+                H5Dread(
+                    did, T.hdf5Type, memSpace, rows == nil ? ph5_s_all() : space,
+                    ph5_p_default(), $0.baseAddress)
             }
             guard status >= 0 else { throw fail(name, "cannot read dataset (corrupt or truncated file?)") }
             return HDF5Array(shape: shape, values: values)

@@ -31,8 +31,9 @@ public final class HDF5File: @unchecked Sendable {
                 throw HDF5Error(file: path, object: "/", message: "no such file")
             }
             guard HDF5File.isHDF5(path: path) else {
-                throw HDF5Error(file: path, object: "/",
-                                message: "not an HDF5 file (no HDF5 signature; truncated or another format)")
+                throw HDF5Error(
+                    file: path, object: "/",
+                    message: "not an HDF5 file (no HDF5 signature; truncated or another format)")
             }
             let flags = mode == .readOnly ? ph5_f_acc_rdonly() : ph5_f_acc_rdwr()
             let fapl = ph5_fapl_without_locking()
@@ -94,8 +95,9 @@ public final class HDF5File: @unchecked Sendable {
             try file!.flush()
             file!.close()
             if rename(tmp, path) != 0 {
-                throw HDF5Error(file: path, object: "/",
-                                message: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+                throw HDF5Error(
+                    file: path, object: "/",
+                    message: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
             }
         } catch {
             // Close before unlinking: HDF5 tracks open files by inode, which the system may reuse.

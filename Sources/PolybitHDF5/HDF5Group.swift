@@ -55,7 +55,9 @@ public final class HDF5Group: @unchecked Sendable {
     /// Opens an existing group.
     public func group(_ name: String) throws -> HDF5Group {
         HDF5Errors.silence()
-        guard contains(name) else { throw HDF5Error(file: file.path, object: childPath(name), message: "no such group") }
+        guard contains(name) else {
+            throw HDF5Error(file: file.path, object: childPath(name), message: "no such group")
+        }
         let gid = H5Gopen2(id, name, ph5_p_default())
         guard gid >= 0 else { throw fail(name, "cannot open as a group") }
         return HDF5Group(file: file, id: gid, path: childPath(name))

@@ -30,7 +30,8 @@ struct ActivationTensors {
             try layer.validate()
             for input in layer.inputs {
                 guard let t = index[input] else {
-                    throw InputError("network: layer \"\(layer.name)\" reads \"\(input)\", which no earlier layer produces")
+                    throw InputError(
+                        "network: layer \"\(layer.name)\" reads \"\(input)\", which no earlier layer produces")
                 }
                 lastUse[t] = max(lastUse[t], step)
             }

@@ -41,8 +41,10 @@ public struct CIFARResNet: Sendable, Hashable {
     /// `nil` runs them at `precision` too), every other conv at `precision`. Activations between
     /// layers are stored at b_a; the pooled features at the classifier's input width; the logits
     /// as 32-bit accumulators.
-    public func layers(input: TensorShape, classes: Int, precision: Precision,
-                       edgeBits: Int? = 8) -> [LayerWorkload] {
+    public func layers(
+        input: TensorShape, classes: Int, precision: Precision,
+        edgeBits: Int? = 8
+    ) -> [LayerWorkload] {
         let edge = edgeBits.map { Precision(operandBits: $0, $0) } ?? precision
         return layers(input: input, classes: classes) {
             $0 == Self.stemName || $0 == Self.classifierName ? edge : precision
@@ -68,12 +70,15 @@ public struct CIFARResNet: Sendable, Hashable {
         let n = (depth - 2) / 6
         let blocks = (1...3).flatMap { stage in (0..<n).map { (stage: stage, block: $0) } }
         func blockName(_ i: Int) -> String { "stage\(blocks[i].stage).block\(blocks[i].block)" }
-        func blockInputBits(_ i: Int) -> Int { precisionOf(blockName(min(i, blocks.count - 1)) + ".conv1").activationOperandBits }
+        func blockInputBits(_ i: Int) -> Int {
+            precisionOf(blockName(min(i, blocks.count - 1)) + ".conv1").activationOperandBits
+        }
         let stem = precisionOf(Self.stemName), classifier = precisionOf(Self.classifierName)
         var out: [LayerWorkload] = []
         var current = LayerWorkload.conv(
             "stem", input: LayerWorkload.networkInput, inputShape: input, outChannels: 16 * width, kernel: 3,
-            padding: 1, weightBits: stem.weightOperandBits, activationBits: stem.activationOperandBits, outputBits: blockInputBits(0))
+            padding: 1, weightBits: stem.weightOperandBits, activationBits: stem.activationOperandBits,
+            outputBits: blockInputBits(0))
         out.append(current)
         for (i, position) in blocks.enumerated() {
             let channels = [16, 32, 64][position.stage - 1] * width
@@ -85,7 +90,8 @@ public struct CIFARResNet: Sendable, Hashable {
             let conv1 = LayerWorkload.conv(
                 prefix + ".conv1", input: blockInput.name, inputShape: blockInput.outputShape,
                 outChannels: channels, kernel: 3, stride: stride, padding: 1,
-                weightBits: p1.weightOperandBits, activationBits: p1.activationOperandBits, outputBits: p2.activationOperandBits)
+                weightBits: p1.weightOperandBits, activationBits: p1.activationOperandBits,
+                outputBits: p2.activationOperandBits)
             let conv2 = LayerWorkload.conv(
                 prefix + ".conv2", input: conv1.name, inputShape: conv1.outputShape,
                 outChannels: channels, kernel: 3, padding: 1,
@@ -101,15 +107,18 @@ public struct CIFARResNet: Sendable, Hashable {
                 out.append(projection)
                 shortcut = projection.name
             }
-            current = LayerWorkload.add(prefix + ".add", inputs: [conv2.name, shortcut],
-                                        shape: conv2.outputShape, activationBits: outputBits, outputBits: outputBits)
+            current = LayerWorkload.add(
+                prefix + ".add", inputs: [conv2.name, shortcut],
+                shape: conv2.outputShape, activationBits: outputBits, outputBits: outputBits)
             out.append(current)
         }
-        let pool = LayerWorkload.globalPool("pool", input: current.name, inputShape: current.outputShape,
-                                            activationBits: current.outputBits, outputBits: classifier.activationOperandBits)
-        let fc = LayerWorkload.linear("fc", input: pool.name, inputShape: pool.outputShape,
-                                      outFeatures: classes, weightBits: classifier.weightOperandBits,
-                                      activationBits: classifier.activationOperandBits, outputBits: 32)
+        let pool = LayerWorkload.globalPool(
+            "pool", input: current.name, inputShape: current.outputShape,
+            activationBits: current.outputBits, outputBits: classifier.activationOperandBits)
+        let fc = LayerWorkload.linear(
+            "fc", input: pool.name, inputShape: pool.outputShape,
+            outFeatures: classes, weightBits: classifier.weightOperandBits,
+            activationBits: classifier.activationOperandBits, outputBits: 32)
         return out + [pool, fc]
     }
 }

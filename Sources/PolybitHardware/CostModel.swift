@@ -31,9 +31,11 @@ public struct CostModel: Sendable {
         var precisions: [ExecutionPrecision?] = []
         var weightDemand: [Int] = []
         for layer in layers {
-            let ep = layer.usesArray
-                ? try ExecutionPrecision(layer.precision,
-                                         on: array, profileName: profile.name)
+            let ep =
+                layer.usesArray
+                ? try ExecutionPrecision(
+                    layer.precision,
+                    on: array, profileName: profile.name)
                 : nil
             precisions.append(ep)
             weightDemand.append(layer.params * (ep?.run.weightOperandBits ?? 0))
@@ -41,11 +43,12 @@ public struct CostModel: Sendable {
 
         // Weights stay on chip between inferences when their level is marked persistent and all
         // of them fit (beside the peak live activations if the level holds those too).
-        let weightsResident = profile.memories.first { $0.holds.contains(.weights) }.map { level in
-            let shared = level.holds.contains(.inputs) || level.holds.contains(.outputs)
-            return level.persistentWeights
-                && weightDemand.reduce(0, +) + (shared ? (liveStored.max() ?? 0) : 0) <= level.sizeBits
-        } ?? false
+        let weightsResident =
+            profile.memories.first { $0.holds.contains(.weights) }.map { level in
+                let shared = level.holds.contains(.inputs) || level.holds.contains(.outputs)
+                return level.persistentWeights
+                    && weightDemand.reduce(0, +) + (shared ? (liveStored.max() ?? 0) : 0) <= level.sizeBits
+            } ?? false
 
         // Activation residency: a step keeps activations on chip when the live set fits the
         // activation share of the unified memory; a tensor stays on chip when every step it is
@@ -68,12 +71,13 @@ public struct CostModel: Sendable {
             let outputID = tensors.index[layer.name]!
             let inputStored = inputIDs.reduce(0) { $0 + tensors.storedBits[$1] }
             let outputStored = tensors.storedBits[outputID]
-            costs.append(layerCost(
-                layer, precision: precisions[step], inputBits: inputStored, outputBits: outputStored,
-                liveModel: liveModel[step], liveStored: liveStored[step],
-                inputOnChip: inputIDs.allSatisfy { onChip[$0] }, outputOnChip: onChip[outputID],
-                offChipInputBits: inputIDs.filter { !onChip[$0] }.reduce(0) { $0 + tensors.storedBits[$1] },
-                weightsResident: weightsResident))
+            costs.append(
+                layerCost(
+                    layer, precision: precisions[step], inputBits: inputStored, outputBits: outputStored,
+                    liveModel: liveModel[step], liveStored: liveStored[step],
+                    inputOnChip: inputIDs.allSatisfy { onChip[$0] }, outputOnChip: onChip[outputID],
+                    offChipInputBits: inputIDs.filter { !onChip[$0] }.reduce(0) { $0 + tensors.storedBits[$1] },
+                    weightsResident: weightsResident))
         }
         return NetworkCost(profile: profile, layers: costs, weightsResident: weightsResident)
     }
@@ -92,7 +96,9 @@ public struct CostModel: Sendable {
         for level in profile.memories {
             let holdsW = level.holds.contains(.weights)
             let holdsA = level.holds.contains(.inputs) || level.holds.contains(.outputs)
-            let actDemand = level.holds.isSuperset(of: [.inputs, .outputs]) ? activations
+            let actDemand =
+                level.holds.isSuperset(of: [.inputs, .outputs])
+                ? activations
                 : (level.holds.contains(.inputs) ? inputs : outputs)
             let split = holdsW && holdsA && weights + actDemand > level.sizeBits
             let share = split ? level.sizeBits / 2 : level.sizeBits
@@ -109,21 +115,25 @@ public struct CostModel: Sendable {
 
     /// One layer's cost: the array mapping, what fits, reads by the array, DRAM traffic with the
     /// tiling rule, on-chip traffic, time and energy.
-    private func layerCost(_ layer: LayerWorkload, precision ep: ExecutionPrecision?, inputBits: Int,
-                           outputBits: Int, liveModel: Int, liveStored: Int, inputOnChip: Bool,
-                           outputOnChip: Bool, offChipInputBits: Int, weightsResident: Bool) -> LayerCost {
+    private func layerCost(
+        _ layer: LayerWorkload, precision ep: ExecutionPrecision?, inputBits: Int,
+        outputBits: Int, liveModel: Int, liveStored: Int, inputOnChip: Bool,
+        outputOnChip: Bool, offChipInputBits: Int, weightsResident: Bool
+    ) -> LayerCost {
         let mems = profile.memories
         let weightStored = layer.params * (ep?.run.weightOperandBits ?? 0)
         let mapping = ArrayMapping(layer, on: profile.compute, at: ep)
-        let alloc = allocation(weights: weightStored, activations: liveStored,
-                               inputs: inputBits, outputs: outputBits)
+        let alloc = allocation(
+            weights: weightStored, activations: liveStored,
+            inputs: inputBits, outputs: outputBits)
         let level = { (role: TensorRole) in mems.firstIndex { $0.holds.contains(role) } }
         let levels = Levels(weights: level(.weights), inputs: level(.inputs), outputs: level(.outputs))
         let reads = arrayReads(layer, precision: ep, mapping: mapping, weightStored: weightStored, inputBits: inputBits)
         var passes = (weights: 1, inputs: 1)
         if let ep, weightStored > 0, !inputOnChip, !weightsResident {
-            passes = dramPasses(ep, weightStored: weightStored, offChipInputBits: offChipInputBits,
-                                outputBits: outputBits, alloc: alloc, levels: levels)
+            passes = dramPasses(
+                ep, weightStored: weightStored, offChipInputBits: offChipInputBits,
+                outputBits: outputBits, alloc: alloc, levels: levels)
         }
         // Without an on-chip level for weights, the array's weight reads go to DRAM.
         let dramW = weightsResident ? 0 : (levels.weights == nil ? reads.weights : weightStored) * passes.weights
@@ -144,8 +154,9 @@ public struct CostModel: Sendable {
         let latencyCycles = max(Double(mapping.cycles), memoryCycles)
         let seconds = latencyCycles / (profile.clockMHz * 1e6)
 
-        let fits = fits(weightStored: weightStored, liveStored: liveStored, inputBits: inputBits,
-                        outputBits: outputBits, alloc: alloc)
+        let fits = fits(
+            weightStored: weightStored, liveStored: liveStored, inputBits: inputBits,
+            outputBits: outputBits, alloc: alloc)
         return LayerCost(
             workload: layer, macs: layer.macs, bitOps: layer.bitOps, requested: layer.precision,
             run: ep?.run, weightBits: layer.params * layer.weightBits, weightStoredBits: weightStored,
@@ -154,28 +165,37 @@ public struct CostModel: Sendable {
             outputOnChip: outputOnChip, dramWeightBits: dramW, dramInputBits: dramI, dramOutputBits: dramO,
             weightPasses: passes.weights, inputPasses: passes.inputs, levelBits: levelBits, mapping: mapping,
             memoryCycles: memoryCycles, latencyCycles: latencyCycles, latencySeconds: seconds,
-            energy: energy(layer, precision: ep, levelBits: levelBits, dramBits: dramW + dramI + dramO, seconds: seconds),
+            energy: energy(
+                layer, precision: ep, levelBits: levelBits, dramBits: dramW + dramI + dramO, seconds: seconds),
             note: ep?.note)
     }
 
     /// Per memory and tensor role it holds: the tensor's stored size against the capacity it is
     /// granted (for a memory holding inputs and outputs, the whole live set as its input).
-    private func fits(weightStored: Int, liveStored: Int, inputBits: Int, outputBits: Int,
-                      alloc: Allocation) -> [TensorFit] {
+    private func fits(
+        weightStored: Int, liveStored: Int, inputBits: Int, outputBits: Int,
+        alloc: Allocation
+    ) -> [TensorFit] {
         var fits: [TensorFit] = []
         for (i, m) in profile.memories.enumerated() {
             if m.holds.contains(.weights) && weightStored > 0 {
-                fits.append(TensorFit(level: m.name, role: .weights, bits: weightStored,
-                                      capacityBits: alloc.weightCapacity[i]))
+                fits.append(
+                    TensorFit(
+                        level: m.name, role: .weights, bits: weightStored,
+                        capacityBits: alloc.weightCapacity[i]))
             }
             if m.holds.contains(.inputs) {
                 let both = m.holds.contains(.outputs)
-                fits.append(TensorFit(level: m.name, role: .inputs, bits: both ? liveStored : inputBits,
-                                      capacityBits: alloc.activationCapacity[i]))
+                fits.append(
+                    TensorFit(
+                        level: m.name, role: .inputs, bits: both ? liveStored : inputBits,
+                        capacityBits: alloc.activationCapacity[i]))
             }
             if m.holds.contains(.outputs) && !m.holds.contains(.inputs) {
-                fits.append(TensorFit(level: m.name, role: .outputs, bits: outputBits,
-                                      capacityBits: alloc.activationCapacity[i]))
+                fits.append(
+                    TensorFit(
+                        level: m.name, role: .outputs, bits: outputBits,
+                        capacityBits: alloc.activationCapacity[i]))
             }
         }
         return fits
@@ -188,15 +208,19 @@ public struct CostModel: Sendable {
     /// (output-stationary): partial sums stay in the accumulators, weights are re-read for every
     /// group of `pixels` outputs, and each input value is read once per fold over output channels
     /// (sliding windows are reused locally). Layers off the array read their inputs once.
-    private func arrayReads(_ layer: LayerWorkload, precision ep: ExecutionPrecision?, mapping: ArrayMapping,
-                            weightStored: Int, inputBits: Int) -> (weights: Int, inputs: Int, partialSums: Int) {
+    private func arrayReads(
+        _ layer: LayerWorkload, precision ep: ExecutionPrecision?, mapping: ArrayMapping,
+        weightStored: Int, inputBits: Int
+    ) -> (weights: Int, inputs: Int, partialSums: Int) {
         guard let ep else { return (0, inputBits, 0) }
         let array = profile.compute
         let (k, m, n) = layer.gemmShape
         switch array.dataflow {
         case .systolicWS:
-            return (weightStored, mapping.colFolds * layer.groups * n * k * ep.run.activationOperandBits,
-                    max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits)
+            return (
+                weightStored, mapping.colFolds * layer.groups * n * k * ep.run.activationOperandBits,
+                max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits
+            )
         case .parallel:
             return (weightStored * ((n + array.pixels - 1) / array.pixels), mapping.colFolds * inputBits, 0)
         }
@@ -205,8 +229,10 @@ public struct CostModel: Sendable {
     /// The tiling rule for a layer whose weights and off-chip input both exceed their buffers:
     /// weight tiles outer (input re-read per tile, W + I·nW) or input tiles outer (weights re-read
     /// per tile, I + W·nI), whichever moves fewer bits; one pass each when either fits.
-    private func dramPasses(_ ep: ExecutionPrecision, weightStored: Int, offChipInputBits: Int, outputBits: Int,
-                            alloc: Allocation, levels: Levels) -> (weights: Int, inputs: Int) {
+    private func dramPasses(
+        _ ep: ExecutionPrecision, weightStored: Int, offChipInputBits: Int, outputBits: Int,
+        alloc: Allocation, levels: Levels
+    ) -> (weights: Int, inputs: Int) {
         let array = profile.compute
         let registers = array.rows * array.cols * array.pixels * ep.macsPerUnit * ep.run.weightOperandBits
         let capW = max(levels.weights.map { alloc.weightCapacity[$0] } ?? 0, registers)
@@ -221,11 +247,14 @@ public struct CostModel: Sendable {
 
     /// Energy split: MACs at the run widths and elementwise adds, each memory's bits, DRAM bits,
     /// and leakage over the layer's latency.
-    private func energy(_ layer: LayerWorkload, precision ep: ExecutionPrecision?, levelBits: [Int], dramBits: Int,
-                        seconds: Double) -> EnergySplit {
+    private func energy(
+        _ layer: LayerWorkload, precision ep: ExecutionPrecision?, levelBits: [Int], dramBits: Int,
+        seconds: Double
+    ) -> EnergySplit {
         let mems = profile.memories
         return EnergySplit(
-            computePJ: Double(layer.macs) * (ep?.macEnergyPJ ?? 0) + Double(layer.elementwiseOps) * profile.compute.addEnergyPJ,
+            computePJ: Double(layer.macs) * (ep?.macEnergyPJ ?? 0) + Double(layer.elementwiseOps)
+                * profile.compute.addEnergyPJ,
             memoryPJ: mems.indices.map { Double(levelBits[$0]) * mems[$0].energyPJPerBit },
             dramPJ: Double(dramBits) * profile.dram.energyPJPerBit,
             leakagePJ: profile.leakageMW * 1e-3 * seconds * 1e12)

@@ -23,9 +23,11 @@ public struct CostSweep: Sendable {
     /// Costs `network` (a layer list per uniform precision b×b) on every profile at every width.
     /// - Throws: `InputError` naming the profile when it cannot run a width (wider than every
     ///   width it supports, float included).
-    public init(networkName: String, input: TensorShape, classes: Int, edgeBits: Int?, bits: [Int],
-                profiles: [(file: String, profile: HardwareProfile)],
-                layers: (Precision) -> [LayerWorkload]) throws {
+    public init(
+        networkName: String, input: TensorShape, classes: Int, edgeBits: Int?, bits: [Int],
+        profiles: [(file: String, profile: HardwareProfile)],
+        layers: (Precision) -> [LayerWorkload]
+    ) throws {
         self.networkName = networkName
         self.input = input
         self.classes = classes

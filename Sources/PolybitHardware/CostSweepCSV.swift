@@ -5,12 +5,16 @@ extension CostSweep {
     /// bit-width. Units in the header; on-chip memory energy summed over levels; numbers at full
     /// precision.
     public var csv: String {
-        var lines = ["profile,bits,layer,kind,run_bits,macs,bitops,weight_KiB,live_activation_KiB,"
-            + "dram_traffic_KiB,utilization,compute_cycles,memory_cycles,cycles,latency_ms,energy_uJ,"
-            + "energy_compute_uJ,energy_onchip_uJ,energy_dram_uJ,energy_leakage_uJ"]
-        func row(_ p: ProfileCosts, _ b: Int, _ name: String, _ kind: String, _ run: String, _ macs: Int,
-                 _ bitops: Int, _ weight: Int, _ live: Int, _ dram: Int, _ util: Double, _ cc: Int,
-                 _ mc: Double, _ lc: Double, _ s: Double, _ e: EnergySplit) -> String {
+        var lines = [
+            "profile,bits,layer,kind,run_bits,macs,bitops,weight_KiB,live_activation_KiB,"
+                + "dram_traffic_KiB,utilization,compute_cycles,memory_cycles,cycles,latency_ms,energy_uJ,"
+                + "energy_compute_uJ,energy_onchip_uJ,energy_dram_uJ,energy_leakage_uJ"
+        ]
+        func row(
+            _ p: ProfileCosts, _ b: Int, _ name: String, _ kind: String, _ run: String, _ macs: Int,
+            _ bitops: Int, _ weight: Int, _ live: Int, _ dram: Int, _ util: Double, _ cc: Int,
+            _ mc: Double, _ lc: Double, _ s: Double, _ e: EnergySplit
+        ) -> String {
             let cells: [String] = [
                 quote(p.profile.name), "\(b)", quote(name), kind, run, "\(macs)", "\(bitops)",
                 num(Double(weight) / 8192), num(Double(live) / 8192), num(Double(dram) / 8192), num(util),
@@ -23,13 +27,17 @@ extension CostSweep {
         for p in profiles {
             for (b, c) in zip(bits, p.costs) {
                 for l in c.layers {
-                    lines.append(row(p, b, l.name, l.kind.rawValue, l.run?.operandDescription ?? "", l.macs, l.bitOps,
-                                     l.weightBits, l.liveActivationBits, l.dramBits, l.mapping.utilization,
-                                     l.computeCycles, l.memoryCycles, l.latencyCycles, l.latencySeconds, l.energy))
+                    lines.append(
+                        row(
+                            p, b, l.name, l.kind.rawValue, l.run?.operandDescription ?? "", l.macs, l.bitOps,
+                            l.weightBits, l.liveActivationBits, l.dramBits, l.mapping.utilization,
+                            l.computeCycles, l.memoryCycles, l.latencyCycles, l.latencySeconds, l.energy))
                 }
-                lines.append(row(p, b, "total", "", "", c.macs, c.bitOps, c.weightBits, c.peakActivationBits,
-                                 c.dramBits, c.utilization, c.computeCycles, c.memoryCycles, c.latencyCycles,
-                                 c.latencySeconds, c.energy))
+                lines.append(
+                    row(
+                        p, b, "total", "", "", c.macs, c.bitOps, c.weightBits, c.peakActivationBits,
+                        c.dramBits, c.utilization, c.computeCycles, c.memoryCycles, c.latencyCycles,
+                        c.latencySeconds, c.energy))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -41,68 +41,76 @@ extension CostSweep {
     }
 
     private static func networkJSON(_ c: NetworkCost, bits: Int) -> JSONValue {
-        .object([
-            ("bits", .integer(bits)),
-            ("macs", .integer(c.macs)),
-            ("bitops", .integer(c.bitOps)),
-            ("weight_KiB", kib(c.weightBits)),
-            ("weight_stored_KiB", kib(c.weightStoredBits)),
-            ("peak_activation_KiB", kib(c.peakActivationBits)),
-            ("peak_activation_stored_KiB", kib(c.peakActivationStoredBits)),
-            ("dram_traffic_KiB", kib(c.dramBits)),
-            ("weights_resident", .bool(c.weightsResident)),
-            ("utilization", .number(c.utilization)),
-            ("compute_cycles", .integer(c.computeCycles)),
-            ("memory_cycles", .number(c.memoryCycles.rounded(.up))),
-            ("cycles", .number(c.latencyCycles.rounded(.up))),
-            ("latency_ms", .number(c.latencySeconds * 1e3)),
-        ] + energyJSON(c.energy, c.profile) + [
-            ("notes", .array(c.notes.map { .string($0) })),
-            ("layers", .array(c.layers.map { layerJSON($0, c.profile) })),
-        ])
+        .object(
+            [
+                ("bits", .integer(bits)),
+                ("macs", .integer(c.macs)),
+                ("bitops", .integer(c.bitOps)),
+                ("weight_KiB", kib(c.weightBits)),
+                ("weight_stored_KiB", kib(c.weightStoredBits)),
+                ("peak_activation_KiB", kib(c.peakActivationBits)),
+                ("peak_activation_stored_KiB", kib(c.peakActivationStoredBits)),
+                ("dram_traffic_KiB", kib(c.dramBits)),
+                ("weights_resident", .bool(c.weightsResident)),
+                ("utilization", .number(c.utilization)),
+                ("compute_cycles", .integer(c.computeCycles)),
+                ("memory_cycles", .number(c.memoryCycles.rounded(.up))),
+                ("cycles", .number(c.latencyCycles.rounded(.up))),
+                ("latency_ms", .number(c.latencySeconds * 1e3)),
+            ] + energyJSON(c.energy, c.profile) + [
+                ("notes", .array(c.notes.map { .string($0) })),
+                ("layers", .array(c.layers.map { layerJSON($0, c.profile) })),
+            ])
     }
 
     private static func layerJSON(_ l: LayerCost, _ profile: HardwareProfile) -> JSONValue {
-        .object([
-            ("name", .string(l.name)),
-            ("kind", .string(l.kind.rawValue)),
-            ("input_shape", .string(l.workload.inputShape.description)),
-            ("output_shape", .string(l.workload.outputShape.description)),
-            ("kernel", .string("\(l.workload.kernelHeight)x\(l.workload.kernelWidth)")),
-            ("stride", .integer(l.workload.stride)),
-            ("padding", .integer(l.workload.padding)),
-            ("groups", .integer(l.workload.groups)),
-            ("bits", .string(l.requested.operandDescription)),
-            ("run_bits", l.run.map { .string($0.operandDescription) } ?? .null),
-            ("macs", .integer(l.macs)),
-            ("bitops", .integer(l.bitOps)),
-            ("weight_KiB", kib(l.weightBits)),
-            ("weight_stored_KiB", kib(l.weightStoredBits)),
-            ("input_KiB", kib(l.inputBits)),
-            ("output_KiB", kib(l.outputBits)),
-            ("live_activation_KiB", kib(l.liveActivationBits)),
-            ("live_activation_stored_KiB", kib(l.liveActivationStoredBits)),
-            ("fits", .array(l.fits.map { f in .object([
-                ("level", .string(f.level)), ("role", .string(f.role.rawValue)),
-                ("KiB", kib(f.bits)), ("capacity_KiB", kib(f.capacityBits)), ("fits", .bool(f.fits)),
-            ]) })),
-            ("input_on_chip", .bool(l.inputOnChip)),
-            ("output_on_chip", .bool(l.outputOnChip)),
-            ("dram_weight_KiB", kib(l.dramWeightBits)),
-            ("dram_input_KiB", kib(l.dramInputBits)),
-            ("dram_output_KiB", kib(l.dramOutputBits)),
-            ("weight_passes", .integer(l.weightPasses)),
-            ("input_passes", .integer(l.inputPasses)),
-            ("memory_KiB", .object(zip(profile.memories, l.levelBits).map { ($0.name, kib($1)) })),
-            ("row_folds", .integer(l.mapping.rowFolds)),
-            ("col_folds", .integer(l.mapping.colFolds)),
-            ("utilization", .number(l.mapping.utilization)),
-            ("compute_cycles", .integer(l.computeCycles)),
-            ("memory_cycles", .number(l.memoryCycles.rounded(.up))),
-            ("cycles", .number(l.latencyCycles.rounded(.up))),
-            ("latency_ms", .number(l.latencySeconds * 1e3)),
-        ] + energyJSON(l.energy, profile) + [
-            ("note", l.note.map { .string($0) } ?? .null),
-        ])
+        .object(
+            [
+                ("name", .string(l.name)),
+                ("kind", .string(l.kind.rawValue)),
+                ("input_shape", .string(l.workload.inputShape.description)),
+                ("output_shape", .string(l.workload.outputShape.description)),
+                ("kernel", .string("\(l.workload.kernelHeight)x\(l.workload.kernelWidth)")),
+                ("stride", .integer(l.workload.stride)),
+                ("padding", .integer(l.workload.padding)),
+                ("groups", .integer(l.workload.groups)),
+                ("bits", .string(l.requested.operandDescription)),
+                ("run_bits", l.run.map { .string($0.operandDescription) } ?? .null),
+                ("macs", .integer(l.macs)),
+                ("bitops", .integer(l.bitOps)),
+                ("weight_KiB", kib(l.weightBits)),
+                ("weight_stored_KiB", kib(l.weightStoredBits)),
+                ("input_KiB", kib(l.inputBits)),
+                ("output_KiB", kib(l.outputBits)),
+                ("live_activation_KiB", kib(l.liveActivationBits)),
+                ("live_activation_stored_KiB", kib(l.liveActivationStoredBits)),
+                (
+                    "fits",
+                    .array(
+                        l.fits.map { f in
+                            .object([
+                                ("level", .string(f.level)), ("role", .string(f.role.rawValue)),
+                                ("KiB", kib(f.bits)), ("capacity_KiB", kib(f.capacityBits)), ("fits", .bool(f.fits)),
+                            ])
+                        })
+                ),
+                ("input_on_chip", .bool(l.inputOnChip)),
+                ("output_on_chip", .bool(l.outputOnChip)),
+                ("dram_weight_KiB", kib(l.dramWeightBits)),
+                ("dram_input_KiB", kib(l.dramInputBits)),
+                ("dram_output_KiB", kib(l.dramOutputBits)),
+                ("weight_passes", .integer(l.weightPasses)),
+                ("input_passes", .integer(l.inputPasses)),
+                ("memory_KiB", .object(zip(profile.memories, l.levelBits).map { ($0.name, kib($1)) })),
+                ("row_folds", .integer(l.mapping.rowFolds)),
+                ("col_folds", .integer(l.mapping.colFolds)),
+                ("utilization", .number(l.mapping.utilization)),
+                ("compute_cycles", .integer(l.computeCycles)),
+                ("memory_cycles", .number(l.memoryCycles.rounded(.up))),
+                ("cycles", .number(l.latencyCycles.rounded(.up))),
+                ("latency_ms", .number(l.latencySeconds * 1e3)),
+            ] + energyJSON(l.energy, profile) + [
+                ("note", l.note.map { .string($0) } ?? .null)
+            ])
     }
 }

@@ -10,26 +10,33 @@ extension CostSweep {
         let edge = edgeBits.map { "stem and classifier at \($0)x\($0)" } ?? "all layers at the swept width"
         for p in profiles {
             out += "\(p.profile.name) (\(p.file)): \(networkName) \(input), \(classes) classes, \(edge)\n"
-            var header = ["bits", "GBitOPs", "weight KiB", "peak act KiB", "DRAM KiB", "cycles", "util",
-                          "latency ms", "energy uJ", "compute", ]
+            var header = [
+                "bits", "GBitOPs", "weight KiB", "peak act KiB", "DRAM KiB", "cycles", "util",
+                "latency ms", "energy uJ", "compute",
+            ]
             header += p.profile.memories.map(\.name) + ["DRAM", "leakage"]
             var rows = [header]
             for (b, c) in zip(bits, p.costs) {
                 let e = c.energy
-                var row = [Self.label(b), fmt(Double(c.bitOps) / 1e9, 3), fmt(kib(c.weightBits), 1),
-                           fmt(kib(c.peakActivationBits), 1), fmt(kib(c.dramBits), 1),
-                           String(Int(c.latencyCycles.rounded(.up))),
-                           fmt(c.utilization, 2),
-                           fmt(c.latencySeconds * 1e3, 4), fmt(e.totalPJ * 1e-6, 3), fmt(e.computePJ * 1e-6, 3)]
+                var row = [
+                    Self.label(b), fmt(Double(c.bitOps) / 1e9, 3), fmt(kib(c.weightBits), 1),
+                    fmt(kib(c.peakActivationBits), 1), fmt(kib(c.dramBits), 1),
+                    String(Int(c.latencyCycles.rounded(.up))),
+                    fmt(c.utilization, 2),
+                    fmt(c.latencySeconds * 1e3, 4), fmt(e.totalPJ * 1e-6, 3), fmt(e.computePJ * 1e-6, 3),
+                ]
                 row += e.memoryPJ.map { fmt($0 * 1e-6, 3) }
                 row += [fmt(e.dramPJ * 1e-6, 3), fmt(e.leakagePJ * 1e-6, 3)]
                 rows.append(row)
             }
             out += alignedColumns(rows)
-            out += "  (energy columns from \"compute\" on split the total, in uJ; util = MACs / peak MACs of the compute cycles;"
+            out +=
+                "  (energy columns from \"compute\" on split the total, in uJ; util = MACs / peak MACs of the compute cycles;"
                 + " weight and activation KiB packed at the requested widths)\n"
             for (b, c) in zip(bits, p.costs) where !c.notes.isEmpty {
-                out += "  note at \(b == Precision.floatBits ? "fp32" : "\(b) bits"): " + c.notes.joined(separator: "; ") + "\n"
+                out +=
+                    "  note at \(b == Precision.floatBits ? "fp32" : "\(b) bits"): " + c.notes.joined(separator: "; ")
+                    + "\n"
             }
             out += "\n"
         }
@@ -46,7 +53,8 @@ extension CostSweep {
 public func alignedColumns(_ rows: [[String]]) -> String {
     let widths = rows[0].indices.map { col in rows.map { $0[col].count }.max() ?? 0 }
     return rows.map { row in
-        "  " + row.enumerated().map { String(repeating: " ", count: widths[$0] - $1.count) + $1 }
+        "  "
+            + row.enumerated().map { String(repeating: " ", count: widths[$0] - $1.count) + $1 }
             .joined(separator: "  ")
     }.joined(separator: "\n") + "\n"
 }

@@ -29,7 +29,7 @@ extension NetworkCost {
     /// array runs unchanged reads `2x2 on 20 of 20 MAC layers`.
     public var executionWidthSummary: String {
         let widths = executionWidths
-        var order: [[Precision]] = []              // [requested, run], in order of first use
+        var order: [[Precision]] = []  // [requested, run], in order of first use
         var count: [[Precision]: Int] = [:]
         for w in widths {
             let key = [w.requested, w.run]
@@ -38,7 +38,9 @@ extension NetworkCost {
         }
         guard !order.isEmpty else { return "no MAC layers" }
         return order.enumerated().map { i, key in
-            let run = key[0] == key[1] ? key[1].operandDescription
+            let run =
+                key[0] == key[1]
+                ? key[1].operandDescription
                 : "\(key[0].operandDescription) runs as \(key[1].operandDescription)"
             return "\(run) on \(count[key]!) of \(widths.count)" + (i == 0 ? " MAC layers" : "")
         }.joined(separator: ", ")

@@ -1,4 +1,5 @@
 import PolybitSim
+
 /// An accelerator described by public numbers: its MAC array, on-chip memories, off-chip memory,
 /// clock and leakage. Loaded from a YAML file in `hwprofiles/` by ``ProfileLoader``.
 public struct HardwareProfile: Sendable, Hashable {
@@ -18,8 +19,10 @@ public struct HardwareProfile: Sendable, Hashable {
     /// Off-chip memory (DRAM, or flash on a microcontroller).
     public var dram: OffChipMemory
 
-    public init(name: String, source: String, technologyNM: Double, clockMHz: Double,
-                leakageMW: Double, compute: ComputeArray, memories: [MemoryLevel], dram: OffChipMemory) {
+    public init(
+        name: String, source: String, technologyNM: Double, clockMHz: Double,
+        leakageMW: Double, compute: ComputeArray, memories: [MemoryLevel], dram: OffChipMemory
+    ) {
         self.name = name
         self.source = source
         self.technologyNM = technologyNM
@@ -92,10 +95,12 @@ public struct ComputeArray: Sendable, Hashable {
     /// Energy of one elementwise add (residual joins, pooling), in pJ.
     public var addEnergyPJ: Double
 
-    public init(kind: ArrayKind, serialOperands: SerialOperands?, macsPerCycle: Int, dataflow: Dataflow,
-                rows: Int, cols: Int, pixels: Int, weightBits: [Int], activationBits: [Int],
-                multiplierBits: Int, accumulatorBits: Int, accumulatorOverflow: OverflowMode = .wrap,
-                requant: RequantMode, macEnergyPJ: Double, addEnergyPJ: Double) {
+    public init(
+        kind: ArrayKind, serialOperands: SerialOperands?, macsPerCycle: Int, dataflow: Dataflow,
+        rows: Int, cols: Int, pixels: Int, weightBits: [Int], activationBits: [Int],
+        multiplierBits: Int, accumulatorBits: Int, accumulatorOverflow: OverflowMode = .wrap,
+        requant: RequantMode, macEnergyPJ: Double, addEnergyPJ: Double
+    ) {
         self.kind = kind
         self.serialOperands = serialOperands
         self.macsPerCycle = macsPerCycle
@@ -134,8 +139,10 @@ public struct MemoryLevel: Sendable, Hashable {
     /// Weights held here survive between inferences (loaded once when the whole network fits).
     public var persistentWeights: Bool
 
-    public init(name: String, sizeBytes: Int, wordBits: Int, bandwidthBitsPerCycle: Double,
-                energyPJPerBit: Double, holds: Set<TensorRole>, persistentWeights: Bool = false) {
+    public init(
+        name: String, sizeBytes: Int, wordBits: Int, bandwidthBitsPerCycle: Double,
+        energyPJPerBit: Double, holds: Set<TensorRole>, persistentWeights: Bool = false
+    ) {
         self.name = name
         self.sizeBytes = sizeBytes
         self.wordBits = wordBits

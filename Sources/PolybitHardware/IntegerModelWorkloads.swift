@@ -11,7 +11,8 @@ extension IntegerModel {
         func source(_ name: String) -> String { alias[name] ?? name }
         func shape(_ name: String) -> TensorShape {
             let s = shapes[name]!
-            return s.count == 3 ? TensorShape(channels: s[0], height: s[1], width: s[2])
+            return s.count == 3
+                ? TensorShape(channels: s[0], height: s[1], width: s[2])
                 : TensorShape(channels: s.reduce(1, *), height: 1, width: 1)
         }
         var out: [LayerWorkload] = []
@@ -22,24 +23,34 @@ extension IntegerModel {
             bits[layer.name] = layer.output.bits
             switch layer.op {
             case .conv(let w):
-                out.append(.conv(layer.name, input: inputs[0], inputShape: inShape, outChannels: w.outChannels,
-                                 kernel: w.weightShape[2], stride: w.stride[0], padding: w.padding[0],
-                                 weightBits: w.weightBits, activationBits: inBits, outputBits: layer.output.bits))
+                out.append(
+                    .conv(
+                        layer.name, input: inputs[0], inputShape: inShape, outChannels: w.outChannels,
+                        kernel: w.weightShape[2], stride: w.stride[0], padding: w.padding[0],
+                        weightBits: w.weightBits, activationBits: inBits, outputBits: layer.output.bits))
             case .linear(let w):
-                out.append(.linear(layer.name, input: inputs[0], inputShape: inShape, outFeatures: w.outChannels,
-                                   weightBits: w.weightBits, activationBits: inBits, outputBits: layer.output.bits))
+                out.append(
+                    .linear(
+                        layer.name, input: inputs[0], inputShape: inShape, outFeatures: w.outChannels,
+                        weightBits: w.weightBits, activationBits: inBits, outputBits: layer.output.bits))
             case .add:
-                out.append(.add(layer.name, inputs: inputs, shape: inShape,
-                                activationBits: max(inBits, bits[inputs[1]] ?? inBits), outputBits: layer.output.bits))
+                out.append(
+                    .add(
+                        layer.name, inputs: inputs, shape: inShape,
+                        activationBits: max(inBits, bits[inputs[1]] ?? inBits), outputBits: layer.output.bits))
             case .globalAvgpool:
-                out.append(.globalPool(layer.name, input: inputs[0], inputShape: inShape, activationBits: inBits,
-                                       outputBits: layer.output.bits))
+                out.append(
+                    .globalPool(
+                        layer.name, input: inputs[0], inputShape: inShape, activationBits: inBits,
+                        outputBits: layer.output.bits))
             case .avgpool(let window, _), .maxpool(let window):
-                out.append(LayerWorkload(name: layer.name, kind: .pool, inputs: inputs, inputShape: inShape,
-                                         outputShape: shape(layer.name), kernelHeight: window.kernel[0],
-                                         kernelWidth: window.kernel[1], stride: window.stride[0],
-                                         padding: window.padding[0], groups: 1, weightBits: 0,
-                                         activationBits: inBits, outputBits: layer.output.bits, params: 0))
+                out.append(
+                    LayerWorkload(
+                        name: layer.name, kind: .pool, inputs: inputs, inputShape: inShape,
+                        outputShape: shape(layer.name), kernelHeight: window.kernel[0],
+                        kernelWidth: window.kernel[1], stride: window.stride[0],
+                        padding: window.padding[0], groups: 1, weightBits: 0,
+                        activationBits: inBits, outputBits: layer.output.bits, params: 0))
             case .relu, .clamp, .flatten:
                 alias[layer.name] = inputs[0]
             }

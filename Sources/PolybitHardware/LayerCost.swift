@@ -40,9 +40,10 @@ public struct EnergySplit: Sendable, Hashable {
     }
 
     static func + (a: EnergySplit, b: EnergySplit) -> EnergySplit {
-        EnergySplit(computePJ: a.computePJ + b.computePJ,
-                    memoryPJ: zip(a.memoryPJ, b.memoryPJ).map { $0 + $1 },
-                    dramPJ: a.dramPJ + b.dramPJ, leakagePJ: a.leakagePJ + b.leakagePJ)
+        EnergySplit(
+            computePJ: a.computePJ + b.computePJ,
+            memoryPJ: zip(a.memoryPJ, b.memoryPJ).map { $0 + $1 },
+            dramPJ: a.dramPJ + b.dramPJ, leakagePJ: a.leakagePJ + b.leakagePJ)
     }
 }
 

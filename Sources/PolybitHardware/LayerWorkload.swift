@@ -71,10 +71,12 @@ public struct LayerWorkload: Sendable, Hashable {
     public var params: Int
 
     /// A layer with every field given; prefer the `conv`, `linear`, `add` and `globalPool` factories.
-    public init(name: String, kind: LayerKind, inputs: [String], inputShape: TensorShape,
-                outputShape: TensorShape, kernelHeight: Int, kernelWidth: Int, stride: Int,
-                padding: Int, groups: Int, weightBits: Int, activationBits: Int, outputBits: Int,
-                params: Int) {
+    public init(
+        name: String, kind: LayerKind, inputs: [String], inputShape: TensorShape,
+        outputShape: TensorShape, kernelHeight: Int, kernelWidth: Int, stride: Int,
+        padding: Int, groups: Int, weightBits: Int, activationBits: Int, outputBits: Int,
+        params: Int
+    ) {
         self.name = name
         self.kind = kind
         self.inputs = inputs
@@ -93,9 +95,11 @@ public struct LayerWorkload: Sendable, Hashable {
 
     /// A square-kernel convolution; the output shape follows from
     /// H_out = ⌊(H + 2·padding − kernel) / stride⌋ + 1 (likewise W_out).
-    public static func conv(_ name: String, input: String, inputShape: TensorShape, outChannels: Int,
-                            kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1,
-                            weightBits: Int, activationBits: Int, outputBits: Int) -> LayerWorkload {
+    public static func conv(
+        _ name: String, input: String, inputShape: TensorShape, outChannels: Int,
+        kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1,
+        weightBits: Int, activationBits: Int, outputBits: Int
+    ) -> LayerWorkload {
         let h = (inputShape.height + 2 * padding - kernel) / stride + 1
         let w = (inputShape.width + 2 * padding - kernel) / stride + 1
         return LayerWorkload(
@@ -107,8 +111,10 @@ public struct LayerWorkload: Sendable, Hashable {
     }
 
     /// A fully connected layer over the flattened input (`inputShape.elements` features).
-    public static func linear(_ name: String, input: String, inputShape: TensorShape, outFeatures: Int,
-                              weightBits: Int, activationBits: Int, outputBits: Int) -> LayerWorkload {
+    public static func linear(
+        _ name: String, input: String, inputShape: TensorShape, outFeatures: Int,
+        weightBits: Int, activationBits: Int, outputBits: Int
+    ) -> LayerWorkload {
         LayerWorkload(
             name: name, kind: .linear, inputs: [input], inputShape: inputShape,
             outputShape: TensorShape(channels: outFeatures, height: 1, width: 1),
@@ -118,8 +124,10 @@ public struct LayerWorkload: Sendable, Hashable {
     }
 
     /// An elementwise sum of same-shaped tensors.
-    public static func add(_ name: String, inputs: [String], shape: TensorShape,
-                           activationBits: Int, outputBits: Int) -> LayerWorkload {
+    public static func add(
+        _ name: String, inputs: [String], shape: TensorShape,
+        activationBits: Int, outputBits: Int
+    ) -> LayerWorkload {
         LayerWorkload(
             name: name, kind: .add, inputs: inputs, inputShape: shape, outputShape: shape,
             kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 0, groups: 1, weightBits: 0,
@@ -127,8 +135,10 @@ public struct LayerWorkload: Sendable, Hashable {
     }
 
     /// Global average pooling to C×1×1.
-    public static func globalPool(_ name: String, input: String, inputShape: TensorShape,
-                                  activationBits: Int, outputBits: Int) -> LayerWorkload {
+    public static func globalPool(
+        _ name: String, input: String, inputShape: TensorShape,
+        activationBits: Int, outputBits: Int
+    ) -> LayerWorkload {
         LayerWorkload(
             name: name, kind: .pool, inputs: [input], inputShape: inputShape,
             outputShape: TensorShape(channels: inputShape.channels, height: 1, width: 1),
@@ -154,7 +164,8 @@ public struct LayerWorkload: Sendable, Hashable {
             throw fail(kind == .add ? "an add needs at least two inputs" : "needs an input")
         }
         guard (1...32).contains(activationBits), (1...32).contains(outputBits),
-              !usesArray || (1...32).contains(weightBits) else {
+            !usesArray || (1...32).contains(weightBits)
+        else {
             throw fail("bit-widths must be in 1-32, found w\(weightBits) a\(activationBits) out\(outputBits)")
         }
         if kind == .conv {
@@ -164,7 +175,9 @@ public struct LayerWorkload: Sendable, Hashable {
             let h = (inputShape.height + 2 * padding - kernelHeight) / stride + 1
             let w = (inputShape.width + 2 * padding - kernelWidth) / stride + 1
             guard h == outputShape.height, w == outputShape.width else {
-                throw fail("output \(outputShape.height)x\(outputShape.width) does not follow from the input, kernel, stride and padding (\(h)x\(w))")
+                throw fail(
+                    "output \(outputShape.height)x\(outputShape.width) does not follow from the input, kernel, stride and padding (\(h)x\(w))"
+                )
             }
         }
     }
@@ -200,8 +213,10 @@ public struct LayerWorkload: Sendable, Hashable {
     public var gemmShape: (k: Int, m: Int, n: Int) {
         switch kind {
         case .conv:
-            return ((inputShape.channels / groups) * kernelHeight * kernelWidth,
-                    outputShape.channels / groups, outputShape.height * outputShape.width)
+            return (
+                (inputShape.channels / groups) * kernelHeight * kernelWidth,
+                outputShape.channels / groups, outputShape.height * outputShape.width
+            )
         case .linear:
             return (inputShape.elements, outputShape.channels, 1)
         case .add, .pool:

@@ -49,7 +49,8 @@ public struct NetworkCost: Sendable, Hashable {
             count[note, default: 0] += 1
         }
         return order.map { note in
-            count[note] == macLayers ? "\(note) on all MAC layers" : "\(note) on \(count[note]!) of \(macLayers) MAC layers"
+            count[note] == macLayers
+                ? "\(note) on all MAC layers" : "\(note) on \(count[note]!) of \(macLayers) MAC layers"
         }
     }
 }

@@ -18,19 +18,32 @@ public struct PrecisionReport {
 
     /// The figures: file name → SVG text.
     public var plots: [String: String] {
-        func plot(_ file: String, _ title: String, _ x: String, _ value: (NetworkCost) -> Double, log: Bool) -> (String, String) {
+        func plot(_ file: String, _ title: String, _ x: String, _ value: (NetworkCost) -> Double, log: Bool) -> (
+            String, String
+        ) {
             let series = sweep.profiles.map { p in
-                (name: p.profile.name, points: zip(sweep.bits, p.costs).compactMap { b, c -> SVGScatterPlot.Point? in
-                    accuracy[b].map { SVGScatterPlot.Point(x: value(c), y: 100 * $0, label: "\(b)b") }
-                })
+                (
+                    name: p.profile.name,
+                    points: zip(sweep.bits, p.costs).compactMap { b, c -> SVGScatterPlot.Point? in
+                        accuracy[b].map { SVGScatterPlot.Point(x: value(c), y: 100 * $0, label: "\(b)b") }
+                    }
+                )
             }
-            return (file, SVGScatterPlot(title: title, xLabel: x, yLabel: "top-1 accuracy (%)", series: series, logX: log).svg)
+            return (
+                file,
+                SVGScatterPlot(title: title, xLabel: x, yLabel: "top-1 accuracy (%)", series: series, logX: log).svg
+            )
         }
         return Dictionary(uniqueKeysWithValues: [
-            plot("energy.svg", "Accuracy vs energy per inference", "energy (µJ, log scale)", { $0.energy.totalPJ / 1e6 }, log: true),
-            plot("latency.svg", "Accuracy vs latency per inference", "latency (ms, log scale)", { $0.latencySeconds * 1e3 }, log: true),
-            plot("memory.svg", "Accuracy vs weight + peak activation memory", "memory (KiB)",
-                 { Double($0.weightBits + $0.peakActivationBits) / 8192 }, log: false),
+            plot(
+                "energy.svg", "Accuracy vs energy per inference", "energy (µJ, log scale)", { $0.energy.totalPJ / 1e6 },
+                log: true),
+            plot(
+                "latency.svg", "Accuracy vs latency per inference", "latency (ms, log scale)",
+                { $0.latencySeconds * 1e3 }, log: true),
+            plot(
+                "memory.svg", "Accuracy vs weight + peak activation memory", "memory (KiB)",
+                { Double($0.weightBits + $0.peakActivationBits) / 8192 }, log: false),
         ])
     }
 
@@ -41,13 +54,15 @@ public struct PrecisionReport {
         md += "\n![energy](energy.svg)\n\n![latency](latency.svg)\n\n![memory](memory.svg)\n"
         for p in sweep.profiles {
             md += "\n## \(p.profile.name) (`\(p.file)`)\n\n"
-            md += "| bits | top-1 accuracy | GBitOPs | weight KiB | peak activation KiB | DRAM KiB | latency ms | energy µJ |\n"
+            md +=
+                "| bits | top-1 accuracy | GBitOPs | weight KiB | peak activation KiB | DRAM KiB | latency ms | energy µJ |\n"
             md += "|---|---|---|---|---|---|---|---|\n"
             for (b, c) in zip(sweep.bits, p.costs) {
                 let acc = accuracy[b].map { String(format: "%.2f%%", 100 * $0) } ?? "—"
-                md += String(format: "| %d | %@ | %.3f | %.1f | %.1f | %.1f | %.4f | %.3f |\n", b, acc,
-                             Double(c.bitOps) / 1e9, Double(c.weightBits) / 8192, Double(c.peakActivationBits) / 8192,
-                             Double(c.dramBits) / 8192, c.latencySeconds * 1e3, c.energy.totalPJ / 1e6)
+                md += String(
+                    format: "| %d | %@ | %.3f | %.1f | %.1f | %.1f | %.4f | %.3f |\n", b, acc,
+                    Double(c.bitOps) / 1e9, Double(c.weightBits) / 8192, Double(c.peakActivationBits) / 8192,
+                    Double(c.dramBits) / 8192, c.latencySeconds * 1e3, c.energy.totalPJ / 1e6)
             }
         }
         return md

@@ -29,7 +29,9 @@ public struct ExecutionPrecision: Sendable, Hashable {
             let operand = bits ?? Precision.floatBits
             guard let w = supported.first(where: { $0 >= operand }) else {
                 let name = bits.map { "\($0)-bit" } ?? "fp32 (\(operand)-bit)"
-                throw InputError("\(profileName) cannot run \(name) \(what): it supports \(supported.map(String.init).joined(separator: ", ")) bits")
+                throw InputError(
+                    "\(profileName) cannot run \(name) \(what): it supports \(supported.map(String.init).joined(separator: ", ")) bits"
+                )
             }
             return w
         }

@@ -1,5 +1,5 @@
-import PolybitSim
 import Foundation
+import PolybitSim
 import Yams
 
 /// Reads and validates hardware profiles (the schema is in docs/cost-model.md and every file in
@@ -10,7 +10,8 @@ public enum ProfileLoader {
     /// - Throws: ``ProfileError`` when the file is unreadable, not YAML, or not a valid profile.
     public static func load(path: String) throws -> HardwareProfile {
         guard let data = FileManager.default.contents(atPath: path),
-              let text = String(data: data, encoding: .utf8) else {
+            let text = String(data: data, encoding: .utf8)
+        else {
             throw ProfileError(file: path, field: "", problem: "cannot read the file (missing or not UTF-8 text)")
         }
         return try parse(yaml: text, file: path)
@@ -26,9 +27,11 @@ public enum ProfileLoader {
             let detail = String(describing: error).split(separator: "\n").first.map(String.init) ?? ""
             throw ProfileError(file: file, field: "", problem: "not valid YAML (\(detail))")
         }
-        let top = try YAMLFields(root, file: file, path: "", known: [
-            "name", "source", "technology_nm", "clock_MHz", "leakage_mW", "compute", "memory", "dram", "notes",
-        ])
+        let top = try YAMLFields(
+            root, file: file, path: "",
+            known: [
+                "name", "source", "technology_nm", "clock_MHz", "leakage_mW", "compute", "memory", "dram", "notes",
+            ])
         let name = try top.string("name")
         let source = try top.string("source")
         if top.has("notes") { _ = try top.string("notes") }
@@ -42,15 +45,17 @@ public enum ProfileLoader {
             memories.append(try memoryLevel(node, file: file, path: "memory[\(i)]", earlier: memories))
         }
         for role in [TensorRole.inputs, .outputs] where !memories.contains(where: { $0.holds.contains(role) }) {
-            throw ProfileError(file: file, field: "memory",
-                               problem: "no on-chip memory holds \(role.rawValue) (expected one level with it in `holds`)")
+            throw ProfileError(
+                file: file, field: "memory",
+                problem: "no on-chip memory holds \(role.rawValue) (expected one level with it in `holds`)")
         }
         let dram = try top.fields("dram", known: ["bandwidth_GBps", "energy_pJ_per_bit"])
         return HardwareProfile(
             name: name, source: source, technologyNM: technology, clockMHz: clock, leakageMW: leakage,
             compute: compute, memories: memories,
-            dram: OffChipMemory(bandwidthGBps: try dram.number("bandwidth_GBps", positive: true),
-                                energyPJPerBit: try dram.number("energy_pJ_per_bit", positive: false)))
+            dram: OffChipMemory(
+                bandwidthGBps: try dram.number("bandwidth_GBps", positive: true),
+                energyPJPerBit: try dram.number("energy_pJ_per_bit", positive: false)))
     }
 
     private static let computeFields = [
@@ -76,13 +81,16 @@ public enum ProfileLoader {
             pixels = try array.positiveInt("pixels")
         }
         guard rows * cols * pixels == macs else {
-            throw c.error("macs_per_cycle", "expected rows·cols·pixels of compute.array = \(rows * cols * pixels), found \(macs)")
+            throw c.error(
+                "macs_per_cycle", "expected rows·cols·pixels of compute.array = \(rows * cols * pixels), found \(macs)")
         }
         let wBits = try c.bitList("weight_bits"), aBits = try c.bitList("activation_bits")
         let multiplier = try c.positiveInt("multiplier_bits")
         let widest = max(wBits[wBits.count - 1], aBits[aBits.count - 1])
         if kind == .bitFusion && widest > multiplier {
-            throw c.error("multiplier_bits", "expected at least the widest supported width (\(widest)) for bit-fusion, found \(multiplier)")
+            throw c.error(
+                "multiplier_bits",
+                "expected at least the widest supported width (\(widest)) for bit-fusion, found \(multiplier)")
         }
         let accumulator = try c.positiveInt("accumulator_bits")
         guard (8...64).contains(accumulator) else {
@@ -98,12 +106,16 @@ public enum ProfileLoader {
             addEnergyPJ: try c.number("add_energy_pJ", positive: false))
     }
 
-    private static func memoryLevel(_ node: Node, file: String, path: String,
-                                    earlier: [MemoryLevel]) throws -> MemoryLevel {
-        let m = try YAMLFields(node, file: file, path: path, known: [
-            "name", "size_KiB", "word_bits", "bandwidth_bits_per_cycle", "energy_pJ_per_bit",
-            "energy_pJ_per_access", "holds", "persistent_weights",
-        ])
+    private static func memoryLevel(
+        _ node: Node, file: String, path: String,
+        earlier: [MemoryLevel]
+    ) throws -> MemoryLevel {
+        let m = try YAMLFields(
+            node, file: file, path: path,
+            known: [
+                "name", "size_KiB", "word_bits", "bandwidth_bits_per_cycle", "energy_pJ_per_bit",
+                "energy_pJ_per_access", "holds", "persistent_weights",
+            ])
         let name = try m.string("name")
         if earlier.contains(where: { $0.name == name }) {
             throw m.error("name", "expected a unique memory name, found \"\(name)\" twice")
@@ -119,7 +131,10 @@ public enum ProfileLoader {
         let holds = try m.choiceSet("holds", TensorRole.self)
         for role in holds {
             if let other = earlier.first(where: { $0.holds.contains(role) }) {
-                throw m.error("holds", "\(role.rawValue) are already held by \"\(other.name)\" (each of weights, inputs, outputs lives in at most one level)")
+                throw m.error(
+                    "holds",
+                    "\(role.rawValue) are already held by \"\(other.name)\" (each of weights, inputs, outputs lives in at most one level)"
+                )
             }
         }
         var persistent = false
@@ -130,8 +145,9 @@ public enum ProfileLoader {
             persistent = try m.bool("persistent_weights")
         }
         let size = try m.number("size_KiB", positive: true)
-        return MemoryLevel(name: name, sizeBytes: Int((size * 1024).rounded()), wordBits: wordBits,
-                           bandwidthBitsPerCycle: try m.number("bandwidth_bits_per_cycle", positive: true),
-                           energyPJPerBit: energy, holds: holds, persistentWeights: persistent)
+        return MemoryLevel(
+            name: name, sizeBytes: Int((size * 1024).rounded()), wordBits: wordBits,
+            bandwidthBitsPerCycle: try m.number("bandwidth_bits_per_cycle", positive: true),
+            energyPJPerBit: energy, holds: holds, persistentWeights: persistent)
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// A small, dependency-free SVG line-and-point chart: one series per name, points labelled.
 public struct SVGScatterPlot {
-    public struct Point { public var x: Double, y: Double, label: String
+    public struct Point {
+        public var x: Double, y: Double, label: String
         public init(x: Double, y: Double, label: String) { self.x = x; self.y = y; self.label = label }
     }
     public var title: String, xLabel: String, yLabel: String
@@ -11,11 +12,15 @@ public struct SVGScatterPlot {
     /// Plot the x axis on a log scale (costs spanning decades).
     public var logX = false
 
-    public init(title: String, xLabel: String, yLabel: String, series: [(name: String, points: [Point])], logX: Bool = false) {
+    public init(
+        title: String, xLabel: String, yLabel: String, series: [(name: String, points: [Point])], logX: Bool = false
+    ) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series; self.logX = logX
     }
 
-    static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
+    static let colors = [
+        "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
+    ]
 
     /// The chart as an SVG document (640×420 px).
     public var svg: String {
@@ -34,27 +39,36 @@ public struct SVGScatterPlot {
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         }
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        var out =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        out += "<text x=\"\(f(w / 2 - right / 2 + left / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(esc(title))</text>\n"
-        out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(w - left - right))\" height=\"\(f(h - top - bottom))\" fill=\"none\" stroke=\"#444\"/>\n"
+        out +=
+            "<text x=\"\(f(w / 2 - right / 2 + left / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(esc(title))</text>\n"
+        out +=
+            "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(w - left - right))\" height=\"\(f(h - top - bottom))\" fill=\"none\" stroke=\"#444\"/>\n"
         for i in 0...4 {
             let yv = y0 + (y1 - y0) * Double(i) / 4, xv = x0 + (x1 - x0) * Double(i) / 4
             let xLabelValue = logX ? pow(10, xv) : xv
-            out += "<text x=\"\(f(left - 6))\" y=\"\(f(py(yv) + 4))\" text-anchor=\"end\">\(String(format: "%.3g", yv))</text>\n"
-            out += "<text x=\"\(f(left + (w - left - right) * Double(i) / 4))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\">\(String(format: "%.3g", xLabelValue))</text>\n"
+            out +=
+                "<text x=\"\(f(left - 6))\" y=\"\(f(py(yv) + 4))\" text-anchor=\"end\">\(String(format: "%.3g", yv))</text>\n"
+            out +=
+                "<text x=\"\(f(left + (w - left - right) * Double(i) / 4))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\">\(String(format: "%.3g", xLabelValue))</text>\n"
         }
-        out += "<text x=\"\(f(left + (w - left - right) / 2))\" y=\"\(f(h - 15))\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
-        out += "<text transform=\"translate(16,\(f(top + (h - top - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
+        out +=
+            "<text x=\"\(f(left + (w - left - right) / 2))\" y=\"\(f(h - 15))\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
+        out +=
+            "<text transform=\"translate(16,\(f(top + (h - top - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
         for (i, s) in series.enumerated() {
             let color = Self.colors[i % Self.colors.count]
             let path = s.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
             out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"/>\n"
             for p in s.points {
                 out += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3.5\" fill=\"\(color)\"/>\n"
-                out += "<text x=\"\(f(px(p.x) + 5))\" y=\"\(f(py(p.y) - 5))\" fill=\"\(color)\">\(esc(p.label))</text>\n"
+                out +=
+                    "<text x=\"\(f(px(p.x) + 5))\" y=\"\(f(py(p.y) - 5))\" fill=\"\(color)\">\(esc(p.label))</text>\n"
             }
-            out += "<rect x=\"\(f(w - right + 12))\" y=\"\(f(top + 18 * Double(i)))\" width=\"10\" height=\"10\" fill=\"\(color)\"/>\n"
+            out +=
+                "<rect x=\"\(f(w - right + 12))\" y=\"\(f(top + 18 * Double(i)))\" width=\"10\" height=\"10\" fill=\"\(color)\"/>\n"
             out += "<text x=\"\(f(w - right + 27))\" y=\"\(f(top + 18 * Double(i) + 9))\">\(esc(s.name))</text>\n"
         }
         return out + "</svg>\n"

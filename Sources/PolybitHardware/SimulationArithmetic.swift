@@ -7,10 +7,12 @@ extension SimulationConfig {
     /// The operand widths need no setting: codes of b bits run unchanged in the array's wider
     /// operands (``ExecutionPrecision``), so only the accumulator and requantization differ.
     public init(profile: HardwareProfile, fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 8) {
-        self.init(requant: profile.compute.requant,
-                  accumulator: AccumulatorModel(bits: profile.compute.accumulatorBits,
-                                                overflow: profile.compute.accumulatorOverflow),
-                  fastPath: fastPath, threads: threads, batch: batch)
+        self.init(
+            requant: profile.compute.requant,
+            accumulator: AccumulatorModel(
+                bits: profile.compute.accumulatorBits,
+                overflow: profile.compute.accumulatorOverflow),
+            fastPath: fastPath, threads: threads, batch: batch)
     }
 }
 
@@ -53,22 +55,30 @@ public struct SimulationArithmetic: Sendable, Equatable, Encodable {
     ///   would settle it.
     public init(profiles: [(file: String, profile: HardwareProfile)], overrides: ArithmeticOverrides) throws {
         let fromProfiles = profiles.map { (file: $0.file, config: SimulationConfig(profile: $0.profile)) }
-        func pick<T: Equatable>(_ flag: T?, _ field: String, _ option: String, _ fallback: T,
-                                _ value: (SimulationConfig) -> T) throws -> (T, SettingSource) {
+        func pick<T: Equatable>(
+            _ flag: T?, _ field: String, _ option: String, _ fallback: T,
+            _ value: (SimulationConfig) -> T
+        ) throws -> (T, SettingSource) {
             if let flag { return (flag, .flag) }
             guard let first = fromProfiles.first else { return (fallback, .default) }
             if let other = fromProfiles.first(where: { value($0.config) != value(first.config) }) {
-                throw InputError("--profile: \(first.file) and \(other.file) declare different \(field) "
-                                 + "(\(value(first.config)) and \(value(other.config))); simulate one profile at a time or choose with \(option)")
+                throw InputError(
+                    "--profile: \(first.file) and \(other.file) declare different \(field) "
+                        + "(\(value(first.config)) and \(value(other.config))); simulate one profile at a time or choose with \(option)"
+                )
             }
             return (value(first.config), .profile)
         }
         let defaults = SimulationConfig()
         let requant = try pick(overrides.requant, "requant", "--requant", defaults.requant) { $0.requant }
-        let bits = try pick(overrides.accumulatorBits, "accumulator_bits", "--accumulator-bits",
-                            defaults.accumulator.bits) { $0.accumulator.bits }
-        let overflow = try pick(overrides.overflow, "accumulator_overflow", "--overflow",
-                                defaults.accumulator.overflow) { $0.accumulator.overflow }
+        let bits = try pick(
+            overrides.accumulatorBits, "accumulator_bits", "--accumulator-bits",
+            defaults.accumulator.bits
+        ) { $0.accumulator.bits }
+        let overflow = try pick(
+            overrides.overflow, "accumulator_overflow", "--overflow",
+            defaults.accumulator.overflow
+        ) { $0.accumulator.overflow }
         self.requant = requant.0
         self.accumulator = AccumulatorModel(bits: bits.0, overflow: overflow.0)
         self.requantSource = requant.1

@@ -13,15 +13,17 @@ struct YAMLFields {
         self.file = file
         self.path = path
         guard let node, let mapping = node.mapping else {
-            throw ProfileError(file: file, field: path,
-                               problem: "expected a mapping of fields, found \(YAMLFields.describe(node))")
+            throw ProfileError(
+                file: file, field: path,
+                problem: "expected a mapping of fields, found \(YAMLFields.describe(node))")
         }
         var values: [String: Node] = [:]
         for (key, value) in mapping {
             let name = key.string ?? "?"
             guard known.contains(name) else {
-                throw ProfileError(file: file, field: Self.join(path, name),
-                                   problem: "unknown field (expected one of: \(known.joined(separator: ", ")))")
+                throw ProfileError(
+                    file: file, field: Self.join(path, name),
+                    problem: "unknown field (expected one of: \(known.joined(separator: ", ")))")
             }
             values[name] = value
         }

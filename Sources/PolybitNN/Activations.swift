@@ -1,6 +1,7 @@
 import PolybitTensor
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Rectified linear unit, any shape.
@@ -25,14 +26,16 @@ public final class ReLU: Layer {
     /// `max(0, x + r)` in one pass (a residual add and the ReLU after it); backward is `backward`'s.
     public func forward(_ x: Tensor, adding r: Tensor, training: Bool) -> Tensor {
         precondition(x.shape == r.shape, "ReLU: adding \(r.shape) to \(x.shape)")
-        let y = x.withUnsafeBufferPointer { xp in r.withUnsafeBufferPointer { rp in
-            Tensor(shape: x.shape) { yp in
-                let s = xp.baseAddress!, t = rp.baseAddress!, d = yp.baseAddress!
-                Parallel.forEachChunk(xp.count, minimumChunk: 65_536) { range in
-                    for i in range { d[i] = max(s[i] + t[i], 0) }
+        let y = x.withUnsafeBufferPointer { xp in
+            r.withUnsafeBufferPointer { rp in
+                Tensor(shape: x.shape) { yp in
+                    let s = xp.baseAddress!, t = rp.baseAddress!, d = yp.baseAddress!
+                    Parallel.forEachChunk(xp.count, minimumChunk: 65_536) { range in
+                        for i in range { d[i] = max(s[i] + t[i], 0) }
+                    }
                 }
             }
-        } }
+        }
         if training { output = y }
         return y
     }

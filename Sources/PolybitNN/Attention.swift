@@ -25,20 +25,26 @@ public final class MultiHeadSelfAttention: Layer {
         let scale = 1 / Float(dh).squareRoot()
         var att = [Float](repeating: 0, count: n * h * t * t)
         var mixed = Tensor(shape: [n, t, d]) { _ in }
-        q.withUnsafeBufferPointer { qp in att.withUnsafeMutableBufferPointer { ap in mixed.withUnsafeMutableBufferPointer { mp in
-            let qs = qp.baseAddress!, as_ = ap.baseAddress!, ms = mp.baseAddress!
-            Parallel.forEach(n * h) { job in
-                let b = job / h, head = job % h
-                let base = qs + b * t * 3 * d + head * dh
-                let a = as_ + job * t * t
-                // S = scale · Q Kᵀ, rows softmaxed in place.
-                BLAS.sgemm(transB: true, m: t, n: t, k: dh, alpha: scale, a: base, lda: 3 * d,
-                           b: base + d, ldb: 3 * d, c: a, ldc: t)
-                softmaxInPlace(a, rows: t, cols: t)
-                BLAS.sgemm(m: t, n: dh, k: t, a: a, lda: t, b: base + 2 * d, ldb: 3 * d,
-                           c: ms + b * t * d + head * dh, ldc: d)
+        q.withUnsafeBufferPointer { qp in
+            att.withUnsafeMutableBufferPointer { ap in
+                mixed.withUnsafeMutableBufferPointer { mp in
+                    let qs = qp.baseAddress!, as_ = ap.baseAddress!, ms = mp.baseAddress!
+                    Parallel.forEach(n * h) { job in
+                        let b = job / h, head = job % h
+                        let base = qs + b * t * 3 * d + head * dh
+                        let a = as_ + job * t * t
+                        // S = scale · Q Kᵀ, rows softmaxed in place.
+                        BLAS.sgemm(
+                            transB: true, m: t, n: t, k: dh, alpha: scale, a: base, lda: 3 * d,
+                            b: base + d, ldb: 3 * d, c: a, ldc: t)
+                        softmaxInPlace(a, rows: t, cols: t)
+                        BLAS.sgemm(
+                            m: t, n: dh, k: t, a: a, lda: t, b: base + 2 * d, ldb: 3 * d,
+                            c: ms + b * t * d + head * dh, ldc: d)
+                    }
+                }
             }
-        } } }
+        }
         if training { cachedQKV = q; attention = att; shape = (n, t) }
         return projection.forward(mixed, training: training)
     }
@@ -50,34 +56,41 @@ public final class MultiHeadSelfAttention: Layer {
         let scale = 1 / Float(dh).squareRoot()
         let dMixed = projection.backward(gradOutput)
         var dq = Tensor(shape: [n, t, 3 * d]) { _ in }
-        q.withUnsafeBufferPointer { qp in attention.withUnsafeBufferPointer { ap in
-            dMixed.withUnsafeBufferPointer { gp in dq.withUnsafeMutableBufferPointer { dp in
-                let qs = qp.baseAddress!, as_ = ap.baseAddress!, gs = gp.baseAddress!, ds = dp.baseAddress!
-                Parallel.forEach(n * h) { job in
-                    let b = job / h, head = job % h
-                    let base = qs + b * t * 3 * d + head * dh, dbase = ds + b * t * 3 * d + head * dh
-                    let a = as_ + job * t * t, go = gs + b * t * d + head * dh
-                    let dA = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
-                    defer { dA.deallocate() }
-                    // dV = Aᵀ·dO; dA = dO·Vᵀ
-                    BLAS.sgemm(transA: true, m: t, n: dh, k: t, a: a, lda: t, b: go, ldb: d,
-                               c: dbase + 2 * d, ldc: 3 * d)
-                    BLAS.sgemm(transB: true, m: t, n: t, k: dh, a: go, lda: d, b: base + 2 * d, ldb: 3 * d,
-                               c: dA, ldc: t)
-                    // dS = A ⊙ (dA − rowsum(dA ⊙ A)), times the scale.
-                    for r in 0..<t {
-                        let ar = a + r * t, dr = dA + r * t
-                        var dot: Float = 0
-                        for j in 0..<t { dot += ar[j] * dr[j] }
-                        for j in 0..<t { dr[j] = ar[j] * (dr[j] - dot) * scale }
+        q.withUnsafeBufferPointer { qp in
+            attention.withUnsafeBufferPointer { ap in
+                dMixed.withUnsafeBufferPointer { gp in
+                    dq.withUnsafeMutableBufferPointer { dp in
+                        let qs = qp.baseAddress!, as_ = ap.baseAddress!, gs = gp.baseAddress!, ds = dp.baseAddress!
+                        Parallel.forEach(n * h) { job in
+                            let b = job / h, head = job % h
+                            let base = qs + b * t * 3 * d + head * dh, dbase = ds + b * t * 3 * d + head * dh
+                            let a = as_ + job * t * t, go = gs + b * t * d + head * dh
+                            let dA = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
+                            defer { dA.deallocate() }
+                            // dV = Aᵀ·dO; dA = dO·Vᵀ
+                            BLAS.sgemm(
+                                transA: true, m: t, n: dh, k: t, a: a, lda: t, b: go, ldb: d,
+                                c: dbase + 2 * d, ldc: 3 * d)
+                            BLAS.sgemm(
+                                transB: true, m: t, n: t, k: dh, a: go, lda: d, b: base + 2 * d, ldb: 3 * d,
+                                c: dA, ldc: t)
+                            // dS = A ⊙ (dA − rowsum(dA ⊙ A)), times the scale.
+                            for r in 0..<t {
+                                let ar = a + r * t, dr = dA + r * t
+                                var dot: Float = 0
+                                for j in 0..<t { dot += ar[j] * dr[j] }
+                                for j in 0..<t { dr[j] = ar[j] * (dr[j] - dot) * scale }
+                            }
+                            // dQ = dS·K; dK = dSᵀ·Q
+                            BLAS.sgemm(m: t, n: dh, k: t, a: dA, lda: t, b: base + d, ldb: 3 * d, c: dbase, ldc: 3 * d)
+                            BLAS.sgemm(
+                                transA: true, m: t, n: dh, k: t, a: dA, lda: t, b: base, ldb: 3 * d,
+                                c: dbase + d, ldc: 3 * d)
+                        }
                     }
-                    // dQ = dS·K; dK = dSᵀ·Q
-                    BLAS.sgemm(m: t, n: dh, k: t, a: dA, lda: t, b: base + d, ldb: 3 * d, c: dbase, ldc: 3 * d)
-                    BLAS.sgemm(transA: true, m: t, n: dh, k: t, a: dA, lda: t, b: base, ldb: 3 * d,
-                               c: dbase + d, ldc: 3 * d)
                 }
-            } }
-        } }
+            }
+        }
         cachedQKV = nil
         return qkv.backward(dq)
     }
@@ -97,5 +110,5 @@ func softmaxInPlace(_ a: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

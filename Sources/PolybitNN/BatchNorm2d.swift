@@ -22,8 +22,9 @@ public final class BatchNorm2d: Layer {
             gamma = Parameter(name: prefix + ".gamma", role: .bias, value: Tensor(shape: [channels], repeating: 1))
             beta = Parameter(name: prefix + ".beta", role: .bias, value: .zeros([channels]))
             runningMean = Parameter(name: prefix + ".running_mean", role: .buffer, value: .zeros([channels]))
-            runningVar = Parameter(name: prefix + ".running_var", role: .buffer,
-                                   value: Tensor(shape: [channels], repeating: 1))
+            runningVar = Parameter(
+                name: prefix + ".running_var", role: .buffer,
+                value: Tensor(shape: [channels], repeating: 1))
         }
 
         var all: [Parameter] { [gamma, beta, runningMean, runningVar] }
@@ -58,8 +59,10 @@ public final class BatchNorm2d: Layer {
     private var batchMeans: [Float] = []
     private var inverseStd: [Float] = []
 
-    public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1,
-                appliesReLU: Bool = false) {
+    public init(
+        name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1,
+        appliesReLU: Bool = false
+    ) {
         self.name = name; self.channels = channels; self.epsilon = epsilon; self.momentum = momentum
         self.appliesReLU = appliesReLU
         sets = [ParameterSet(prefix: name, channels: channels)]
@@ -97,37 +100,43 @@ public final class BatchNorm2d: Layer {
         let m = x.count / channels
         var y = Tensor(shape: x.shape) { _ in }
         if !training {
-            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-                for c in 0..<channels {
-                    let inv = 1 / (set.runningVar.value.storage[c] + epsilon).squareRoot()
-                    let scale = set.gamma.value.storage[c] * inv
-                    let shift = set.beta.value.storage[c] - set.runningMean.value.storage[c] * scale
-                    apply(m, xp.baseAddress! + c * m, yp.baseAddress! + c * m, scale: scale, shift: shift)
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    for c in 0..<channels {
+                        let inv = 1 / (set.runningVar.value.storage[c] + epsilon).squareRoot()
+                        let scale = set.gamma.value.storage[c] * inv
+                        let shift = set.beta.value.storage[c] - set.runningMean.value.storage[c] * scale
+                        apply(m, xp.baseAddress! + c * m, yp.baseAddress! + c * m, scale: scale, shift: shift)
+                    }
                 }
-            } }
+            }
             return y
         }
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
         inverseStd = [Float](repeating: 0, count: channels)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            means.withUnsafeMutableBufferPointer { mp in variances.withUnsafeMutableBufferPointer { vp in
-                inverseStd.withUnsafeMutableBufferPointer { ip in
-                    let xs = xp.baseAddress!, ys = yp.baseAddress!
-                    let ms = mp.baseAddress!, vs = vp.baseAddress!, iv = ip.baseAddress!
-                    let gs = set.gamma.value.storage, bs = set.beta.value.storage
-                    Parallel.forEach(channels) { c in
-                        let src = xs + c * m
-                        let mean = Float(Vec.sum(m, src) / Double(m))
-                        let variance = Float(Vec.squaredDeviations(m, src, center: mean) / Double(m))
-                        let inv = 1 / (variance + epsilon).squareRoot()
-                        ms[c] = mean; vs[c] = variance; iv[c] = inv
-                        let (scale, shift) = self.affine(gamma: gs[c], beta: bs[c], mean: mean, inverseStd: inv)
-                        self.apply(m, src, ys + c * m, scale: scale, shift: shift)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                means.withUnsafeMutableBufferPointer { mp in
+                    variances.withUnsafeMutableBufferPointer { vp in
+                        inverseStd.withUnsafeMutableBufferPointer { ip in
+                            let xs = xp.baseAddress!, ys = yp.baseAddress!
+                            let ms = mp.baseAddress!, vs = vp.baseAddress!, iv = ip.baseAddress!
+                            let gs = set.gamma.value.storage, bs = set.beta.value.storage
+                            Parallel.forEach(channels) { c in
+                                let src = xs + c * m
+                                let mean = Float(Vec.sum(m, src) / Double(m))
+                                let variance = Float(Vec.squaredDeviations(m, src, center: mean) / Double(m))
+                                let inv = 1 / (variance + epsilon).squareRoot()
+                                ms[c] = mean; vs[c] = variance; iv[c] = inv
+                                let (scale, shift) = self.affine(gamma: gs[c], beta: bs[c], mean: mean, inverseStd: inv)
+                                self.apply(m, src, ys + c * m, scale: scale, shift: shift)
+                            }
+                        }
                     }
                 }
-            } }
-        } }
+            }
+        }
         let unbias = Float(m) / Float(max(1, m - 1))
         for c in 0..<channels {
             set.runningMean.value.storage[c] += momentum * (means[c] - set.runningMean.value.storage[c])
@@ -145,39 +154,46 @@ public final class BatchNorm2d: Layer {
         let m = x.count / channels
         var gradInput = Tensor(shape: x.shape) { _ in }
         var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
-        gradOutput.withUnsafeBufferPointer { dyp in x.withUnsafeBufferPointer { xp in
-            gradInput.withUnsafeMutableBufferPointer { dxp in
-                dGamma.withUnsafeMutableBufferPointer { dgp in dBeta.withUnsafeMutableBufferPointer { dbp in
-                    let dy = dyp.baseAddress!, xs = xp.baseAddress!, dx = dxp.baseAddress!
-                    let dg = dgp.baseAddress!, db = dbp.baseAddress!
-                    let gs = set.gamma.value.storage, bs = set.beta.value.storage
-                    let inv = inverseStd, means = batchMeans, relu = appliesReLU
-                    Parallel.forEach(channels) { c in
-                        let g = dy + c * m, xc = xs + c * m, out = dx + c * m
-                        // With the ReLU, g is masked where the forward output was 0 (same arithmetic
-                        // as forward, so the same elements).
-                        let (scale, shift) = self.affine(gamma: gs[c], beta: bs[c], mean: means[c], inverseStd: inv[c])
-                        // Σg and Σg·x̂ with x̂ = (x − mean)·inv.
-                        let (sumG, sumGX) = relu ? Vec.maskedSumAndDot(m, g, xc, scale: scale, shift: shift)
-                                                 : Vec.sumAndDot(m, g, xc)
-                        let sumGH = (sumGX - Double(means[c]) * sumG) * Double(inv[c])
-                        dg[c] = Float(sumGH); db[c] = Float(sumG)
-                        // dx = k·(g − mean(g) − x̂·mean(g·x̂)) = k·g − a·x + b, k = γ·inv.
-                        let k = gs[c] * inv[c]
-                        let meanG = Float(sumG / Double(m)), meanGH = Float(sumGH / Double(m))
-                        let a = k * inv[c] * meanGH, b = k * (inv[c] * meanGH * means[c] - meanG)
-                        if relu {
-                            for i in 0..<m {
-                                let kept = xc[i] * scale + shift > 0 ? g[i] : 0
-                                out[i] = k * kept - a * xc[i] + b
+        gradOutput.withUnsafeBufferPointer { dyp in
+            x.withUnsafeBufferPointer { xp in
+                gradInput.withUnsafeMutableBufferPointer { dxp in
+                    dGamma.withUnsafeMutableBufferPointer { dgp in
+                        dBeta.withUnsafeMutableBufferPointer { dbp in
+                            let dy = dyp.baseAddress!, xs = xp.baseAddress!, dx = dxp.baseAddress!
+                            let dg = dgp.baseAddress!, db = dbp.baseAddress!
+                            let gs = set.gamma.value.storage, bs = set.beta.value.storage
+                            let inv = inverseStd, means = batchMeans, relu = appliesReLU
+                            Parallel.forEach(channels) { c in
+                                let g = dy + c * m, xc = xs + c * m, out = dx + c * m
+                                // With the ReLU, g is masked where the forward output was 0 (same arithmetic
+                                // as forward, so the same elements).
+                                let (scale, shift) = self.affine(
+                                    gamma: gs[c], beta: bs[c], mean: means[c], inverseStd: inv[c])
+                                // Σg and Σg·x̂ with x̂ = (x − mean)·inv.
+                                let (sumG, sumGX) =
+                                    relu
+                                    ? Vec.maskedSumAndDot(m, g, xc, scale: scale, shift: shift)
+                                    : Vec.sumAndDot(m, g, xc)
+                                let sumGH = (sumGX - Double(means[c]) * sumG) * Double(inv[c])
+                                dg[c] = Float(sumGH); db[c] = Float(sumG)
+                                // dx = k·(g − mean(g) − x̂·mean(g·x̂)) = k·g − a·x + b, k = γ·inv.
+                                let k = gs[c] * inv[c]
+                                let meanG = Float(sumG / Double(m)), meanGH = Float(sumGH / Double(m))
+                                let a = k * inv[c] * meanGH, b = k * (inv[c] * meanGH * means[c] - meanG)
+                                if relu {
+                                    for i in 0..<m {
+                                        let kept = xc[i] * scale + shift > 0 ? g[i] : 0
+                                        out[i] = k * kept - a * xc[i] + b
+                                    }
+                                } else {
+                                    for i in 0..<m { out[i] = k * g[i] - a * xc[i] + b }
+                                }
                             }
-                        } else {
-                            for i in 0..<m { out[i] = k * g[i] - a * xc[i] + b }
                         }
                     }
-                } }
+                }
             }
-        } }
+        }
         set.gamma.accumulateGrad(Tensor(shape: [channels], storage: dGamma))
         set.beta.accumulateGrad(Tensor(shape: [channels], storage: dBeta))
         cachedInput = nil
@@ -193,7 +209,9 @@ public final class BatchNorm2d: Layer {
 
     /// `y[i] = x[i]·scale + shift` over one channel's `m` values, clamped at 0 with `appliesReLU`.
     @inline(__always)
-    private func apply(_ m: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scale: Float, shift: Float) {
+    private func apply(
+        _ m: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scale: Float, shift: Float
+    ) {
         if appliesReLU {
             for i in 0..<m { y[i] = max(x[i] * scale + shift, 0) }
         } else {

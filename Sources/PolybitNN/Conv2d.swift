@@ -22,14 +22,18 @@ public final class Conv2d: Layer {
     private var effectiveWeight: Tensor?
 
     /// He-normal initialized convolution (`std = sqrt(2 / (C·k·k))`).
-    public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
-                padding: Int = 0, bias: Bool = false, rng: inout SeededRNG) {
+    public init(
+        name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
+        padding: Int = 0, bias: Bool = false, rng: inout SeededRNG
+    ) {
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
         let fanIn = Float(inChannels * kernel * kernel)
-        weight = Parameter(name: name + ".weight", role: .weight,
-                           value: .randomNormal([outChannels, inChannels, kernel, kernel],
-                                                std: (2 / fanIn).squareRoot(), rng: &rng))
+        weight = Parameter(
+            name: name + ".weight", role: .weight,
+            value: .randomNormal(
+                [outChannels, inChannels, kernel, kernel],
+                std: (2 / fanIn).squareRoot(), rng: &rng))
         self.bias = bias ? Parameter(name: name + ".bias", role: .bias, value: .zeros([outChannels])) : nil
     }
 
@@ -53,75 +57,86 @@ public final class Conv2d: Layer {
     private var usesWinograd: Bool { winograd && kernel == 3 && isSameStrideOne }
 
     private func geometry(_ x: Tensor) -> ConvGeometry {
-        ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3], kernel: kernel,
-                     stride: stride, padding: padding)
+        ConvGeometry(
+            channels: inChannels, height: x.shape[2], width: x.shape[3], kernel: kernel,
+            stride: stride, padding: padding)
     }
 
     /// Calls `body(i, panel, ldPanel)` for each image `i` of `images`, where `panel` is image
     /// i's im2col matrix `[C·k·k, outPositions]` (built in `scratch`, or the input itself for
     /// pointwise convolutions).
-    private func withPanels(_ g: ConvGeometry, n: Int, x: UnsafePointer<Float>, images: Range<Int>,
-                            scratch: UnsafeMutablePointer<Float>,
-                            _ body: (Int, UnsafePointer<Float>, Int) -> Void) {
+    private func withPanels(
+        _ g: ConvGeometry, n: Int, x: UnsafePointer<Float>, images: Range<Int>,
+        scratch: UnsafeMutablePointer<Float>,
+        _ body: (Int, UnsafePointer<Float>, Int) -> Void
+    ) {
         let plane = g.height * g.width
         for i in images {
             if isPointwise {
                 body(i, x + i * plane, n * plane)
             } else {
-                Im2col.unfold(g, image: x + i * plane, channelStride: n * plane, columns: scratch,
-                              ld: g.outPositions, padValue: 0)
+                Im2col.unfold(
+                    g, image: x + i * plane, channelStride: n * plane, columns: scratch,
+                    ld: g.outPositions, padValue: 0)
                 body(i, scratch, g.outPositions)
             }
         }
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(input.rank == 4 && input.shape[0] == inChannels,
-                     "\(weight.name): expected [\(inChannels), N, H, W], got \(input.shape)")
+        precondition(
+            input.rank == 4 && input.shape[0] == inChannels,
+            "\(weight.name): expected [\(inChannels), N, H, W], got \(input.shape)")
         let x = inputTransform?.forward(input, training: training) ?? input
         let w = weightTransform?.forward(weight.value, training: training) ?? weight.value
         let n = x.shape[1], g = geometry(x)
         let p = g.outPositions, k = g.patchSize, o = outChannels, plane = g.height * g.width
         let out = Tensor(shape: [o, n, g.outH, g.outW]) { op in
-            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
-                let xs = xp.baseAddress!, ws = wp.baseAddress!, os = op.baseAddress!
-                if usesWinograd {
-                    let plan = WinogradConvolution(height: g.height, width: g.width, inChannels: inChannels,
-                                                   outChannels: o)
-                    plan.transformedWeights(ws).withUnsafeBufferPointer { u in
-                        Parallel.forEachChunk(n) { images in
-                            plan.forward(x: xs, u: u.baseAddress!, y: os, channelStride: n * plane, images: images)
+            x.withUnsafeBufferPointer { xp in
+                w.withUnsafeBufferPointer { wp in
+                    let xs = xp.baseAddress!, ws = wp.baseAddress!, os = op.baseAddress!
+                    if usesWinograd {
+                        let plan = WinogradConvolution(
+                            height: g.height, width: g.width, inChannels: inChannels,
+                            outChannels: o)
+                        plan.transformedWeights(ws).withUnsafeBufferPointer { u in
+                            Parallel.forEachChunk(n) { images in
+                                plan.forward(x: xs, u: u.baseAddress!, y: os, channelStride: n * plane, images: images)
+                            }
                         }
-                    }
-                } else if isSameStrideOne {
-                    let planes = PaddedPlanes(height: g.height, width: g.width, kernel: kernel)
-                    planes.tapOffsets(channels: inChannels).withUnsafeBufferPointer { offsets in
+                    } else if isSameStrideOne {
+                        let planes = PaddedPlanes(height: g.height, width: g.width, kernel: kernel)
+                        planes.tapOffsets(channels: inChannels).withUnsafeBufferPointer { offsets in
+                            Parallel.forEachChunk(n) { images in
+                                let padded = planes.allocatePlanes(inChannels)
+                                let grid = UnsafeMutablePointer<Float>.allocate(capacity: o * planes.gridLength)
+                                defer { padded.deallocate(); grid.deallocate() }
+                                for i in images {
+                                    planes.scatter(
+                                        xs + i * plane, channels: inChannels, channelStride: n * plane,
+                                        into: padded)
+                                    MicroGemm.nn(
+                                        m: o, n: planes.gridLength, k: k, a: ws, aRow: k, aCol: 1,
+                                        rows: OffsetRows(base: padded, offsets: offsets.baseAddress!),
+                                        c: grid, ldc: planes.gridLength, accumulate: false)
+                                    planes.gather(grid, rows: o, into: os + i * p, channelStride: n * p)
+                                }
+                            }
+                        }
+                    } else {
                         Parallel.forEachChunk(n) { images in
-                            let padded = planes.allocatePlanes(inChannels)
-                            let grid = UnsafeMutablePointer<Float>.allocate(capacity: o * planes.gridLength)
-                            defer { padded.deallocate(); grid.deallocate() }
-                            for i in images {
-                                planes.scatter(xs + i * plane, channels: inChannels, channelStride: n * plane,
-                                               into: padded)
-                                MicroGemm.nn(m: o, n: planes.gridLength, k: k, a: ws, aRow: k, aCol: 1,
-                                             rows: OffsetRows(base: padded, offsets: offsets.baseAddress!),
-                                             c: grid, ldc: planes.gridLength, accumulate: false)
-                                planes.gather(grid, rows: o, into: os + i * p, channelStride: n * p)
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : k * p)
+                            defer { scratch.deallocate() }
+                            withPanels(g, n: n, x: xs, images: images, scratch: scratch) { i, panel, ld in
+                                convGemm(
+                                    m: o, n: p, k: k, a: ws, transposeA: false, b: panel, ldb: ld,
+                                    c: os + i * p, ldc: n * p)
                             }
                         }
                     }
-                } else {
-                    Parallel.forEachChunk(n) { images in
-                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : k * p)
-                        defer { scratch.deallocate() }
-                        withPanels(g, n: n, x: xs, images: images, scratch: scratch) { i, panel, ld in
-                            convGemm(m: o, n: p, k: k, a: ws, transposeA: false, b: panel, ldb: ld,
-                                     c: os + i * p, ldc: n * p)
-                        }
-                    }
+                    if let bias { addBias(bias.value, os, rowLength: n * p) }
                 }
-                if let bias { addBias(bias.value, os, rowLength: n * p) }
-            } }
+            }
         }
         if training {
             cachedInput = x
@@ -134,9 +149,13 @@ public final class Conv2d: Layer {
     private func flippedTransposed(_ w: Tensor) -> Tensor {
         let k = kernel, kk = k * k
         return Tensor(shape: [inChannels, outChannels, k, k]) { out in
-            for o in 0..<outChannels { for c in 0..<inChannels { for t in 0..<kk {
-                out[(c * outChannels + o) * kk + (kk - 1 - t)] = w.storage[(o * inChannels + c) * kk + t]
-            } } }
+            for o in 0..<outChannels {
+                for c in 0..<inChannels {
+                    for t in 0..<kk {
+                        out[(c * outChannels + o) * kk + (kk - 1 - t)] = w.storage[(o * inChannels + c) * kk + t]
+                    }
+                }
+            }
         }
     }
 
@@ -152,39 +171,54 @@ public final class Conv2d: Layer {
         var gradInput = Tensor(shape: needsInputGradient ? x.shape : [0]) { _ in }
         let wFlipped = isSameStrideOne && needsInputGradient ? flippedTransposed(w) : Tensor(shape: [0])
         // Winograd plans of the weight gradient (X and dY) and of the input gradient (dY ∗ W').
-        let forwardPlan = WinogradConvolution(height: g.height, width: g.width, inChannels: inChannels,
-                                              outChannels: o)
-        let inputGradientPlan = WinogradConvolution(height: g.height, width: g.width, inChannels: o,
-                                                    outChannels: inChannels)
-        let flippedU = usesWinograd && needsInputGradient
+        let forwardPlan = WinogradConvolution(
+            height: g.height, width: g.width, inChannels: inChannels,
+            outChannels: o)
+        let inputGradientPlan = WinogradConvolution(
+            height: g.height, width: g.width, inChannels: o,
+            outChannels: inChannels)
+        let flippedU =
+            usesWinograd && needsInputGradient
             ? wFlipped.withUnsafeBufferPointer { inputGradientPlan.transformedWeights($0.baseAddress!) } : []
         gradOutput.withUnsafeBufferPointer { dyp in
-            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in wFlipped.withUnsafeBufferPointer { fp in
-                partials.withUnsafeMutableBufferPointer { pp in gradInput.withUnsafeMutableBufferPointer { dxp in
-                    let buffers = ConvGradientBuffers(x: xp.baseAddress!, dy: dyp.baseAddress!, w: wp.baseAddress!,
-                                                      flipped: fp.baseAddress, partials: pp.baseAddress!,
-                                                      dx: needsInputGradient ? dxp.baseAddress : nil)
-                    Parallel.forEach(workers) { worker in
-                        let images = (n * worker / workers)..<(n * (worker + 1) / workers)
-                        if usesWinograd {
-                            let plane = g.height * g.width
-                            forwardPlan.accumulateWeightGradient(
-                                x: buffers.x, dy: buffers.dy, channelStride: n * plane, images: images,
-                                du: buffers.partials + worker * partialSize)
-                            if let dx = buffers.dx {
-                                flippedU.withUnsafeBufferPointer { u in
-                                    inputGradientPlan.forward(x: buffers.dy, u: u.baseAddress!, y: dx,
-                                                              channelStride: n * plane, images: images)
+            x.withUnsafeBufferPointer { xp in
+                w.withUnsafeBufferPointer { wp in
+                    wFlipped.withUnsafeBufferPointer { fp in
+                        partials.withUnsafeMutableBufferPointer { pp in
+                            gradInput.withUnsafeMutableBufferPointer { dxp in
+                                let buffers = ConvGradientBuffers(
+                                    x: xp.baseAddress!, dy: dyp.baseAddress!, w: wp.baseAddress!,
+                                    flipped: fp.baseAddress, partials: pp.baseAddress!,
+                                    dx: needsInputGradient ? dxp.baseAddress : nil)
+                                Parallel.forEach(workers) { worker in
+                                    let images = (n * worker / workers)..<(n * (worker + 1) / workers)
+                                    if usesWinograd {
+                                        let plane = g.height * g.width
+                                        forwardPlan.accumulateWeightGradient(
+                                            x: buffers.x, dy: buffers.dy, channelStride: n * plane, images: images,
+                                            du: buffers.partials + worker * partialSize)
+                                        if let dx = buffers.dx {
+                                            flippedU.withUnsafeBufferPointer { u in
+                                                inputGradientPlan.forward(
+                                                    x: buffers.dy, u: u.baseAddress!, y: dx,
+                                                    channelStride: n * plane, images: images)
+                                            }
+                                        }
+                                    } else if isSameStrideOne {
+                                        implicitBackward(
+                                            g, n: n, images: images, buffers,
+                                            dW: buffers.partials + worker * partialSize)
+                                    } else {
+                                        panelBackward(
+                                            g, n: n, images: images, buffers,
+                                            dW: buffers.partials + worker * partialSize)
+                                    }
                                 }
                             }
-                        } else if isSameStrideOne {
-                            implicitBackward(g, n: n, images: images, buffers, dW: buffers.partials + worker * partialSize)
-                        } else {
-                            panelBackward(g, n: n, images: images, buffers, dW: buffers.partials + worker * partialSize)
                         }
                     }
-                } }
-            } } }
+                }
+            }
             if let bias {
                 bias.grad.withUnsafeMutableBufferPointer { db in
                     let p = g.outPositions
@@ -202,13 +236,16 @@ public final class Conv2d: Layer {
     /// shape (and through `weightTransform`), and adds the result to the weight's gradient.
     private func accumulateWeightGradient(summing partials: inout [Float], workers: Int, partialSize: Int) {
         partials.withUnsafeMutableBufferPointer { pp in
-            for worker in 1..<workers { Vec.axpy(partialSize, 1, pp.baseAddress! + worker * partialSize, pp.baseAddress!) }
+            for worker in 1..<workers {
+                Vec.axpy(partialSize, 1, pp.baseAddress! + worker * partialSize, pp.baseAddress!)
+            }
         }
         var gradWeight = Tensor(shape: weight.value.shape) { gw in
             partials.withUnsafeBufferPointer { pp in
                 if usesWinograd {
-                    WinogradTiles.weightGradient(of: pp.baseAddress!, outChannels: outChannels, inChannels: inChannels,
-                                                 into: gw.baseAddress!)
+                    WinogradTiles.weightGradient(
+                        of: pp.baseAddress!, outChannels: outChannels, inChannels: inChannels,
+                        into: gw.baseAddress!)
                 } else {
                     gw.baseAddress!.update(from: pp.baseAddress!, count: partialSize)
                 }
@@ -221,8 +258,10 @@ public final class Conv2d: Layer {
     /// Backward of a "same" stride-1 conv over `images`, on padded planes (no panels):
     /// `dW += dY_grid · Xᵀ` (both read along the grid; small grids batch several images into one
     /// reduction) and `dX = conv(dY, W')`.
-    private func implicitBackward(_ g: ConvGeometry, n: Int, images: Range<Int>, _ b: ConvGradientBuffers,
-                                  dW: UnsafeMutablePointer<Float>) {
+    private func implicitBackward(
+        _ g: ConvGeometry, n: Int, images: Range<Int>, _ b: ConvGradientBuffers,
+        dW: UnsafeMutablePointer<Float>
+    ) {
         let planes = PaddedPlanes(height: g.height, width: g.width, kernel: kernel)
         let o = outChannels, c = inChannels, kk = kernel * kernel, plane = g.height * g.width
         let group = max(1, min(images.count, 512 / planes.gridLength))
@@ -231,37 +270,45 @@ public final class Conv2d: Layer {
         let grid = UnsafeMutablePointer<Float>.allocate(capacity: c * planes.gridLength)
         defer { paddedX.deallocate(); paddedDY.deallocate(); grid.deallocate() }
         let xOffsets = planes.tapOffsets(channels: c), dyOffsets = planes.tapOffsets(channels: o)
-        xOffsets.withUnsafeBufferPointer { xo in dyOffsets.withUnsafeBufferPointer { dyo in
-            var first = images.lowerBound
-            while first < images.upperBound {
-                let members = min(group, images.upperBound - first)
-                for m in 0..<members {
-                    planes.scatter(b.x + (first + m) * plane, channels: c, channelStride: n * plane,
-                                   into: paddedX + m * xStride)
-                    planes.scatter(b.dy + (first + m) * plane, channels: o, channelStride: n * plane,
-                                   into: paddedDY + m * dyStride)
-                }
-                MicroGemm.nt(m: o, n: c * kk, k: planes.gridLength, a: paddedDY + planes.gridOffset,
-                             lda: planes.planeSize, rows: OffsetRows(base: paddedX, offsets: xo.baseAddress!),
-                             c: dW, ldc: c * kk, accumulate: true, groups: members, aGroupStride: dyStride,
-                             bGroupStride: xStride)
-                if let dx = b.dx, let flipped = b.flipped {
+        xOffsets.withUnsafeBufferPointer { xo in
+            dyOffsets.withUnsafeBufferPointer { dyo in
+                var first = images.lowerBound
+                while first < images.upperBound {
+                    let members = min(group, images.upperBound - first)
                     for m in 0..<members {
-                        MicroGemm.nn(m: c, n: planes.gridLength, k: o * kk, a: flipped, aRow: o * kk, aCol: 1,
-                                     rows: OffsetRows(base: paddedDY + m * dyStride, offsets: dyo.baseAddress!),
-                                     c: grid, ldc: planes.gridLength, accumulate: false)
-                        planes.gather(grid, rows: c, into: dx + (first + m) * plane, channelStride: n * plane)
+                        planes.scatter(
+                            b.x + (first + m) * plane, channels: c, channelStride: n * plane,
+                            into: paddedX + m * xStride)
+                        planes.scatter(
+                            b.dy + (first + m) * plane, channels: o, channelStride: n * plane,
+                            into: paddedDY + m * dyStride)
                     }
+                    MicroGemm.nt(
+                        m: o, n: c * kk, k: planes.gridLength, a: paddedDY + planes.gridOffset,
+                        lda: planes.planeSize, rows: OffsetRows(base: paddedX, offsets: xo.baseAddress!),
+                        c: dW, ldc: c * kk, accumulate: true, groups: members, aGroupStride: dyStride,
+                        bGroupStride: xStride)
+                    if let dx = b.dx, let flipped = b.flipped {
+                        for m in 0..<members {
+                            MicroGemm.nn(
+                                m: c, n: planes.gridLength, k: o * kk, a: flipped, aRow: o * kk, aCol: 1,
+                                rows: OffsetRows(base: paddedDY + m * dyStride, offsets: dyo.baseAddress!),
+                                c: grid, ldc: planes.gridLength, accumulate: false)
+                            planes.gather(grid, rows: c, into: dx + (first + m) * plane, channelStride: n * plane)
+                        }
+                    }
+                    first += members
                 }
-                first += members
             }
-        } }
+        }
     }
 
     /// Backward of any other conv over `images`, on im2col panels: `dW += dY_i · panelᵀ` and
     /// `dX = fold(Wᵀ · dY_i)` (or `Wᵀ · dY_i` directly for pointwise convs).
-    private func panelBackward(_ g: ConvGeometry, n: Int, images: Range<Int>, _ b: ConvGradientBuffers,
-                               dW: UnsafeMutablePointer<Float>) {
+    private func panelBackward(
+        _ g: ConvGeometry, n: Int, images: Range<Int>, _ b: ConvGradientBuffers,
+        dW: UnsafeMutablePointer<Float>
+    ) {
         let p = g.outPositions, k = g.patchSize, o = outChannels, plane = g.height * g.width
         // The panel, then dCols (pointwise convs need neither).
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : 2 * k * p)
@@ -269,12 +316,14 @@ public final class Conv2d: Layer {
         let dCols = scratch + (isPointwise ? 0 : k * p)
         withPanels(g, n: n, x: b.x, images: images, scratch: scratch) { i, panel, ld in
             let dyi = b.dy + i * p
-            MicroGemm.nt(m: o, n: k, k: p, a: dyi, lda: n * p, rows: StridedRows(base: panel, stride: ld),
-                         c: dW, ldc: k, accumulate: true)
+            MicroGemm.nt(
+                m: o, n: k, k: p, a: dyi, lda: n * p, rows: StridedRows(base: panel, stride: ld),
+                c: dW, ldc: k, accumulate: true)
             guard let dx = b.dx else { return }
             if isPointwise {
-                convGemm(m: k, n: p, k: o, a: b.w, transposeA: true, b: dyi, ldb: n * p,
-                         c: dx + i * plane, ldc: n * plane)
+                convGemm(
+                    m: k, n: p, k: o, a: b.w, transposeA: true, b: dyi, ldb: n * p,
+                    c: dx + i * plane, ldc: n * plane)
             } else {
                 // dCols_i = Wᵀ [CKK, O] · dY_i [O, P], folded back into image i.
                 convGemm(m: k, n: p, k: o, a: b.w, transposeA: true, b: dyi, ldb: n * p, c: dCols, ldc: p)
@@ -299,14 +348,18 @@ private struct ConvGradientBuffers {
 /// `C = op(A)·B` for one image's convolution GEMM (single-threaded; callers parallelize over
 /// images). `A` is `m×k` row-major, or `k×m` when `transposeA`. Polybit's micro-kernel is faster
 /// where m is at most 16 or k at most 32 (`polybit bench kernels`), OpenBLAS elsewhere.
-func convGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transposeA: Bool,
-              b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+func convGemm(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transposeA: Bool,
+    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
     if m <= 16 || k <= 32 {
-        MicroGemm.nn(m: m, n: n, k: k, a: a, aRow: transposeA ? 1 : k, aCol: transposeA ? m : 1,
-                     b: b, ldb: ldb, c: c, ldc: ldc, accumulate: false)
+        MicroGemm.nn(
+            m: m, n: n, k: k, a: a, aRow: transposeA ? 1 : k, aCol: transposeA ? m : 1,
+            b: b, ldb: ldb, c: c, ldc: ldc, accumulate: false)
     } else {
-        BLAS.sgemm(transA: transposeA, m: m, n: n, k: k, a: a, lda: transposeA ? m : k,
-                   b: b, ldb: ldb, c: c, ldc: ldc)
+        BLAS.sgemm(
+            transA: transposeA, m: m, n: n, k: k, a: a, lda: transposeA ? m : k,
+            b: b, ldb: ldb, c: c, ldc: ldc)
     }
 }
 

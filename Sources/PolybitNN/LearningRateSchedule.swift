@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Cosine learning-rate decay with linear warm-up, by optimizer step.

@@ -13,14 +13,20 @@ public final class Linear: Layer {
     private var effectiveWeight: Tensor?
 
     /// Uniform init in ±1/sqrt(in) (PyTorch's default for Linear).
-    public init(name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true,
-                rng: inout SeededRNG) {
+    public init(
+        name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true,
+        rng: inout SeededRNG
+    ) {
         self.inFeatures = inFeatures; self.outFeatures = outFeatures
         let bound = 1 / Float(inFeatures).squareRoot()
-        weight = Parameter(name: name + ".weight", role: .weight,
-                           value: .randomUniform([outFeatures, inFeatures], low: -bound, high: bound, rng: &rng))
-        self.bias = bias ? Parameter(name: name + ".bias", role: .bias,
-                                     value: .randomUniform([outFeatures], low: -bound, high: bound, rng: &rng)) : nil
+        weight = Parameter(
+            name: name + ".weight", role: .weight,
+            value: .randomUniform([outFeatures, inFeatures], low: -bound, high: bound, rng: &rng))
+        self.bias =
+            bias
+            ? Parameter(
+                name: name + ".bias", role: .bias,
+                value: .randomUniform([outFeatures], low: -bound, high: bound, rng: &rng)) : nil
     }
 
     public var parameters: [Parameter] {
@@ -29,25 +35,31 @@ public final class Linear: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(input.shape.last == inFeatures, "\(weight.name): expected [..., \(inFeatures)], got \(input.shape)")
+        precondition(
+            input.shape.last == inFeatures, "\(weight.name): expected [..., \(inFeatures)], got \(input.shape)")
         let x = inputTransform?.forward(input, training: training) ?? input
         let w = weightTransform?.forward(weight.value, training: training) ?? weight.value
         let rows = x.count / inFeatures
         var outShape = x.shape
         outShape[outShape.count - 1] = outFeatures
         var y = Tensor(shape: outShape) { _ in }
-        x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
-            BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: xp.baseAddress!,
-                       lda: inFeatures, b: wp.baseAddress!, ldb: inFeatures, c: yp.baseAddress!, ldc: outFeatures)
-            if let bias {
-                bias.value.withUnsafeBufferPointer { bp in
-                    for r in 0..<rows {
-                        let row = yp.baseAddress! + r * outFeatures
-                        for j in 0..<outFeatures { row[j] += bp[j] }
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    BLAS.sgemm(
+                        transB: true, m: rows, n: outFeatures, k: inFeatures, a: xp.baseAddress!,
+                        lda: inFeatures, b: wp.baseAddress!, ldb: inFeatures, c: yp.baseAddress!, ldc: outFeatures)
+                    if let bias {
+                        bias.value.withUnsafeBufferPointer { bp in
+                            for r in 0..<rows {
+                                let row = yp.baseAddress! + r * outFeatures
+                                for j in 0..<outFeatures { row[j] += bp[j] }
+                            }
+                        }
                     }
                 }
             }
-        } } }
+        }
         if training { self.input = x; effectiveWeight = w }
         return y
     }
@@ -60,14 +72,20 @@ public final class Linear: Layer {
         var gradWeight = Tensor(shape: weight.value.shape) { _ in }
         var gradInput = Tensor(shape: x.shape) { _ in }
         gradOutput.withUnsafeBufferPointer { dy in
-            x.withUnsafeBufferPointer { xp in gradWeight.withUnsafeMutableBufferPointer { dw in
-                BLAS.sgemm(transA: true, m: outFeatures, n: inFeatures, k: rows, a: dy.baseAddress!,
-                           lda: outFeatures, b: xp.baseAddress!, ldb: inFeatures, c: dw.baseAddress!, ldc: inFeatures)
-            } }
-            w.withUnsafeBufferPointer { wp in gradInput.withUnsafeMutableBufferPointer { dx in
-                BLAS.sgemm(m: rows, n: inFeatures, k: outFeatures, a: dy.baseAddress!, lda: outFeatures,
-                           b: wp.baseAddress!, ldb: inFeatures, c: dx.baseAddress!, ldc: inFeatures)
-            } }
+            x.withUnsafeBufferPointer { xp in
+                gradWeight.withUnsafeMutableBufferPointer { dw in
+                    BLAS.sgemm(
+                        transA: true, m: outFeatures, n: inFeatures, k: rows, a: dy.baseAddress!,
+                        lda: outFeatures, b: xp.baseAddress!, ldb: inFeatures, c: dw.baseAddress!, ldc: inFeatures)
+                }
+            }
+            w.withUnsafeBufferPointer { wp in
+                gradInput.withUnsafeMutableBufferPointer { dx in
+                    BLAS.sgemm(
+                        m: rows, n: inFeatures, k: outFeatures, a: dy.baseAddress!, lda: outFeatures,
+                        b: wp.baseAddress!, ldb: inFeatures, c: dx.baseAddress!, ldc: inFeatures)
+                }
+            }
             if let bias {
                 bias.grad.withUnsafeMutableBufferPointer { db in
                     for r in 0..<rows {

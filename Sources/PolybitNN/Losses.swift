@@ -1,6 +1,7 @@
 import PolybitTensor
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Loss value, gradient with respect to the logits, and correct top-1 predictions of a batch.

@@ -55,8 +55,10 @@ public final class AdamW: Optimizer {
     public var state: [String: Tensor] = [:]
     private var steps: [String: Int] = [:]
 
-    public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
-                weightDecay: Float = 0.05) {
+    public init(
+        learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+        weightDecay: Float = 0.05
+    ) {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
         self.epsilon = epsilon; self.weightDecay = weightDecay
     }
@@ -71,17 +73,21 @@ public final class AdamW: Optimizer {
             let wd = p.role == .weight ? weightDecay : 0
             let c1 = 1 / (1 - powf(beta1, Float(t))), c2 = 1 / (1 - powf(beta2, Float(t)))
             let b1 = beta1, b2 = beta2, eps = epsilon
-            m.withUnsafeMutableBufferPointer { mp in v.withUnsafeMutableBufferPointer { vp in
-                p.grad.withUnsafeMutableBufferPointer { gp in p.value.withUnsafeMutableBufferPointer { wp in
-                    for i in 0..<wp.count {
-                        let g = gp[i]
-                        mp[i] = b1 * mp[i] + (1 - b1) * g
-                        vp[i] = b2 * vp[i] + (1 - b2) * g * g
-                        wp[i] -= lr * ((mp[i] * c1) / ((vp[i] * c2).squareRoot() + eps) + wd * wp[i])
-                        gp[i] = 0
+            m.withUnsafeMutableBufferPointer { mp in
+                v.withUnsafeMutableBufferPointer { vp in
+                    p.grad.withUnsafeMutableBufferPointer { gp in
+                        p.value.withUnsafeMutableBufferPointer { wp in
+                            for i in 0..<wp.count {
+                                let g = gp[i]
+                                mp[i] = b1 * mp[i] + (1 - b1) * g
+                                vp[i] = b2 * vp[i] + (1 - b2) * g * g
+                                wp[i] -= lr * ((mp[i] * c1) / ((vp[i] * c2).squareRoot() + eps) + wd * wp[i])
+                                gp[i] = 0
+                            }
+                        }
                     }
-                } }
-            } }
+                }
+            }
             state[p.name + "#m"] = m
             state[p.name + "#v"] = v
             state[p.name + "#t"] = Tensor(shape: [1], storage: [Float(t)])
@@ -91,5 +97,5 @@ public final class AdamW: Optimizer {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -46,8 +46,10 @@ struct PaddedPlanes {
 
     /// Writes `channels` planes of `H×W` (plane `c` at `image + c·channelStride`) into the interior
     /// of zeroed padded planes at `planes`; the padding is never written, so it stays zero.
-    func scatter(_ image: UnsafePointer<Float>, channels: Int, channelStride: Int,
-                 into planes: UnsafeMutablePointer<Float>) {
+    func scatter(
+        _ image: UnsafePointer<Float>, channels: Int, channelStride: Int,
+        into planes: UnsafeMutablePointer<Float>
+    ) {
         for c in 0..<channels {
             let src = image + c * channelStride, dst = planes + c * planeSize + gridOffset
             for y in 0..<height { copyRow(src + y * width, to: dst + y * rowStride, count: width) }
@@ -56,8 +58,10 @@ struct PaddedPlanes {
 
     /// Copies the kept columns of `rows` grid rows (row `r` at `grid + r·gridLength`) into `H×W`
     /// planes at `image + r·channelStride`.
-    func gather(_ grid: UnsafePointer<Float>, rows: Int, into image: UnsafeMutablePointer<Float>,
-                channelStride: Int) {
+    func gather(
+        _ grid: UnsafePointer<Float>, rows: Int, into image: UnsafeMutablePointer<Float>,
+        channelStride: Int
+    ) {
         for r in 0..<rows {
             let src = grid + r * gridLength, dst = image + r * channelStride
             for y in 0..<height { copyRow(src + y * rowStride, to: dst + y * width, count: width) }

@@ -11,9 +11,11 @@ public final class GlobalAvgPool: Layer {
         if training { inputShape = x.shape }
         return x.withUnsafeBufferPointer { xp in
             Tensor(shape: [n, c]) { yp in
-                for ci in 0..<c { for ni in 0..<n {
-                    yp[ni * c + ci] = Float(Vec.sum(p, xp.baseAddress! + (ci * n + ni) * p) / Double(p))
-                } }
+                for ci in 0..<c {
+                    for ni in 0..<n {
+                        yp[ni * c + ci] = Float(Vec.sum(p, xp.baseAddress! + (ci * n + ni) * p) / Double(p))
+                    }
+                }
             }
         }
     }
@@ -23,11 +25,13 @@ public final class GlobalAvgPool: Layer {
         let scale = 1 / Float(p)
         return gradOutput.withUnsafeBufferPointer { gp in
             Tensor(shape: inputShape) { dp in
-                for ci in 0..<c { for ni in 0..<n {
-                    let v = gp[ni * c + ci] * scale
-                    let d = dp.baseAddress! + (ci * n + ni) * p
-                    for i in 0..<p { d[i] = v }
-                } }
+                for ci in 0..<c {
+                    for ni in 0..<n {
+                        let v = gp[ni * c + ci] * scale
+                        let d = dp.baseAddress! + (ci * n + ni) * p
+                        for i in 0..<p { d[i] = v }
+                    }
+                }
             }
         }
     }
@@ -61,19 +65,23 @@ public final class Pool2d: Layer {
             Tensor(shape: [x.shape[0], x.shape[1], g.outH, g.outW]) { yp in
                 for p in 0..<planes {
                     let src = xp.baseAddress! + p * hw
-                    for oy in 0..<g.outH { for ox in 0..<g.outW {
-                        var best = -Float.infinity, bestIndex: Int32 = -1, sum: Float = 0
-                        for ky in 0..<kernel { for kx in 0..<kernel {
-                            let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
-                            guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
-                            let v = src[iy * g.width + ix]
-                            sum += v
-                            if v > best { best = v; bestIndex = Int32(iy * g.width + ix) }
-                        } }
-                        let o = p * op + oy * g.outW + ox
-                        yp[o] = kind == .max ? best : sum * inv
-                        if training && kind == .max { argmax[o] = bestIndex }
-                    } }
+                    for oy in 0..<g.outH {
+                        for ox in 0..<g.outW {
+                            var best = -Float.infinity, bestIndex: Int32 = -1, sum: Float = 0
+                            for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                                    guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
+                                    let v = src[iy * g.width + ix]
+                                    sum += v
+                                    if v > best { best = v; bestIndex = Int32(iy * g.width + ix) }
+                                }
+                            }
+                            let o = p * op + oy * g.outW + ox
+                            yp[o] = kind == .max ? best : sum * inv
+                            if training && kind == .max { argmax[o] = bestIndex }
+                        }
+                    }
                 }
             }
         }
@@ -84,23 +92,29 @@ public final class Pool2d: Layer {
         let planes = inputShape[0] * inputShape[1], hw = g.height * g.width, op = g.outPositions
         var dx = Tensor(shape: inputShape)
         let inv = 1 / Float(kernel * kernel)
-        gradOutput.withUnsafeBufferPointer { gp in dx.withUnsafeMutableBufferPointer { dp in
-            for p in 0..<planes {
-                let d = dp.baseAddress! + p * hw
-                for oy in 0..<g.outH { for ox in 0..<g.outW {
-                    let o = p * op + oy * g.outW + ox
-                    if kind == .max {
-                        if argmax[o] >= 0 { d[Int(argmax[o])] += gp[o] }
-                        continue
+        gradOutput.withUnsafeBufferPointer { gp in
+            dx.withUnsafeMutableBufferPointer { dp in
+                for p in 0..<planes {
+                    let d = dp.baseAddress! + p * hw
+                    for oy in 0..<g.outH {
+                        for ox in 0..<g.outW {
+                            let o = p * op + oy * g.outW + ox
+                            if kind == .max {
+                                if argmax[o] >= 0 { d[Int(argmax[o])] += gp[o] }
+                                continue
+                            }
+                            for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                                    guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
+                                    d[iy * g.width + ix] += gp[o] * inv
+                                }
+                            }
+                        }
                     }
-                    for ky in 0..<kernel { for kx in 0..<kernel {
-                        let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
-                        guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
-                        d[iy * g.width + ix] += gp[o] * inv
-                    } }
-                } }
+                }
             }
-        } }
+        }
         return dx
     }
 }

@@ -14,16 +14,21 @@ public final class BasicBlock: Layer {
     private let outputReLU = ReLU()
 
     public init(name: String, inChannels: Int, outChannels: Int, stride: Int, rng: inout SeededRNG) {
-        conv1 = Conv2d(name: name + ".conv1", inChannels: inChannels, outChannels: outChannels,
-                       kernel: 3, stride: stride, padding: 1, rng: &rng)
+        conv1 = Conv2d(
+            name: name + ".conv1", inChannels: inChannels, outChannels: outChannels,
+            kernel: 3, stride: stride, padding: 1, rng: &rng)
         bn1 = BatchNorm2d(name: name + ".bn1", channels: outChannels, appliesReLU: true)
-        conv2 = Conv2d(name: name + ".conv2", inChannels: outChannels, outChannels: outChannels,
-                       kernel: 3, stride: 1, padding: 1, rng: &rng)
+        conv2 = Conv2d(
+            name: name + ".conv2", inChannels: outChannels, outChannels: outChannels,
+            kernel: 3, stride: 1, padding: 1, rng: &rng)
         bn2 = BatchNorm2d(name: name + ".bn2", channels: outChannels)
         if stride != 1 || inChannels != outChannels {
-            projection = (Conv2d(name: name + ".shortcut.conv", inChannels: inChannels, outChannels: outChannels,
-                                 kernel: 1, stride: stride, rng: &rng),
-                          BatchNorm2d(name: name + ".shortcut.bn", channels: outChannels))
+            projection = (
+                Conv2d(
+                    name: name + ".shortcut.conv", inChannels: inChannels, outChannels: outChannels,
+                    kernel: 1, stride: stride, rng: &rng),
+                BatchNorm2d(name: name + ".shortcut.bn", channels: outChannels)
+            )
         } else {
             projection = nil
         }
@@ -81,16 +86,19 @@ public final class ResNet: ImageClassifier {
         var rng = SeededRNG(seed: seed)
         let n = (depth - 2) / 6
         let widths = [16, 32, 64].map { $0 * width }
-        stem = Conv2d(name: "stem.conv", inChannels: inputChannels, outChannels: widths[0], kernel: 3,
-                      padding: 1, rng: &rng)
+        stem = Conv2d(
+            name: "stem.conv", inChannels: inputChannels, outChannels: widths[0], kernel: 3,
+            padding: 1, rng: &rng)
         stem.needsInputGradient = false
         stemBN = BatchNorm2d(name: "stem.bn", channels: widths[0], appliesReLU: true)
         var blocks: [BasicBlock] = []
         var channels = widths[0]
         for (s, w) in widths.enumerated() {
             for b in 0..<n {
-                blocks.append(BasicBlock(name: "stage\(s + 1).block\(b)", inChannels: channels, outChannels: w,
-                                         stride: (s > 0 && b == 0) ? 2 : 1, rng: &rng))
+                blocks.append(
+                    BasicBlock(
+                        name: "stage\(s + 1).block\(b)", inChannels: channels, outChannels: w,
+                        stride: (s > 0 && b == 0) ? 2 : 1, rng: &rng))
                 channels = w
             }
         }

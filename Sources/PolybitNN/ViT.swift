@@ -9,16 +9,20 @@ public final class PatchEmbedding: Layer {
     public let classToken: Parameter, positions: Parameter
     private var n = 0
 
-    public init(name: String, channels: Int, height: Int, width: Int, patch: Int, dim: Int,
-                rng: inout SeededRNG) {
-        precondition(height % patch == 0 && width % patch == 0,
-                     "image \(height)x\(width) is not divisible into \(patch)x\(patch) patches")
+    public init(
+        name: String, channels: Int, height: Int, width: Int, patch: Int, dim: Int,
+        rng: inout SeededRNG
+    ) {
+        precondition(
+            height % patch == 0 && width % patch == 0,
+            "image \(height)x\(width) is not divisible into \(patch)x\(patch) patches")
         self.channels = channels; self.patch = patch; self.dim = dim
         tokens = (height / patch) * (width / patch)
         projection = Linear(name: name + ".proj", inFeatures: channels * patch * patch, outFeatures: dim, rng: &rng)
         classToken = Parameter(name: name + ".cls", role: .bias, value: .randomNormal([dim], std: 0.02, rng: &rng))
-        positions = Parameter(name: name + ".pos", role: .bias,
-                              value: .randomNormal([tokens + 1, dim], std: 0.02, rng: &rng))
+        positions = Parameter(
+            name: name + ".pos", role: .bias,
+            value: .randomNormal([tokens + 1, dim], std: 0.02, rng: &rng))
     }
 
     public var parameters: [Parameter] { projection.parameters + [classToken, positions] }
@@ -27,13 +31,21 @@ public final class PatchEmbedding: Layer {
         n = x.shape[0]
         let h = x.shape[2], w = x.shape[3], p = patch, pw = w / p, k = channels * p * p
         let patches = Tensor(shape: [n, tokens, k]) { pp in
-            for b in 0..<n { for ty in 0..<(h / p) { for tx in 0..<pw {
-                let dst = pp.baseAddress! + (b * tokens + ty * pw + tx) * k
-                var o = 0
-                for c in 0..<channels { for py in 0..<p { for px in 0..<p {
-                    dst[o] = x.storage[((b * channels + c) * h + ty * p + py) * w + tx * p + px]; o += 1
-                } } }
-            } } }
+            for b in 0..<n {
+                for ty in 0..<(h / p) {
+                    for tx in 0..<pw {
+                        let dst = pp.baseAddress! + (b * tokens + ty * pw + tx) * k
+                        var o = 0
+                        for c in 0..<channels {
+                            for py in 0..<p {
+                                for px in 0..<p {
+                                    dst[o] = x.storage[((b * channels + c) * h + ty * p + py) * w + tx * p + px]; o += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         let e = projection.forward(patches, training: training)
         return Tensor(shape: [n, tokens + 1, dim]) { out in
@@ -54,11 +66,15 @@ public final class PatchEmbedding: Layer {
     public func backward(_ gradOutput: Tensor) -> Tensor {
         var dPos = Tensor(shape: positions.value.shape), dCls = Tensor(shape: [dim])
         let dE = Tensor(shape: [n, tokens, dim]) { de in
-            for b in 0..<n { for t in 0...tokens { for j in 0..<dim {
-                let g = gradOutput.storage[(b * (tokens + 1) + t) * dim + j]
-                dPos.storage[t * dim + j] += g
-                if t == 0 { dCls.storage[j] += g } else { de[(b * tokens + t - 1) * dim + j] = g }
-            } } }
+            for b in 0..<n {
+                for t in 0...tokens {
+                    for j in 0..<dim {
+                        let g = gradOutput.storage[(b * (tokens + 1) + t) * dim + j]
+                        dPos.storage[t * dim + j] += g
+                        if t == 0 { dCls.storage[j] += g } else { de[(b * tokens + t - 1) * dim + j] = g }
+                    }
+                }
+            }
         }
         positions.accumulateGrad(dPos)
         classToken.accumulateGrad(dCls)
@@ -88,8 +104,10 @@ public final class TransformerBlock: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let a = x + attention.forward(norm1.forward(x, training: training), training: training)
-        let m = fc2.forward(gelu.forward(fc1.forward(norm2.forward(a, training: training), training: training),
-                                         training: training), training: training)
+        let m = fc2.forward(
+            gelu.forward(
+                fc1.forward(norm2.forward(a, training: training), training: training),
+                training: training), training: training)
         return a + m
     }
 
@@ -109,12 +127,17 @@ public final class ViT: ImageClassifier {
     public let head: Linear
     private var tokens = 0
 
-    public init(inputChannels: Int, height: Int, width: Int, classes: Int, patch: Int = 4, dim: Int = 64,
-                depth: Int = 4, heads: Int = 4, mlpRatio: Int = 2, seed: UInt64) {
+    public init(
+        inputChannels: Int, height: Int, width: Int, classes: Int, patch: Int = 4, dim: Int = 64,
+        depth: Int = 4, heads: Int = 4, mlpRatio: Int = 2, seed: UInt64
+    ) {
         var rng = SeededRNG(seed: seed)
-        embedding = PatchEmbedding(name: "embed", channels: inputChannels, height: height, width: width,
-                                   patch: patch, dim: dim, rng: &rng)
-        blocks = (0..<depth).map { TransformerBlock(name: "block\($0)", dim: dim, heads: heads, mlpRatio: mlpRatio, rng: &rng) }
+        embedding = PatchEmbedding(
+            name: "embed", channels: inputChannels, height: height, width: width,
+            patch: patch, dim: dim, rng: &rng)
+        blocks = (0..<depth).map {
+            TransformerBlock(name: "block\($0)", dim: dim, heads: heads, mlpRatio: mlpRatio, rng: &rng)
+        }
         norm = LayerNorm(name: "norm", features: dim)
         head = Linear(name: "head", inFeatures: dim, outFeatures: classes, rng: &rng)
     }

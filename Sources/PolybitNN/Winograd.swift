@@ -55,8 +55,10 @@ struct WinogradTiles {
 
     /// `V[ξ][t0 + t] = (Bᵀ·d_t·B)[ξ]` for every tile `t` of one padded plane, with position `ξ`'s row at
     /// `v + ξ·positionStride`.
-    func transformInput(_ padded: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
-                        positionStride: Int) {
+    func transformInput(
+        _ padded: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
+        positionStride: Int
+    ) {
         let s = paddedRowStride
         for ty in 0..<tilesH {
             let r0 = padded + 2 * ty * s
@@ -115,7 +117,9 @@ struct WinogradTiles {
                 let m0 = (Self.load(p), Self.load(p + ps), Self.load(p + 2 * ps), Self.load(p + 3 * ps))
                 let m1 = (Self.load(p + 4 * ps), Self.load(p + 5 * ps), Self.load(p + 6 * ps), Self.load(p + 7 * ps))
                 let m2 = (Self.load(p + 8 * ps), Self.load(p + 9 * ps), Self.load(p + 10 * ps), Self.load(p + 11 * ps))
-                let m3 = (Self.load(p + 12 * ps), Self.load(p + 13 * ps), Self.load(p + 14 * ps), Self.load(p + 15 * ps))
+                let m3 = (
+                    Self.load(p + 12 * ps), Self.load(p + 13 * ps), Self.load(p + 14 * ps), Self.load(p + 15 * ps)
+                )
                 t0 = (m0.0 + m1.0 + m2.0, m0.1 + m1.1 + m2.1, m0.2 + m1.2 + m2.2, m0.3 + m1.3 + m2.3)
                 t1 = (m1.0 - m2.0 - m3.0, m1.1 - m2.1 - m3.1, m1.2 - m2.2 - m3.2, m1.3 - m2.3 - m3.3)
                 var top = V16(), bottom = V16()
@@ -146,8 +150,10 @@ struct WinogradTiles {
 
     /// `dM[ξ][t0 + t] = (A·dy_t·Aᵀ)[ξ]` for every 2×2 tile `dy_t` of an output-gradient grid: the
     /// transpose of `transformOutput`. Lanes past a row's end read the grid's zero columns.
-    func transformGradient(_ grid: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
-                           positionStride: Int) {
+    func transformGradient(
+        _ grid: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
+        positionStride: Int
+    ) {
         let ps = positionStride
         for ty in 0..<tilesH {
             var tx = 0
@@ -159,7 +165,8 @@ struct WinogradTiles {
                 let h0 = Self.expand(top.evenHalf, top.oddHalf), h1 = Self.expand(bottom.evenHalf, bottom.oddHalf)
                 let out = dm + ty * tilesW + tx
                 // Then down the columns: rows (h0, h0 + h1, h0 − h1, −h1).
-                Self.store(h0.0, out); Self.store(h0.1, out + ps); Self.store(h0.2, out + 2 * ps); Self.store(h0.3, out + 3 * ps)
+                Self.store(h0.0, out); Self.store(h0.1, out + ps); Self.store(h0.2, out + 2 * ps);
+                Self.store(h0.3, out + 3 * ps)
                 Self.store(h0.0 + h1.0, out + 4 * ps); Self.store(h0.1 + h1.1, out + 5 * ps)
                 Self.store(h0.2 + h1.2, out + 6 * ps); Self.store(h0.3 + h1.3, out + 7 * ps)
                 Self.store(h0.0 - h1.0, out + 8 * ps); Self.store(h0.1 - h1.1, out + 9 * ps)
@@ -176,8 +183,10 @@ struct WinogradTiles {
 
     /// `U[ξ][o][c] = (G·w_oc·Gᵀ)[ξ]` for weights `[O, C, 3, 3]`, with G's rows (1, 0, 0),
     /// (½, ½, ½), (½, −½, ½), (0, 0, 1).
-    static func transformWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                                 into u: UnsafeMutablePointer<Float>) {
+    static func transformWeights(
+        _ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+        into u: UnsafeMutablePointer<Float>
+    ) {
         let oc = outChannels * inChannels
         for i in 0..<oc {
             let g = w + 9 * i
@@ -199,8 +208,10 @@ struct WinogradTiles {
 
     /// `dw_oc = Gᵀ·dU_oc·G` for `dU[ξ][o][c]` (`16·O·C` floats), written as weights `[O, C, 3, 3]`:
     /// the gradient of `transformWeights`.
-    static func weightGradient(of du: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                               into dw: UnsafeMutablePointer<Float>) {
+    static func weightGradient(
+        of du: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+        into dw: UnsafeMutablePointer<Float>
+    ) {
         let oc = outChannels * inChannels
         for i in 0..<oc {
             // Row r of dU (lane j is column j), then Gᵀ down the columns: rows of Gᵀ·dU.
@@ -254,14 +265,17 @@ struct WinogradConvolution {
     /// `V` of a group: every channel plane of `images` (the group's tiles in order) padded in the
     /// zeroed scratch `padded` and transformed into `v` (rows `rowStride` apart, positions
     /// `positionStride(rows: C)`).
-    private func transformInputs(_ x: UnsafePointer<Float>, images: Range<Int>, channelStride: Int,
-                                 padded: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>) {
+    private func transformInputs(
+        _ x: UnsafePointer<Float>, images: Range<Int>, channelStride: Int,
+        padded: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>
+    ) {
         let plane = tiles.height * tiles.width, rowStride = rowStride, vStride = positionStride(rows: inChannels)
         for (member, image) in images.enumerated() {
             for ch in 0..<inChannels {
                 tiles.pad(x + ch * channelStride + image * plane, into: padded)
-                tiles.transformInput(padded, into: v + ch * rowStride + member * tiles.tiles,
-                                     positionStride: vStride)
+                tiles.transformInput(
+                    padded, into: v + ch * rowStride + member * tiles.tiles,
+                    positionStride: vStride)
             }
         }
     }
@@ -269,8 +283,10 @@ struct WinogradConvolution {
     /// `y[o, i] = Σ_c conv(x[c, i], w[o, c])` for the images `images`, with `x` plane `(c, i)` at
     /// `x + c·channelStride + i·H·W` and `y` plane `(o, i)` at `y + o·channelStride + i·H·W`
     /// (`channelStride` = N·H·W), given `u = transformedWeights(w)`.
-    func forward(x: UnsafePointer<Float>, u: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                 channelStride: Int, images: Range<Int>) {
+    func forward(
+        x: UnsafePointer<Float>, u: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        channelStride: Int, images: Range<Int>
+    ) {
         let plane = tiles.height * tiles.width, c = inChannels, o = outChannels
         let rowStride = rowStride, vStride = positionStride(rows: c), mStride = positionStride(rows: o)
         let padded = tiles.allocatePadded(1)
@@ -283,18 +299,21 @@ struct WinogradConvolution {
         var first = images.lowerBound
         while first < images.upperBound {
             let members = min(group, images.upperBound - first)
-            transformInputs(x, images: first..<(first + members), channelStride: channelStride, padded: padded,
-                            into: v)
+            transformInputs(
+                x, images: first..<(first + members), channelStride: channelStride, padded: padded,
+                into: v)
             let columns = (members * tiles.tiles + 7) & ~7
             for xi in 0..<16 {
-                MicroGemm.nn(m: o, n: columns, k: c, a: u + xi * o * c, aRow: c, aCol: 1,
-                             b: v + xi * vStride, ldb: rowStride,
-                             c: m + xi * mStride, ldc: rowStride, accumulate: false)
+                MicroGemm.nn(
+                    m: o, n: columns, k: c, a: u + xi * o * c, aRow: c, aCol: 1,
+                    b: v + xi * vStride, ldb: rowStride,
+                    c: m + xi * mStride, ldc: rowStride, accumulate: false)
             }
             for member in 0..<members {
                 for oc in 0..<o {
-                    tiles.transformOutput(m + oc * rowStride + member * tiles.tiles, positionStride: mStride,
-                                          into: grid)
+                    tiles.transformOutput(
+                        m + oc * rowStride + member * tiles.tiles, positionStride: mStride,
+                        into: grid)
                     tiles.crop(grid, into: y + oc * channelStride + (first + member) * plane)
                 }
             }
@@ -305,8 +324,10 @@ struct WinogradConvolution {
     /// `dU[ξ] += Σ_t dM[ξ][·][t]·V[ξ][·][t]ᵀ` over the images `images` (layouts as in `forward`, `dy`
     /// the output gradient): the transformed weight gradient, `16·O·C` floats at `du`; map it back
     /// with `WinogradTiles.weightGradient(of:)` once all images are summed.
-    func accumulateWeightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, channelStride: Int,
-                                  images: Range<Int>, du: UnsafeMutablePointer<Float>) {
+    func accumulateWeightGradient(
+        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, channelStride: Int,
+        images: Range<Int>, du: UnsafeMutablePointer<Float>
+    ) {
         let plane = tiles.height * tiles.width, c = inChannels, o = outChannels
         let rowStride = rowStride, vStride = positionStride(rows: c), mStride = positionStride(rows: o)
         let padded = tiles.allocatePadded(1)
@@ -319,13 +340,15 @@ struct WinogradConvolution {
         var first = images.lowerBound
         while first < images.upperBound {
             let members = min(group, images.upperBound - first)
-            transformInputs(x, images: first..<(first + members), channelStride: channelStride, padded: padded,
-                            into: v)
+            transformInputs(
+                x, images: first..<(first + members), channelStride: channelStride, padded: padded,
+                into: v)
             for member in 0..<members {
                 for oc in 0..<o {
                     tiles.place(dy + oc * channelStride + (first + member) * plane, into: grid)
-                    tiles.transformGradient(grid, into: dm + oc * rowStride + member * tiles.tiles,
-                                            positionStride: mStride)
+                    tiles.transformGradient(
+                        grid, into: dm + oc * rowStride + member * tiles.tiles,
+                        positionStride: mStride)
                 }
             }
             // The products run over whole 8-column steps (no scalar tail): dM's columns past the last
@@ -337,9 +360,10 @@ struct WinogradConvolution {
                 }
             }
             for xi in 0..<16 {
-                MicroGemm.nt(m: o, n: c, k: columns, a: dm + xi * mStride, lda: rowStride,
-                             rows: StridedRows(base: v + xi * vStride, stride: rowStride),
-                             c: du + xi * o * c, ldc: c, accumulate: true)
+                MicroGemm.nt(
+                    m: o, n: c, k: columns, a: dm + xi * mStride, lda: rowStride,
+                    rows: StridedRows(base: v + xi * vStride, stride: rowStride),
+                    c: du + xi * o * c, ldc: c, accumulate: true)
             }
             first += members
         }

@@ -63,16 +63,18 @@ public final class ActivationQuantizer: Layer {
         let workers = max(1, min(Parallel.threads, c.input.count / 65_536))
         var partial = [Float](repeating: 0, count: workers)
         let dx = Tensor(shape: c.input.shape) { dp in
-            c.input.withUnsafeBufferPointer { xp in gradOutput.withUnsafeBufferPointer { gp in
-                partial.withUnsafeMutableBufferPointer { pp in
-                    let x = xp.baseAddress!, g = gp.baseAddress!, d = dp.baseAddress!, sums = pp.baseAddress!
-                    let n = xp.count
-                    Parallel.forEach(workers) { w in
-                        let lo = n * w / workers, hi = n * (w + 1) / workers
-                        sums[w] = LSQ.backward(hi - lo, x + lo, g + lo, d + lo, step: c.step, grid: c.grid)
+            c.input.withUnsafeBufferPointer { xp in
+                gradOutput.withUnsafeBufferPointer { gp in
+                    partial.withUnsafeMutableBufferPointer { pp in
+                        let x = xp.baseAddress!, g = gp.baseAddress!, d = dp.baseAddress!, sums = pp.baseAddress!
+                        let n = xp.count
+                        Parallel.forEach(workers) { w in
+                            let lo = n * w / workers, hi = n * (w + 1) / workers
+                            sums[w] = LSQ.backward(hi - lo, x + lo, g + lo, d + lo, step: c.step, grid: c.grid)
+                        }
                     }
                 }
-            } }
+            }
         }
         var dStep = partial.reduce(0, +)
         if options.stepGradientScale {

@@ -12,7 +12,8 @@ public enum BiasCorrection: String, Codable, Sendable, CaseIterable {
 
 /// Whether correction statistics are taken per output channel or over the whole tensor.
 public enum CorrectionStatistics: String, Codable, Sendable, CaseIterable {
-    case perChannel = "channel", perTensor = "tensor"
+    case perChannel = "channel"
+    case perTensor = "tensor"
 }
 
 /// Per-group affine coefficients of a bias correction: `corrected = a[g]·quantized + b[g]`.
@@ -23,8 +24,10 @@ public struct CorrectionCoefficients: Sendable, Equatable {
     public var b: [Float]
 
     /// Coefficients for `groups` equal contiguous groups of `latent` and `quantized` (`n` values).
-    public static func compute(form: BiasCorrection, groups: Int, n: Int,
-                               latent: UnsafePointer<Float>, quantized: UnsafePointer<Float>) -> CorrectionCoefficients {
+    public static func compute(
+        form: BiasCorrection, groups: Int, n: Int,
+        latent: UnsafePointer<Float>, quantized: UnsafePointer<Float>
+    ) -> CorrectionCoefficients {
         let size = n / groups
         var a = [Float](repeating: 1, count: groups), b = [Float](repeating: 0, count: groups)
         for g in 0..<groups {

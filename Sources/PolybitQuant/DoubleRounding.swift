@@ -21,8 +21,10 @@ public enum DoubleRounding {
     /// The l-bit integer of `x` and whether either rounding clipped it. `high`, `low`: the signed
     /// grids at h and l bits; `shift` = h − l ≥ 1.
     @inlinable
-    public static func code(_ x: Float, stepHigh: Float, high: QuantGrid, low: QuantGrid, shift: Int,
-                            floor: Bool) -> (q: Int32, clipped: Bool) {
+    public static func code(
+        _ x: Float, stepHigh: Float, high: QuantGrid, low: QuantGrid, shift: Int,
+        floor: Bool
+    ) -> (q: Int32, clipped: Bool) {
         let v = x / stepHigh
         let qh = Int32(min(max(v.rounded(.toNearestOrEven), high.qmin), high.qmax))
         let shifted = floor ? qh >> Int32(shift) : (qh + (1 << Int32(shift - 1))) >> Int32(shift)
@@ -32,8 +34,10 @@ public enum DoubleRounding {
 
     /// Quantizes `n` values of `x` into `y` (`q_l·s_h·2^shift`).
     @inlinable
-    public static func forward(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                               stepHigh: Float, high: QuantGrid, low: QuantGrid, shift: Int, floor: Bool) {
+    public static func forward(
+        _ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        stepHigh: Float, high: QuantGrid, low: QuantGrid, shift: Int, floor: Bool
+    ) {
         let step = stepHigh * Float(1 << shift)
         for i in 0..<n {
             y[i] = Float(code(x[i], stepHigh: stepHigh, high: high, low: low, shift: shift, floor: floor).q) * step
@@ -42,9 +46,11 @@ public enum DoubleRounding {
 
     /// Backward of `forward`: writes dL/dx into `dx` and returns dL/ds_h (unscaled).
     @inlinable
-    public static func backward(_ n: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                _ dx: UnsafeMutablePointer<Float>, stepHigh: Float, high: QuantGrid,
-                                low: QuantGrid, shift: Int, floor: Bool) -> Float {
+    public static func backward(
+        _ n: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>, stepHigh: Float, high: QuantGrid,
+        low: QuantGrid, shift: Int, floor: Bool
+    ) -> Float {
         let scale = Float(1 << shift), inv = 1 / stepHigh
         var dStep: Float = 0
         for i in 0..<n {

@@ -38,7 +38,7 @@ public struct Precision: Hashable, Codable, Sendable, CustomStringConvertible {
     public var description: String {
         switch (weightBits, activationBits) {
         case (nil, nil): "fp32"
-        case let (w?, a?) where w == a: "\(w)-bit"
+        case (let w?, let a?) where w == a: "\(w)-bit"
         default: "w\(weightBits.map(String.init) ?? "fp32")a\(activationBits.map(String.init) ?? "fp32")"
         }
     }
@@ -70,13 +70,16 @@ public struct BitWidthSet: Hashable, Codable, Sendable {
     /// Parses `text`; `flag` names the option in errors.
     public init(parsing text: String, flag: String) throws {
         var bits: [Int] = [], float = false
-        for part in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false).map({
+            $0.trimmingCharacters(in: .whitespaces)
+        }) {
             if part == "\(Precision.floatBits)" || part == "fp32" { float = true; continue }
             let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
             switch ends.count {
             case 1 where ends[0] != nil: bits.append(ends[0]!)
             case 2 where ends[0] != nil && ends[1] != nil && ends[0]! <= ends[1]!: bits += Array(ends[0]!...ends[1]!)
-            default: throw InputError("\(flag) \(text): '\(part)' is not a bit-width or range (e.g. 2,4,8 or 2-8 or 2-8,32)")
+            default:
+                throw InputError("\(flag) \(text): '\(part)' is not a bit-width or range (e.g. 2,4,8 or 2-8 or 2-8,32)")
             }
         }
         let range = Self.quantizedRange
@@ -85,7 +88,8 @@ public struct BitWidthSet: Hashable, Codable, Sendable {
             self.init(bits: bits, includesFloat: float)
             return
         }
-        throw InputError("\(flag) \(text): \(bad) bits is outside \(range.lowerBound)...\(range.upperBound) (use 32 for float)")
+        throw InputError(
+            "\(flag) \(text): \(bad) bits is outside \(range.lowerBound)...\(range.upperBound) (use 32 for float)")
     }
 
     /// Every precision of the set, highest first, float before all.

@@ -51,25 +51,33 @@ public struct PrecisionPolicy: Codable, Equatable, Sendable {
         let names = model.map(\.name)
         if let unknown = layers.keys.sorted().first(where: { !names.contains($0) }) {
             let shown = names.count <= 6 ? names : Array(names.prefix(4)) + ["…", names.last!]
-            throw InputError("\(file): \(Self.fieldPath(layer: unknown)): no such layer in this model (its \(names.count) layers: "
-                             + shown.joined(separator: ", ") + ")")
+            throw InputError(
+                "\(file): \(Self.fieldPath(layer: unknown)): no such layer in this model (its \(names.count) layers: "
+                    + shown.joined(separator: ", ") + ")")
         }
-        let entries = layers.sorted { $0.key < $1.key }.map { (Self.fieldPath(layer: $0.key), $0.value) }
+        let entries =
+            layers.sorted { $0.key < $1.key }.map { (Self.fieldPath(layer: $0.key), $0.value) }
             + (`default`.map { [("default", $0)] } ?? [])
         for (path, entry) in entries {
             for (field, bits) in [("weight_bits", entry.weight_bits), ("activation_bits", entry.activation_bits)] {
                 if let bits, !supportedBits.contains(bits) {
-                    throw InputError("\(file): \(path).\(field): \(bits) bits is outside \(supportedBits.lowerBound)..."
-                                     + "\(supportedBits.upperBound), the supported widths")
+                    throw InputError(
+                        "\(file): \(path).\(field): \(bits) bits is outside \(supportedBits.lowerBound)..."
+                            + "\(supportedBits.upperBound), the supported widths")
                 }
             }
         }
         for l in model {
             let p = precision(of: l.name)
-            guard let missing = p.weightBits == nil ? "weight_bits"
-                    : (l.input != nil && p.activationBits == nil ? "activation_bits" : nil) else { continue }
+            guard
+                let missing = p.weightBits == nil
+                    ? "weight_bits"
+                    : (l.input != nil && p.activationBits == nil ? "activation_bits" : nil)
+            else { continue }
             let why = "every layer needs weight and input bits (layer \(l.name) would run in float)"
-            if layers[l.name] != nil { throw InputError("\(file): \(Self.fieldPath(layer: l.name)).\(missing): missing; \(why)") }
+            if layers[l.name] != nil {
+                throw InputError("\(file): \(Self.fieldPath(layer: l.name)).\(missing): missing; \(why)")
+            }
             if `default` != nil { throw InputError("\(file): default.\(missing): missing; \(why)") }
             throw InputError("\(file): layers: no entry for \(l.name) and no \"default\"; \(why)")
         }

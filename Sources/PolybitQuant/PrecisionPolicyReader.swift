@@ -54,14 +54,18 @@ extension PrecisionPolicy {
     /// One `{"weight_bits": b, "activation_bits": b}` object at `path` (either field optional or null).
     private static func entry(_ value: Any, at path: String, file: String) throws -> Entry {
         guard let object = value as? [String: Any] else {
-            throw InputError("\(file): \(path): expected {\"weight_bits\": b, \"activation_bits\": b}, got \(describe(value))")
+            throw InputError(
+                "\(file): \(path): expected {\"weight_bits\": b, \"activation_bits\": b}, got \(describe(value))")
         }
         try checkKeys(object, allowed: ["weight_bits", "activation_bits"], at: path, file: file)
         func bits(_ field: String) throws -> Int? {
             guard let v = object[field], !(v is NSNull) else { return nil }
             guard let n = v as? NSNumber, !isBoolean(n), let d = Double(exactly: n.doubleValue),
-                  d == d.rounded(), abs(d) <= 2_147_483_648 else {
-                throw InputError("\(file): \(path).\(field): expected a whole number of bits (or null for float), got \(describe(v))")
+                d == d.rounded(), abs(d) <= 2_147_483_648
+            else {
+                throw InputError(
+                    "\(file): \(path).\(field): expected a whole number of bits (or null for float), got \(describe(v))"
+                )
             }
             return Int(d)
         }
@@ -71,8 +75,9 @@ extension PrecisionPolicy {
     /// Rejects keys outside `allowed` (a misspelt field would otherwise be ignored).
     private static func checkKeys(_ object: [String: Any], allowed: [String], at path: String, file: String) throws {
         if let key = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw InputError("\(file): \(path): unknown field \"\(key)\" (expected "
-                             + allowed.map { "\"\($0)\"" }.joined(separator: " or ") + ")")
+            throw InputError(
+                "\(file): \(path): unknown field \"\(key)\" (expected "
+                    + allowed.map { "\"\($0)\"" }.joined(separator: " or ") + ")")
         }
     }
 

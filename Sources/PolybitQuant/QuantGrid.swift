@@ -25,8 +25,10 @@ public struct QuantGrid: Sendable, Equatable {
 public enum LSQ {
     /// Quantizes `n` values of `x` into `y` with step `step`; returns nothing (pure kernel).
     @inlinable
-    public static func forward(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                               step: Float, grid: QuantGrid) {
+    public static func forward(
+        _ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        step: Float, grid: QuantGrid
+    ) {
         let inv = 1 / step, lo = grid.qmin, hi = grid.qmax
         for i in 0..<n {
             let q = min(max((x[i] * inv).rounded(.toNearestOrEven), lo), hi)
@@ -36,8 +38,10 @@ public enum LSQ {
 
     /// Backward of `forward`: writes dL/dx into `dx` and returns dL/dstep (unscaled).
     @inlinable
-    public static func backward(_ n: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                _ dx: UnsafeMutablePointer<Float>, step: Float, grid: QuantGrid) -> Float {
+    public static func backward(
+        _ n: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>, step: Float, grid: QuantGrid
+    ) -> Float {
         let inv = 1 / step, lo = grid.qmin, hi = grid.qmax
         var dStep: Float = 0
         for i in 0..<n {

@@ -31,18 +31,24 @@ public final class QuantizedNetwork {
     public static let boundaryBits = 8
 
     /// Attaches quantizers with steps for `bitWidths` (every width that will be trained or deployed).
-    public init(model: any ImageClassifier, bitWidths: [Int], options: QuantizerOptions,
-                quantizeFirstLast: Bool = false) throws {
+    public init(
+        model: any ImageClassifier, bitWidths: [Int], options: QuantizerOptions,
+        quantizeFirstLast: Bool = false
+    ) throws {
         self.model = model; self.quantizeFirstLast = quantizeFirstLast
         let widths = Array(Set(bitWidths + [QuantizedNetwork.boundaryBits])).sorted()
         var layers: [QuantizedLayer] = []
         var acts: [ActivationQuantizer] = []
-        func attach(_ name: String, _ layer: any WeightedLayer, input: ActivationQuantizer?, boundary: Bool,
-                    norm: BatchNorm2d? = nil) {
+        func attach(
+            _ name: String, _ layer: any WeightedLayer, input: ActivationQuantizer?, boundary: Bool,
+            norm: BatchNorm2d? = nil
+        ) {
             let wq = WeightQuantizer(name: name, weight: layer.weight.value, bitWidths: widths, options: options)
             layer.weightTransform = wq
-            layers.append(QuantizedLayer(name: name, layer: layer, weights: wq, input: input, norm: norm,
-                                         isBoundary: boundary))
+            layers.append(
+                QuantizedLayer(
+                    name: name, layer: layer, weights: wq, input: input, norm: norm,
+                    isBoundary: boundary))
         }
         func activation(_ name: String, signed: Bool) -> ActivationQuantizer {
             let q = ActivationQuantizer(name: name, signed: signed, bitWidths: widths, options: options)
@@ -95,7 +101,9 @@ public final class QuantizedNetwork {
             let boundary = l.isBoundary && !quantizeFirstLast && precision.weightBits != nil
             l.weights.bits = boundary ? QuantizedNetwork.boundaryBits : precision.weightBits
             if let input = l.input {
-                input.bits = (boundary && precision.activationBits != nil) ? QuantizedNetwork.boundaryBits : precision.activationBits
+                input.bits =
+                    (boundary && precision.activationBits != nil)
+                    ? QuantizedNetwork.boundaryBits : precision.activationBits
             }
             l.norm?.select(bits: precision.weightBits)
         }

@@ -33,8 +33,10 @@ public struct QuantizerOptions: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = QuantizerOptions()
         biasCorrection = try c.decodeIfPresent(BiasCorrection.self, forKey: .biasCorrection) ?? d.biasCorrection
-        correctionStatistics = try c.decodeIfPresent(CorrectionStatistics.self, forKey: .correctionStatistics) ?? d.correctionStatistics
-        weightStep = try c.decodeIfPresent(WeightStepRule.self, forKey: .weightStep) ?? .learned  // before statistics existed
+        correctionStatistics =
+            try c.decodeIfPresent(CorrectionStatistics.self, forKey: .correctionStatistics) ?? d.correctionStatistics
+        // Checkpoints from before statistics steps existed learned their steps.
+        weightStep = try c.decodeIfPresent(WeightStepRule.self, forKey: .weightStep) ?? .learned
         stepGradientScale = try c.decodeIfPresent(Bool.self, forKey: .stepGradientScale) ?? d.stepGradientScale
         weightRounding = try c.decodeIfPresent(WeightRounding.self, forKey: .weightRounding) ?? d.weightRounding
         alrs = try c.decodeIfPresent(Bool.self, forKey: .alrs) ?? d.alrs
@@ -67,10 +69,13 @@ public final class WeightQuantizer: WeightTransform {
         highestBits = bitWidths.max() ?? 8
         let learned = options.weightStep == .learned
         for b in bitWidths {
-            let value = learned ? WeightQuantizer.statisticsStep(weight, bits: b, clip: { _ in 3 })
-                                : WeightQuantizer.statisticsStep(weight, bits: b)
-            let step = Parameter(name: "\(name).wstep\(b)", role: learned ? .stepSize : .buffer,
-                                 value: Tensor(shape: [1], storage: [value]))
+            let value =
+                learned
+                ? WeightQuantizer.statisticsStep(weight, bits: b, clip: { _ in 3 })
+                : WeightQuantizer.statisticsStep(weight, bits: b)
+            let step = Parameter(
+                name: "\(name).wstep\(b)", role: learned ? .stepSize : .buffer,
+                value: Tensor(shape: [1], storage: [value]))
             step.lowerBound = 1e-8
             steps[b] = step
         }
@@ -131,14 +136,16 @@ public final class WeightQuantizer: WeightTransform {
         weight.withUnsafeBufferPointer { w in
             q.withUnsafeMutableBufferPointer { qp in
                 if let d = derivation(b) {
-                    DoubleRounding.forward(n, w.baseAddress!, qp.baseAddress!, stepHigh: step / Float(1 << d.shift),
-                                           high: d.high, low: grid, shift: d.shift, floor: d.floor)
+                    DoubleRounding.forward(
+                        n, w.baseAddress!, qp.baseAddress!, stepHigh: step / Float(1 << d.shift),
+                        high: d.high, low: grid, shift: d.shift, floor: d.floor)
                 } else {
                     LSQ.forward(n, w.baseAddress!, qp.baseAddress!, step: step, grid: grid)
                 }
                 if options.biasCorrection != .off {
-                    coefficients = .compute(form: options.biasCorrection, groups: g, n: n,
-                                            latent: w.baseAddress!, quantized: qp.baseAddress!)
+                    coefficients = .compute(
+                        form: options.biasCorrection, groups: g, n: n,
+                        latent: w.baseAddress!, quantized: qp.baseAddress!)
                     let size = n / g
                     for c in 0..<g {
                         let a = coefficients.a[c], off = coefficients.b[c], p = qp.baseAddress! + c * size
@@ -148,7 +155,10 @@ public final class WeightQuantizer: WeightTransform {
             }
         }
         if training {
-            cache = (weight, step, grid, options.biasCorrection == .off ? [1] : coefficients.a, n / max(1, coefficients.a.count))
+            cache = (
+                weight, step, grid, options.biasCorrection == .off ? [1] : coefficients.a,
+                n / max(1, coefficients.a.count)
+            )
         }
         return q
     }
@@ -168,15 +178,19 @@ public final class WeightQuantizer: WeightTransform {
         var dStep: Float = 0
         let derived = derivation(b)
         let dw = Tensor(shape: gradEffective.shape) { dx in
-            c.latent.withUnsafeBufferPointer { w in scaled.withUnsafeBufferPointer { g in
-                if let d = derived {
-                    dStep = DoubleRounding.backward(dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!,
-                                                    stepHigh: c.step / Float(1 << d.shift), high: d.high, low: c.grid,
-                                                    shift: d.shift, floor: d.floor)
-                } else {
-                    dStep = LSQ.backward(dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!, step: c.step, grid: c.grid)
+            c.latent.withUnsafeBufferPointer { w in
+                scaled.withUnsafeBufferPointer { g in
+                    if let d = derived {
+                        dStep = DoubleRounding.backward(
+                            dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!,
+                            stepHigh: c.step / Float(1 << d.shift), high: d.high, low: c.grid,
+                            shift: d.shift, floor: d.floor)
+                    } else {
+                        dStep = LSQ.backward(
+                            dx.count, w.baseAddress!, g.baseAddress!, dx.baseAddress!, step: c.step, grid: c.grid)
+                    }
                 }
-            } }
+            }
         }
         if options.stepGradientScale { dStep /= (Float(c.latent.count) * c.grid.positiveLevels).squareRoot() }
         if options.weightStep == .learned {
@@ -192,7 +206,9 @@ public final class WeightQuantizer: WeightTransform {
 
     /// The integer form at `bits` of the current latent `weight`: integers `q`, the step, and the
     /// correction coefficients (`Ŵ' = a[c]·step·q + b[c]` per correction group `c`).
-    public func integerForm(_ weight: Tensor, bits: Int) -> (q: [Int32], step: Float, correction: CorrectionCoefficients) {
+    public func integerForm(_ weight: Tensor, bits: Int) -> (
+        q: [Int32], step: Float, correction: CorrectionCoefficients
+    ) {
         let step = step(for: weight, bits: bits), grid = WeightQuantizer.grid(bits)
         var q = [Int32](repeating: 0, count: weight.count)
         var dequantized = [Float](repeating: 0, count: weight.count)
@@ -200,20 +216,27 @@ public final class WeightQuantizer: WeightTransform {
         for i in 0..<weight.count {
             let v: Float
             if let d {
-                v = Float(DoubleRounding.code(weight.storage[i], stepHigh: stepHigh, high: d.high, low: grid,
-                                              shift: d.shift, floor: d.floor).q)
+                v = Float(
+                    DoubleRounding.code(
+                        weight.storage[i], stepHigh: stepHigh, high: d.high, low: grid,
+                        shift: d.shift, floor: d.floor
+                    ).q)
             } else {
                 v = min(max((weight.storage[i] / step).rounded(.toNearestOrEven), grid.qmin), grid.qmax)
             }
             q[i] = Int32(v); dequantized[i] = v * step
         }
         let g = groups(weight)
-        let corr = options.biasCorrection == .off
+        let corr =
+            options.biasCorrection == .off
             ? CorrectionCoefficients(a: [Float](repeating: 1, count: g), b: [Float](repeating: 0, count: g))
-            : weight.withUnsafeBufferPointer { w in dequantized.withUnsafeBufferPointer { d in
-                CorrectionCoefficients.compute(form: options.biasCorrection, groups: g, n: weight.count,
-                                               latent: w.baseAddress!, quantized: d.baseAddress!)
-            } }
+            : weight.withUnsafeBufferPointer { w in
+                dequantized.withUnsafeBufferPointer { d in
+                    CorrectionCoefficients.compute(
+                        form: options.biasCorrection, groups: g, n: weight.count,
+                        latent: w.baseAddress!, quantized: d.baseAddress!)
+                }
+            }
         return (q, step, corr)
     }
 
@@ -236,11 +259,11 @@ func interpolateSteps(_ steps: [Int: Parameter], trained: [Int], qmax: (Int) -> 
         let below = known.last { $0 < b }, above = known.first { $0 > b }
         let clip: Float
         switch (below, above) {
-        case let (lo?, hi?):
+        case (let lo?, let hi?):
             let t = Float(b - lo) / Float(hi - lo)
             clip = range(lo) * (1 - t) + range(hi) * t
-        case let (lo?, nil): clip = range(lo)
-        case let (nil, hi?): clip = range(hi)
+        case (let lo?, nil): clip = range(lo)
+        case (nil, let hi?): clip = range(hi)
         default: continue
         }
         p.value.storage[0] = clip / qmax(b)

@@ -54,7 +54,8 @@ public struct Budget: Sendable, Hashable, CustomStringConvertible {
             throw InputError("--budget \(shown): unknown kind '\(Self.shown(parts[0]))'; expected one of \(kinds)")
         }
         guard parts[1].allSatisfy({ "0123456789.eE+-".contains($0) }), let limit = Double(parts[1]),
-              limit.isFinite, limit > 0 else {
+            limit.isFinite, limit > 0
+        else {
             throw InputError("--budget \(shown): '\(Self.shown(parts[1]))' is not a positive number")
         }
         self.init(kind: kind, limit: limit)
@@ -64,7 +65,9 @@ public struct Budget: Sendable, Hashable, CustomStringConvertible {
     /// control characters or is longer, so the error stays one readable line.
     static func shown(_ text: String) -> String {
         let plain = text.count <= 60 && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
-        return plain ? text : String(String(text.prefix(60)).debugDescription.dropFirst().dropLast()) + (text.count > 60 ? "…" : "")
+        return plain
+            ? text
+            : String(String(text.prefix(60)).debugDescription.dropFirst().dropLast()) + (text.count > 60 ? "…" : "")
     }
 
     /// `KIND=VALUE`, e.g. `energy_uJ=40` or `latency_ms=0.25`.

@@ -25,7 +25,9 @@ extension Sequence where Element == Candidate {
     /// The candidates no other one beats on both axes (at least as accurate and at most as costly,
     /// better on one), by budget use ascending; of identical points the first is kept.
     public func paretoFront() -> [Candidate] {
-        let sorted = self.enumerated().sorted { ($0.element.use, -$0.element.accuracy, $0.offset) < ($1.element.use, -$1.element.accuracy, $1.offset) }
+        let sorted = self.enumerated().sorted {
+            ($0.element.use, -$0.element.accuracy, $0.offset) < ($1.element.use, -$1.element.accuracy, $1.offset)
+        }
         var front: [Candidate] = []
         for (_, c) in sorted where front.last.map({ c.accuracy > $0.accuracy }) ?? true {
             front.append(c)

@@ -41,8 +41,12 @@ public enum CheckpointPick {
     ///   checkpoint without a held-out split (unless `validationFromTraining`), a validation count
     ///   below 1, or a budget that nothing meets (the message names it and the cheapest cost reachable).
     public static func run(_ request: PickRequest, progress: ProgressLine) throws -> PickReport {
-        guard !request.budgets.isEmpty else { throw InputError("--budget: give at least one budget, e.g. energy_uJ=50") }
-        guard !request.profiles.isEmpty else { throw InputError("--profile: give at least one hardware profile (see hwprofiles/)") }
+        guard !request.budgets.isEmpty else {
+            throw InputError("--budget: give at least one budget, e.g. energy_uJ=50")
+        }
+        guard !request.profiles.isEmpty else {
+            throw InputError("--profile: give at least one hardware profile (see hwprofiles/)")
+        }
         let file = request.checkpoint
         let ckpt = try Checkpoint.read(from: file)
         let recipe = ckpt.recipe
@@ -50,34 +54,45 @@ public enum CheckpointPick {
             throw InputError("\(file): a float checkpoint; pick needs one trained with --bits")
         }
         guard let depth = recipe.resnetDepth else {
-            throw InputError("\(file): a \(recipe.model) checkpoint; pick costs ResNets only (the cost model has no \(recipe.model) layer list)")
+            throw InputError(
+                "\(file): a \(recipe.model) checkpoint; pick costs ResNets only (the cost model has no \(recipe.model) layer list)"
+            )
         }
         let widths = request.bits ?? recipe.deployedBits().bits
         guard !widths.isEmpty else { throw InputError("--bits: no quantized bit-widths to pick from") }
         let data = try PickData(request, checkpoint: ckpt)
         if !data.heldOut {
-            progress.finish("pick: warning: \(file) was trained without a held-out validation split; validating on the last \(data.validation.count) training images" + (data.inTraining ? ", which it trained on" : ""))
+            progress.finish(
+                "pick: warning: \(file) was trained without a held-out validation split; validating on the last \(data.validation.count) training images"
+                    + (data.inTraining ? ", which it trained on" : ""))
         }
         let (_, quantized) = try ckpt.instantiate(for: data.train, extraBits: widths, file: file)
         guard let net = quantized else { throw InputError("\(file): not a multi-bit checkpoint") }
 
         let space = SearchSpace(network: net, widths: widths)
         let profileNames = request.profiles.map(\.profile.name)
-        let figures = costFigures(space: space, network: try CIFARResNet(depth: depth, width: recipe.width),
-                                  input: data.validation, profiles: request.profiles)
+        let figures = costFigures(
+            space: space, network: try CIFARResNet(depth: depth, width: recipe.width),
+            input: data.validation, profiles: request.profiles)
         func accuracy(_ a: BitAssignment, on data: Dataset) -> Double {
             // A uniform assignment runs exactly as `eval --bits b` and `export --bits b`.
             if let b = a.uniformWidth { net.set(Precision.uniform(b)) } else { net.set(space.policy(a)) }
             return Evaluator.evaluate(net.model, on: data).accuracy
         }
-        let picks = try search(request, space: space, widths: widths, profileNames: profileNames, figures: figures,
-                               accuracy: { accuracy($0, on: data.validation) }, progress: progress)
-        progress.finish("pick: \(picks.search.evaluations) evaluations on \(data.validation.count) validation images, \(picks.search.cacheHits) answered from the cache; testing the picks on \(data.test.count) test images")
+        let picks = try search(
+            request, space: space, widths: widths, profileNames: profileNames, figures: figures,
+            accuracy: { accuracy($0, on: data.validation) }, progress: progress)
+        progress.finish(
+            "pick: \(picks.search.evaluations) evaluations on \(data.validation.count) validation images, \(picks.search.cacheHits) answered from the cache; testing the picks on \(data.test.count) test images"
+        )
         let uniformTest = accuracy(picks.uniform.assignment, on: data.test)
-        let mixedTest = picks.mixed.map { $0.assignment == picks.uniform.assignment ? uniformTest : accuracy($0.assignment, on: data.test) }
+        let mixedTest = picks.mixed.map {
+            $0.assignment == picks.uniform.assignment ? uniformTest : accuracy($0.assignment, on: data.test)
+        }
         func point(_ c: Candidate, test: Double? = nil, policy: Bool = false) -> PickReport.Point {
-            PickReport.Point(candidate: c, profileNames: profileNames, testAccuracy: test,
-                             policy: policy ? space.policy(c.assignment) : nil)
+            PickReport.Point(
+                candidate: c, profileNames: profileNames, testAccuracy: test,
+                policy: policy ? space.policy(c.assignment) : nil)
         }
         return PickReport(
             checkpoint: file, model: recipe.model.description, dataset: recipe.dataset, profiles: profileNames,
@@ -85,16 +100,20 @@ public enum CheckpointPick {
             widths: widths, validation_images: data.validation.count, validation_first_index: data.first,
             validation_held_out: data.heldOut, validation_in_training: data.inTraining, test_images: data.test.count,
             search: request.greedy ? "greedy" : "uniform", evaluations: picks.search.evaluations,
-            cache_hits: picks.search.cacheHits, evaluation_limit_reached: request.greedy && picks.search.evaluations >= picks.limit,
-            uniform_sweep: picks.sweep.map { point($0) }, uniform: point(picks.uniform, test: uniformTest, policy: true),
+            cache_hits: picks.search.cacheHits,
+            evaluation_limit_reached: request.greedy && picks.search.evaluations >= picks.limit,
+            uniform_sweep: picks.sweep.map { point($0) },
+            uniform: point(picks.uniform, test: uniformTest, policy: true),
             mixed: picks.mixed.map { point($0, test: mixedTest, policy: true) },
             pareto_front: picks.search.evaluated.paretoFront().map { point($0) })
     }
 
     /// The cost figures of an assignment on every profile: the analytic ResNet at the
     /// assignment's policy, for one image shaped like `input`'s.
-    private static func costFigures(space: SearchSpace, network: CIFARResNet, input: Dataset,
-                                    profiles: [(file: String, profile: HardwareProfile)]) -> (BitAssignment) throws -> CostFigures {
+    private static func costFigures(
+        space: SearchSpace, network: CIFARResNet, input: Dataset,
+        profiles: [(file: String, profile: HardwareProfile)]
+    ) -> (BitAssignment) throws -> CostFigures {
         let shape = TensorShape(channels: input.channels, height: input.height, width: input.width)
         let models = profiles.map { CostModel(profile: $0.profile) }
         return { a in
@@ -121,16 +140,20 @@ public enum CheckpointPick {
     /// Checks that the cheapest assignment fits the budgets, sweeps the uniform widths, then
     /// (with `request.greedy`) runs the greedy search one width above the widest uniform fit.
     /// - Throws: `InputError` naming the budgets the cheapest assignment breaks.
-    private static func search(_ request: PickRequest, space: SearchSpace, widths: [Int], profileNames: [String],
-                               figures: @escaping (BitAssignment) throws -> CostFigures,
-                               accuracy: @escaping (BitAssignment) -> Double, progress: ProgressLine) throws -> Picks {
+    private static func search(
+        _ request: PickRequest, space: SearchSpace, widths: [Int], profileNames: [String],
+        figures: @escaping (BitAssignment) throws -> CostFigures,
+        accuracy: @escaping (BitAssignment) -> Double, progress: ProgressLine
+    ) throws -> Picks {
         let budgets = Budgets(request.budgets)
         // The cheapest point: every unit at the lowest width.
         let cheapest = try figures(space.uniform(widths[0]))
         guard budgets.fit(cheapest) else {
             let broken = budgets.violations(cheapest, profileNames: profileNames).joined(separator: "; ")
             let edges = space.fixed.isEmpty ? "" : ", stem and classifier at \(QuantizedNetwork.boundaryBits)"
-            throw InputError("--budget \(broken): nothing fits; that is the cost of the cheapest policy (every searched layer at \(widths[0]) bits\(edges))")
+            throw InputError(
+                "--budget \(broken): nothing fits; that is the cost of the cheapest policy (every searched layer at \(widths[0]) bits\(edges))"
+            )
         }
 
         var evaluationCount = 0
@@ -181,23 +204,31 @@ private struct PickData {
         train = splits.train
         first = splits.train.count
         if let held = splits.validation {
-            guard n > 0 else { throw InputError("--validation \(n): expected 1 or more (at most the \(held.count) held-out images are used)") }
+            guard n > 0 else {
+                throw InputError(
+                    "--validation \(n): expected 1 or more (at most the \(held.count) held-out images are used)")
+            }
             validation = ckpt.normalization.apply(to: held.prefix(n))
             heldOut = true; inTraining = false
             return
         }
         guard request.validationFromTraining else {
-            throw InputError("\(request.checkpoint): trained without a held-out validation split (train --validation); pass --validation-from-training to validate on the last --validation training images anyway")
+            throw InputError(
+                "\(request.checkpoint): trained without a held-out validation split (train --validation); pass --validation-from-training to validate on the last --validation training images anyway"
+            )
         }
         guard n > 0, n < train.count else {
-            throw InputError("--validation \(n): expected 1...\(train.count - 1) (the training images of \(recipe.dataset))")
+            throw InputError(
+                "--validation \(n): expected 1...\(train.count - 1) (the training images of \(recipe.dataset))")
         }
         let start = train.count - n, size = train.imageSize
         first = start
-        validation = ckpt.normalization.apply(to: Dataset(
-            name: train.name + " (last \(n))", images: Array(train.images[(start * size)...]),
-            labels: Array(train.labels[start...]), channels: train.channels, height: train.height, width: train.width,
-            classes: train.classes))
+        validation = ckpt.normalization.apply(
+            to: Dataset(
+                name: train.name + " (last \(n))", images: Array(train.images[(start * size)...]),
+                labels: Array(train.labels[start...]), channels: train.channels, height: train.height,
+                width: train.width,
+                classes: train.classes))
         heldOut = false
         // The run trained on the first `limit` training images (all of them without a limit).
         inTraining = recipe.limit.map { $0 > start } ?? true

@@ -31,9 +31,11 @@ public struct GreedySearch {
 
     /// - Parameters: `accuracy` returns the validation accuracy (a fraction) of an assignment;
     ///   `figures` its costs. Both are called at most once per distinct assignment.
-    public init(space: SearchSpace, budgets: Budgets, maxEvaluations: Int,
-                accuracy: @escaping (BitAssignment) throws -> Double,
-                figures: @escaping (BitAssignment) throws -> CostFigures) {
+    public init(
+        space: SearchSpace, budgets: Budgets, maxEvaluations: Int,
+        accuracy: @escaping (BitAssignment) throws -> Double,
+        figures: @escaping (BitAssignment) throws -> CostFigures
+    ) {
         self.space = space; self.budgets = budgets; self.maxEvaluations = maxEvaluations
         self.accuracyOf = accuracy; self.figuresOf = figures
     }
@@ -65,11 +67,15 @@ public struct GreedySearch {
         // Down until the budget holds.
         while !current.fits && evaluations < maxEvaluations {
             if current.use <= 1 / 0.95 { weightPhase = false }
-            var moves = space.neighbours(of: current.assignment, down: true, up: false,
-                                         weights: weightPhase, activations: !weightPhase).filter { !visited.contains($0) }
+            var moves = space.neighbours(
+                of: current.assignment, down: true, up: false,
+                weights: weightPhase, activations: !weightPhase
+            ).filter { !visited.contains($0) }
             if moves.isEmpty {
-                moves = space.neighbours(of: current.assignment, down: true, up: false, weights: true, activations: true)
-                    .filter { !visited.contains($0) }
+                moves = space.neighbours(
+                    of: current.assignment, down: true, up: false, weights: true, activations: true
+                )
+                .filter { !visited.contains($0) }
             }
             let scored = try evaluate(moves)
             guard !scored.isEmpty else { break }
@@ -87,7 +93,8 @@ public struct GreedySearch {
                 if budgets.fit(try figures(a)) { fitting.append(a) }
             }
             guard let best = try evaluate(fitting).max(by: { $0.accuracy < $1.accuracy }),
-                  best.accuracy > current.accuracy else { break }
+                best.accuracy > current.accuracy
+            else { break }
             visited.insert(best.assignment)
             current = best
         }

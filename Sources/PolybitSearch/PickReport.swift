@@ -33,8 +33,10 @@ public struct PickReport: Encodable, Sendable {
         /// For the picks: the policy, as `export --policy` reads it.
         public var policy: PrecisionPolicy?
 
-        init(candidate c: Candidate, profileNames: [String], testAccuracy: Double?,
-             policy: PrecisionPolicy?) {
+        init(
+            candidate c: Candidate, profileNames: [String], testAccuracy: Double?,
+            policy: PrecisionPolicy?
+        ) {
             let a = c.assignment
             label = a.uniformWidth.map { "\($0)-bit" } ?? "mixed"
             mean_weight_bits = Double(a.weightBits.reduce(0, +)) / Double(max(1, a.weightBits.count))
@@ -44,8 +46,9 @@ public struct PickReport: Encodable, Sendable {
             budget_use = c.use
             within_budget = c.fits
             costs = zip(profileNames, c.figures.perProfile).map { name, v in
-                ProfileCost(profile: name, energy_uJ: v[.energy_uJ]!, latency_ms: v[.latency_ms]!,
-                            memory_KiB: v[.memory_KiB]!, weight_KiB: v[.weight_KiB]!, bitops_G: v[.bitops_G]!)
+                ProfileCost(
+                    profile: name, energy_uJ: v[.energy_uJ]!, latency_ms: v[.latency_ms]!,
+                    memory_KiB: v[.memory_KiB]!, weight_KiB: v[.weight_KiB]!, bitops_G: v[.bitops_G]!)
             }
             self.policy = policy
         }
@@ -84,18 +87,23 @@ public struct PickReport: Encodable, Sendable {
     public var text: String {
         let budgetText = budgets.map { "\($0.kind) ≤ \(formatted($0.limit))" }.joined(separator: ", ")
         var out = "\(model) (\(checkpoint)) on \(profiles.joined(separator: ", ")); budget \(budgetText)\n"
-        out += "validation: " + (validation_held_out ? "\(validation_images) held-out images" : "the last \(validation_images) training images")
+        out +=
+            "validation: "
+            + (validation_held_out
+                ? "\(validation_images) held-out images" : "the last \(validation_images) training images")
             + " of \(dataset) (training split index \(validation_first_index) on"
             + (validation_in_training ? ", seen in training" : ", not trained on") + "); test: \(test_images) images\n"
         func pick(_ name: String, _ p: Point) -> String {
-            String(format: "%@: %@ (mean w%.2f a%.2f), validation %.2f%%, test %.2f%%, budget use %.3f\n",
-                   name, p.label, p.mean_weight_bits, p.mean_activation_bits, 100 * p.validation_accuracy,
-                   100 * (p.test_accuracy ?? 0), p.budget_use)
+            String(
+                format: "%@: %@ (mean w%.2f a%.2f), validation %.2f%%, test %.2f%%, budget use %.3f\n",
+                name, p.label, p.mean_weight_bits, p.mean_activation_bits, 100 * p.validation_accuracy,
+                100 * (p.test_accuracy ?? 0), p.budget_use)
         }
         out += pick("uniform pick", uniform)
         if let mixed { out += pick("mixed pick", mixed) }
         out += "\nuniform sweep:\n" + table(uniform_sweep)
-        out += "\nPareto front of \(evaluations) evaluations (\(cache_hits) cache hits"
+        out +=
+            "\nPareto front of \(evaluations) evaluations (\(cache_hits) cache hits"
             + (evaluation_limit_reached ? "; the evaluation limit stopped the search, see --max-evaluations" : "")
             + "):\n" + table(pareto_front)
         return out
@@ -103,14 +111,20 @@ public struct PickReport: Encodable, Sendable {
 
     /// One row per point and profile.
     private func table(_ points: [Point]) -> String {
-        var rows = [["point", "w bits", "a bits", "val acc %", "use", "fits", "profile", "energy µJ", "latency ms",
-                     "memory KiB", "weight KiB", "GBitOPs"]]
+        var rows = [
+            [
+                "point", "w bits", "a bits", "val acc %", "use", "fits", "profile", "energy µJ", "latency ms",
+                "memory KiB", "weight KiB", "GBitOPs",
+            ]
+        ]
         for p in points {
             for c in p.costs {
-                rows.append([p.label, String(format: "%.2f", p.mean_weight_bits), String(format: "%.2f", p.mean_activation_bits),
-                             String(format: "%.2f", 100 * p.validation_accuracy), String(format: "%.3f", p.budget_use),
-                             p.within_budget ? "yes" : "no", c.profile, formatted(c.energy_uJ), formatted(c.latency_ms),
-                             formatted(c.memory_KiB), formatted(c.weight_KiB), formatted(c.bitops_G)])
+                rows.append([
+                    p.label, String(format: "%.2f", p.mean_weight_bits), String(format: "%.2f", p.mean_activation_bits),
+                    String(format: "%.2f", 100 * p.validation_accuracy), String(format: "%.3f", p.budget_use),
+                    p.within_budget ? "yes" : "no", c.profile, formatted(c.energy_uJ), formatted(c.latency_ms),
+                    formatted(c.memory_KiB), formatted(c.weight_KiB), formatted(c.bitops_G),
+                ])
             }
         }
         return alignedColumns(rows)

@@ -33,8 +33,10 @@ public struct SearchSpace: Sendable, Equatable {
     /// The bit-widths a unit may take, ascending (e.g. 2...8).
     public var widths: [Int]
 
-    public init(weightUnits: [String], activationUnits: [[String]], fixed: [String: PrecisionPolicy.Entry],
-                widths: [Int]) {
+    public init(
+        weightUnits: [String], activationUnits: [[String]], fixed: [String: PrecisionPolicy.Entry],
+        widths: [Int]
+    ) {
         self.weightUnits = weightUnits; self.activationUnits = activationUnits
         self.fixed = fixed; self.widths = Array(Set(widths)).sorted()
     }
@@ -63,8 +65,9 @@ public struct SearchSpace: Sendable, Equatable {
 
     /// Every unit at `bits`.
     public func uniform(_ bits: Int) -> BitAssignment {
-        BitAssignment(weightBits: Array(repeating: bits, count: weightUnits.count),
-                      activationBits: Array(repeating: bits, count: activationUnits.count))
+        BitAssignment(
+            weightBits: Array(repeating: bits, count: weightUnits.count),
+            activationBits: Array(repeating: bits, count: activationUnits.count))
     }
 
     /// The policy that runs `assignment`: one entry per layer (fixed layers included), no default.
@@ -81,7 +84,9 @@ public struct SearchSpace: Sendable, Equatable {
 
     /// Assignments one width step away from `a` (the next lower or higher width in `widths`) in one
     /// unit; `down`/`up` choose the directions, `weights`/`activations` the kinds of unit.
-    public func neighbours(of a: BitAssignment, down: Bool, up: Bool, weights: Bool, activations: Bool) -> [BitAssignment] {
+    public func neighbours(of a: BitAssignment, down: Bool, up: Bool, weights: Bool, activations: Bool)
+        -> [BitAssignment]
+    {
         func steps(_ bits: Int) -> [Int] {
             guard let i = widths.firstIndex(of: bits) else { return [] }
             return (down && i > 0 ? [widths[i - 1]] : []) + (up && i + 1 < widths.count ? [widths[i + 1]] : [])

@@ -21,26 +21,34 @@ extension Int32: ColumnElement {
 /// block with row stride `ld`, rows in the order c, ky, kx. Same layout as `Im2col.unfold`, but
 /// without a separate conversion pass or a memmove per output row (rows here are short).
 enum CenteredIm2col {
-    static func unfold(_ g: ConvGeometry, image: UnsafePointer<Int32>, zeroPoint: Int32,
-                       columns: UnsafeMutablePointer<Float>, ld: Int) {
+    static func unfold(
+        _ g: ConvGeometry, image: UnsafePointer<Int32>, zeroPoint: Int32,
+        columns: UnsafeMutablePointer<Float>, ld: Int
+    ) {
         unfoldGeneric(g, image: image, zeroPoint: zeroPoint, columns: columns, ld: ld)
     }
 
-    static func unfold(_ g: ConvGeometry, image: UnsafePointer<Int32>, zeroPoint: Int32,
-                       columns: UnsafeMutablePointer<Double>, ld: Int) {
+    static func unfold(
+        _ g: ConvGeometry, image: UnsafePointer<Int32>, zeroPoint: Int32,
+        columns: UnsafeMutablePointer<Double>, ld: Int
+    ) {
         unfoldGeneric(g, image: image, zeroPoint: zeroPoint, columns: columns, ld: ld)
     }
 
-    static func unfold(_ g: ConvGeometry, image: UnsafePointer<Int32>, zeroPoint: Int32,
-                       columns: UnsafeMutablePointer<Int32>, ld: Int) {
+    static func unfold(
+        _ g: ConvGeometry, image: UnsafePointer<Int32>, zeroPoint: Int32,
+        columns: UnsafeMutablePointer<Int32>, ld: Int
+    ) {
         unfoldGeneric(g, image: image, zeroPoint: zeroPoint, columns: columns, ld: ld)
     }
 
     /// The shared body, inlined into each concrete entry point so every element type gets its
     /// own vectorized loops.
     @inline(__always)
-    private static func unfoldGeneric<T: ColumnElement>(_ g: ConvGeometry, image: UnsafePointer<Int32>, zeroPoint: Int32,
-                                                        columns: UnsafeMutablePointer<T>, ld: Int) {
+    private static func unfoldGeneric<T: ColumnElement>(
+        _ g: ConvGeometry, image: UnsafePointer<Int32>, zeroPoint: Int32,
+        columns: UnsafeMutablePointer<T>, ld: Int
+    ) {
         let oh = g.outH, ow = g.outW
         if g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0 {
             for c in 0..<g.channels {

@@ -31,8 +31,10 @@ public struct LayerCodeAgreement: Sendable, Codable, Equatable {
 public enum ExportVerification {
     /// Runs `net` (fake quantization, evaluation mode, at its current precision) and the integer
     /// `model` on the first `limit` images of `data` (pixels in [0, 1]) and compares their top-1 classes.
-    public static func compare(_ net: QuantizedNetwork, normalization: ChannelNormalization, model: IntegerModel,
-                               data: Dataset, limit: Int, config: SimulationConfig) throws -> ExportAgreement {
+    public static func compare(
+        _ net: QuantizedNetwork, normalization: ChannelNormalization, model: IntegerModel,
+        data: Dataset, limit: Int, config: SimulationConfig
+    ) throws -> ExportAgreement {
         let test = normalization.apply(to: data.prefix(min(limit, data.count)))
         var floatTop1: [Int] = []
         for batch in BatchLoader.evaluation(test, batchSize: 500).epoch(0) {
@@ -53,16 +55,19 @@ public enum ExportVerification {
             if intTop1[i] == y { intCorrect += 1 }
         }
         let n = Double(max(1, test.count))
-        return ExportAgreement(images: test.count, top1_agreement: Double(same) / n,
-                               float_accuracy: Double(floatCorrect) / n, integer_accuracy: Double(intCorrect) / n)
+        return ExportAgreement(
+            images: test.count, top1_agreement: Double(same) / n,
+            float_accuracy: Double(floatCorrect) / n, integer_accuracy: Double(intCorrect) / n)
     }
 
     /// Compares, tensor by tensor, the codes of every activation quantizer of `net` (fake
     /// quantization, evaluation mode, current precision) with the integer tensor that `ResNetExporter`
     /// maps it to, on the first `limit` images of `data` (pixels in [0, 1]), in layer order. The first
     /// tensor with mismatches is where the two models part.
-    public static func compareCodes(_ net: QuantizedNetwork, normalization: ChannelNormalization,
-                                    model: IntegerModel, data: Dataset, limit: Int) throws -> [LayerCodeAgreement] {
+    public static func compareCodes(
+        _ net: QuantizedNetwork, normalization: ChannelNormalization,
+        model: IntegerModel, data: Dataset, limit: Int
+    ) throws -> [LayerCodeAgreement] {
         let subset = data.prefix(min(limit, data.count))
         let test = normalization.apply(to: subset)
         var observed: [String: (Tensor, Float)] = [:]
@@ -70,7 +75,7 @@ public enum ExportVerification {
             let step = q.steps[q.bits!]!.value.storage[0]
             q.observer = { observed[q.name] = ($0, step) }
         }
-        defer { net.activationQuantizers.forEach { $0.observer = nil } }
+        defer { for q in net.activationQuantizers { q.observer = nil } }
         let batch = BatchLoader.evaluation(test, batchSize: test.count).epoch(0).first { _ in true }!
         _ = net.model.forward(batch.images, training: false)
 
@@ -96,9 +101,10 @@ public enum ExportVerification {
                     }
                 }
             }
-            return LayerCodeAgreement(tensor: t.layer.name, quantizer: quantizer, values: n * perImage,
-                                      mismatched: Double(differing) / Double(max(1, n * perImage)),
-                                      max_difference: largest)
+            return LayerCodeAgreement(
+                tensor: t.layer.name, quantizer: quantizer, values: n * perImage,
+                mismatched: Double(differing) / Double(max(1, n * perImage)),
+                max_difference: largest)
         }
     }
 }

@@ -33,7 +33,8 @@ public struct InputSet: Sendable {
         let n = info.shape.first ?? 0
         let perImage = Array(info.shape.dropFirst())
         guard perImage == s || (s[0] == 1 && perImage == [s[1], s[2]]) else {
-            throw fail("images", "has shape \(info.shape); the model needs [N, \(s.map(String.init).joined(separator: ", "))]")
+            throw fail(
+                "images", "has shape \(info.shape); the model needs [N, \(s.map(String.init).joined(separator: ", "))]")
         }
         guard let et = info.elementType else { throw fail("images", "holds non-numeric data") }
         let count = min(n, limit ?? n)
@@ -51,7 +52,10 @@ public struct InputSet: Sendable {
         if root.contains("labels") {
             let li = try root.datasetInfo("labels")
             guard li.elementType?.isInteger == true, li.shape == [n] else {
-                throw fail("labels", "expected integer labels of shape [\(n)], got \(li.elementType?.rawValue ?? "non-numeric") \(li.shape)")
+                throw fail(
+                    "labels",
+                    "expected integer labels of shape [\(n)], got \(li.elementType?.rawValue ?? "non-numeric") \(li.shape)"
+                )
             }
             labels = try root.readRows("labels", 0..<count, as: Int32.self).values
         }
@@ -62,11 +66,14 @@ public struct InputSet: Sendable {
     /// (unchanged when it has none), then quantized to the model's input.
     public init(dataset: Dataset, model: IntegerModel, limit: Int? = nil) throws {
         guard [dataset.channels, dataset.height, dataset.width] == model.inputShape else {
-            throw InputError("dataset \(dataset.name) has images \(dataset.channels)x\(dataset.height)x\(dataset.width); the model needs \(model.inputShape)")
+            throw InputError(
+                "dataset \(dataset.name) has images \(dataset.channels)x\(dataset.height)x\(dataset.width); the model needs \(model.inputShape)"
+            )
         }
         let n = min(dataset.count, limit ?? dataset.count)
         let real = model.inputNormalization.map { $0.apply(to: dataset) } ?? dataset
-        self.init(images: real.images[0..<(n * dataset.imageSize)].map { model.input.quantize(Double($0)) },
-                  labels: Array(dataset.labels[0..<n]), count: n)
+        self.init(
+            images: real.images[0..<(n * dataset.imageSize)].map { model.input.quantize(Double($0)) },
+            labels: Array(dataset.labels[0..<n]), count: n)
     }
 }

@@ -21,8 +21,10 @@ public struct IntegerModel: Sendable, Equatable {
     /// stored as `/input` attributes `normalization_mean`, `normalization_std`.
     public var inputNormalization: ChannelNormalization?
 
-    public init(inputShape: [Int], input: Quantization, layers: [IntegerLayer],
-                inputNormalization: ChannelNormalization? = nil) {
+    public init(
+        inputShape: [Int], input: Quantization, layers: [IntegerLayer],
+        inputNormalization: ChannelNormalization? = nil
+    ) {
         self.inputShape = inputShape; self.input = input; self.layers = layers
         self.inputNormalization = inputNormalization
     }
@@ -82,8 +84,10 @@ public enum LayerOp: Sendable, Equatable {
     }
 
     /// Every `op` string the schema knows.
-    public static let names = ["conv", "linear", "add", "relu", "clamp", "maxpool", "avgpool",
-                               "global_avgpool", "flatten"]
+    public static let names = [
+        "conv", "linear", "add", "relu", "clamp", "maxpool", "avgpool",
+        "global_avgpool", "flatten",
+    ]
 }
 
 /// Weights, bias, bias correction and requantization of a conv or linear layer.
@@ -120,10 +124,12 @@ public struct WeightedLayer: Sendable, Equatable {
     /// `[padH, padW]`, symmetric, padded with the input zero point (conv only).
     public var padding: [Int]
 
-    public init(weights: [Int32], weightShape: [Int], weightBits: Int, weightSigned: Bool = true,
-                weightScale: [Double], bias: [Int32], zc: [Int64]? = nil, zcFractionBits: Int = 0,
-                biasFraction: [Int64]? = nil,
-                requant: Requantization, stride: [Int] = [1, 1], padding: [Int] = [0, 0]) {
+    public init(
+        weights: [Int32], weightShape: [Int], weightBits: Int, weightSigned: Bool = true,
+        weightScale: [Double], bias: [Int32], zc: [Int64]? = nil, zcFractionBits: Int = 0,
+        biasFraction: [Int64]? = nil,
+        requant: Requantization, stride: [Int] = [1, 1], padding: [Int] = [0, 0]
+    ) {
         self.weights = weights; self.weightShape = weightShape; self.weightBits = weightBits
         self.weightSigned = weightSigned; self.weightScale = weightScale; self.bias = bias
         self.zc = zc; self.zcFractionBits = zcFractionBits; self.biasFraction = biasFraction; self.requant = requant
@@ -174,8 +180,9 @@ public struct AddRescale: Sendable, Equatable {
     /// multiplier `twiceMax / (2^leftShift · sy)`.
     public init(scaleA sa: Double, scaleB sb: Double, scaleOut sy: Double, leftShift: Int = 20) {
         let twiceMax = 2 * max(sa, sb)
-        self.init(inputs: [QuantizedMultiplier(real: sa / twiceMax), QuantizedMultiplier(real: sb / twiceMax)],
-                  output: QuantizedMultiplier(real: twiceMax / (Double(1 << leftShift) * sy)),
-                  leftShift: leftShift)
+        self.init(
+            inputs: [QuantizedMultiplier(real: sa / twiceMax), QuantizedMultiplier(real: sb / twiceMax)],
+            output: QuantizedMultiplier(real: twiceMax / (Double(1 << leftShift) * sy)),
+            leftShift: leftShift)
     }
 }

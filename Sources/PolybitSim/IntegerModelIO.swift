@@ -9,7 +9,8 @@ extension IntegerModel {
         let file = try HDF5File(path: path, mode: .readOnly)
         let root = FieldReader(group: file.root, file: path, layer: nil, prefix: "")
         guard root.group.hasAttribute("format") else {
-            throw root.fail("format", "missing root attribute; not a Polybit integer model (expected format = '\(formatName)')")
+            throw root.fail(
+                "format", "missing root attribute; not a Polybit integer model (expected format = '\(formatName)')")
         }
         let format = try root.string("format")
         guard format == formatName else {
@@ -29,8 +30,9 @@ extension IntegerModel {
         var layers: [IntegerLayer] = []
         for name in order {
             guard layersGroup.isGroup(name) else {
-                throw IntegerModelError(file: path, layer: name, field: nil,
-                                        message: "listed in /layers 'order' but there is no group /layers/\(name)")
+                throw IntegerModelError(
+                    file: path, layer: name, field: nil,
+                    message: "listed in /layers 'order' but there is no group /layers/\(name)")
             }
             let r = FieldReader(group: try layersGroup.group(name), file: path, layer: name, prefix: "")
             layers.append(try r.layer(name: name))
@@ -41,12 +43,14 @@ extension IntegerModel {
             let mean = try inputGroup.attribute("normalization_mean").doublesValue ?? []
             let std = try inputGroup.attribute("normalization_std").doublesValue ?? []
             guard mean.count == inputShape[0], std.count == inputShape[0], std.allSatisfy({ $0 > 0 }) else {
-                throw IntegerModelError(file: path, layer: nil, field: "input/normalization_mean",
-                                        message: "normalization_mean and normalization_std need one value per input channel (std > 0)")
+                throw IntegerModelError(
+                    file: path, layer: nil, field: "input/normalization_mean",
+                    message: "normalization_mean and normalization_std need one value per input channel (std > 0)")
             }
             normalization = ChannelNormalization(mean: mean.map(Float.init), std: std.map(Float.init))
         }
-        let model = IntegerModel(inputShape: inputShape, input: input, layers: layers, inputNormalization: normalization)
+        let model = IntegerModel(
+            inputShape: inputShape, input: input, layers: layers, inputNormalization: normalization)
         try model.validate(file: path)
         return model
     }
@@ -205,17 +209,23 @@ struct FieldReader {
     }
 
     func quantization() throws -> Quantization {
-        Quantization(bits: try int("bits"), signed: try bool("signed"), scale: try double("scale"),
-                     zeroPoint: try int("zero_point"))
+        Quantization(
+            bits: try int("bits"), signed: try bool("signed"), scale: try double("scale"),
+            zeroPoint: try int("zero_point"))
     }
 
     /// Reads dataset `key` as `T`, requiring a stored type in `allowed` and rank `rank`.
-    func dataset<T: HDF5Scalar>(_ key: String, as type: T.Type, allowed: [HDF5ElementType],
-                                rank: Int) throws -> HDF5Array<T> {
+    func dataset<T: HDF5Scalar>(
+        _ key: String, as type: T.Type, allowed: [HDF5ElementType],
+        rank: Int
+    ) throws -> HDF5Array<T> {
         guard group.contains(key), !group.isGroup(key) else { throw fail(key, "missing dataset") }
         let info = try group.datasetInfo(key)
         guard let et = info.elementType, allowed.contains(et) else {
-            throw fail(key, "has dtype \(info.elementType?.rawValue ?? "non-numeric"); expected \(allowed.map(\.rawValue).joined(separator: " or "))")
+            throw fail(
+                key,
+                "has dtype \(info.elementType?.rawValue ?? "non-numeric"); expected \(allowed.map(\.rawValue).joined(separator: " or "))"
+            )
         }
         guard info.shape.count == rank else {
             throw fail(key, "has shape \(info.shape); expected rank \(rank)")
@@ -231,22 +241,31 @@ struct FieldReader {
     }
 
     func window() throws -> PoolWindow {
-        PoolWindow(kernel: try ints("kernel", count: 2), stride: try ints("stride", count: 2),
-                   padding: try ints("padding", count: 2))
+        PoolWindow(
+            kernel: try ints("kernel", count: 2), stride: try ints("stride", count: 2),
+            padding: try ints("padding", count: 2))
     }
 
     func weighted(conv: Bool) throws -> WeightedLayer {
         let bits = try int("weight_bits"), signed = try bool("weight_signed")
         let narrowest = IntegerStorage.typeName(bits: bits, signed: signed)
         if group.contains("weights"), let et = try? group.datasetInfo("weights").elementType,
-           et.rawValue != narrowest {
-            throw fail("weights", "has dtype \(et.rawValue); \(bits)-bit \(signed ? "signed" : "unsigned") weights are stored in the narrowest type, \(narrowest)")
+            et.rawValue != narrowest
+        {
+            throw fail(
+                "weights",
+                "has dtype \(et.rawValue); \(bits)-bit \(signed ? "signed" : "unsigned") weights are stored in the narrowest type, \(narrowest)"
+            )
         }
-        let w = try dataset("weights", as: Int32.self, allowed: [HDF5ElementType(rawValue: narrowest)!], rank: conv ? 4 : 2)
-        let zc: [Int64]? = group.contains("zc")
+        let w = try dataset(
+            "weights", as: Int32.self, allowed: [HDF5ElementType(rawValue: narrowest)!], rank: conv ? 4 : 2)
+        let zc: [Int64]? =
+            group.contains("zc")
             ? try dataset("zc", as: Int64.self, allowed: [.int8, .int16, .int32, .int64], rank: 1).values : nil
-        let biasFraction: [Int64]? = group.contains("bias_fraction")
-            ? try dataset("bias_fraction", as: Int64.self, allowed: [.int8, .int16, .int32, .int64], rank: 1).values : nil
+        let biasFraction: [Int64]? =
+            group.contains("bias_fraction")
+            ? try dataset("bias_fraction", as: Int64.self, allowed: [.int8, .int16, .int32, .int64], rank: 1).values
+            : nil
         return WeightedLayer(
             weights: w.values, weightShape: w.shape, weightBits: bits, weightSigned: signed,
             weightScale: try dataset("weight_scale", as: Double.self, allowed: [.float32, .float64], rank: 1).values,
@@ -269,11 +288,15 @@ struct FieldReader {
             guard m.allSatisfy({ Int32(exactly: $0) != nil }), s.allSatisfy({ Int32(exactly: $0) != nil }) else {
                 throw fail("input_multipliers", "values must fit int32")
             }
-            op = .add(AddRescale(
-                inputs: (0..<2).map { QuantizedMultiplier(multiplier: Int32($0 == 0 ? m[0] : m[1]), shift: Int32(s[$0])) },
-                output: QuantizedMultiplier(multiplier: Int32(clamping: try int("output_multiplier")),
-                                            shift: Int32(clamping: try int("output_shift"))),
-                leftShift: try int("left_shift")))
+            op = .add(
+                AddRescale(
+                    inputs: (0..<2).map {
+                        QuantizedMultiplier(multiplier: Int32($0 == 0 ? m[0] : m[1]), shift: Int32(s[$0]))
+                    },
+                    output: QuantizedMultiplier(
+                        multiplier: Int32(clamping: try int("output_multiplier")),
+                        shift: Int32(clamping: try int("output_shift"))),
+                    leftShift: try int("left_shift")))
         case "relu": op = .relu
         case "clamp": op = .clamp(min: try int("min"), max: try int("max"))
         case "maxpool": op = .maxpool(try window())

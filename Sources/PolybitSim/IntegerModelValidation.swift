@@ -4,8 +4,9 @@ extension IntegerModel {
     /// the field at the first problem.
     public func shapes(file: String = "<memory>") throws -> [String: [Int]] {
         guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw IntegerModelError(file: file, layer: nil, field: "input/shape",
-                                    message: "expected [C, H, W] with positive extents, got \(inputShape)")
+            throw IntegerModelError(
+                file: file, layer: nil, field: "input/shape",
+                message: "expected [C, H, W] with positive extents, got \(inputShape)")
         }
         try Self.check(input, file: file, layer: nil, prefix: "input/")
         guard !layers.isEmpty else {
@@ -33,20 +34,27 @@ extension IntegerModel {
             IntegerModelError(file: file, layer: layer, field: prefix + field, message: m)
         }
         guard (1...24).contains(q.bits) else { throw fail("bits", "expected 1...24, got \(q.bits)") }
-        guard q.scale > 0, q.scale.isFinite else { throw fail("scale", "expected a positive finite scale, got \(q.scale)") }
+        guard q.scale > 0, q.scale.isFinite else {
+            throw fail("scale", "expected a positive finite scale, got \(q.scale)")
+        }
         guard (q.qmin...q.qmax).contains(q.zeroPoint) else {
-            throw fail("zero_point", "\(q.zeroPoint) is outside [\(q.qmin), \(q.qmax)] for \(q.bits)-bit \(q.signed ? "signed" : "unsigned")")
+            throw fail(
+                "zero_point",
+                "\(q.zeroPoint) is outside [\(q.qmin), \(q.qmax)] for \(q.bits)-bit \(q.signed ? "signed" : "unsigned")"
+            )
         }
     }
 
     static func check(_ m: QuantizedMultiplier, file: String, layer: String, field: String) throws {
         guard m.multiplier == 0 || m.multiplier >= 1 << 30 else {
-            throw IntegerModelError(file: file, layer: layer, field: field,
-                                    message: "Q31 multiplier \(m.multiplier) must be 0 or in [2^30, 2^31)")
+            throw IntegerModelError(
+                file: file, layer: layer, field: field,
+                message: "Q31 multiplier \(m.multiplier) must be 0 or in [2^30, 2^31)")
         }
         guard (-31...30).contains(m.shift) else {
-            throw IntegerModelError(file: file, layer: layer, field: field,
-                                    message: "shift \(m.shift) must be in -31...30")
+            throw IntegerModelError(
+                file: file, layer: layer, field: field,
+                message: "shift \(m.shift) must be in -31...30")
         }
     }
 
@@ -54,16 +62,21 @@ extension IntegerModel {
         func fail(_ field: String, _ m: String) -> IntegerModelError {
             IntegerModelError(file: file, layer: layer, field: field, message: m)
         }
-        for (field, n) in [("requant_scale", r.scale.count), ("requant_multiplier", r.multiplier.count),
-                           ("requant_shift", r.shift.count)] where n != 1 && n != channels {
-            throw fail(field, "expected \(channels == 1 ? "1 value" : "1 or \(channels) values (one per output channel)"), got \(n)")
+        for (field, n) in [
+            ("requant_scale", r.scale.count), ("requant_multiplier", r.multiplier.count),
+            ("requant_shift", r.shift.count),
+        ] where n != 1 && n != channels {
+            throw fail(
+                field,
+                "expected \(channels == 1 ? "1 value" : "1 or \(channels) values (one per output channel)"), got \(n)")
         }
         guard r.scale.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw fail("requant_scale", "scales must be finite and non-negative")
         }
         for (m, s) in zip(r.multiplier, r.shift) {
-            try check(QuantizedMultiplier(multiplier: m, shift: s), file: file, layer: layer,
-                      field: m == 0 || m >= 1 << 30 ? "requant_shift" : "requant_multiplier")
+            try check(
+                QuantizedMultiplier(multiplier: m, shift: s), file: file, layer: layer,
+                field: m == 0 || m >= 1 << 30 ? "requant_shift" : "requant_multiplier")
         }
         if r.multiplier.count != r.shift.count && min(r.multiplier.count, r.shift.count) != 1 {
             throw fail("requant_shift", "must have as many values as requant_multiplier")
@@ -81,18 +94,27 @@ extension IntegerModel {
         guard (1...16).contains(w.weightBits) else { throw fail("weight_bits", "expected 1...16, got \(w.weightBits)") }
         let wq = Quantization(bits: w.weightBits, signed: w.weightSigned, scale: 1, zeroPoint: 0)
         if let bad = w.weights.first(where: { Int($0) < wq.qmin || Int($0) > wq.qmax }) {
-            throw fail("weights", "value \(bad) is outside [\(wq.qmin), \(wq.qmax)] for \(w.weightBits)-bit \(w.weightSigned ? "signed" : "unsigned") weights")
+            throw fail(
+                "weights",
+                "value \(bad) is outside [\(wq.qmin), \(wq.qmax)] for \(w.weightBits)-bit \(w.weightSigned ? "signed" : "unsigned") weights"
+            )
         }
         guard w.weightScale.count == 1 || w.weightScale.count == o else {
             throw fail("weight_scale", "expected 1 or \(o) values, got \(w.weightScale.count)")
         }
-        guard w.bias.count == o else { throw fail("bias", "expected \(o) values (one per output channel), got \(w.bias.count)") }
+        guard w.bias.count == o else {
+            throw fail("bias", "expected \(o) values (one per output channel), got \(w.bias.count)")
+        }
         if let zc = w.zc {
-            guard zc.count == o else { throw fail("zc", "expected \(o) values (one per output channel), got \(zc.count)") }
+            guard zc.count == o else {
+                throw fail("zc", "expected \(o) values (one per output channel), got \(zc.count)")
+            }
             guard zc.allSatisfy({ abs($0) < 1 << 46 }) else { throw fail("zc", "|Z_c| must be below 2^46") }
         }
         if let r = w.biasFraction {
-            guard r.count == o else { throw fail("bias_fraction", "expected \(o) values (one per output channel), got \(r.count)") }
+            guard r.count == o else {
+                throw fail("bias_fraction", "expected \(o) values (one per output channel), got \(r.count)")
+            }
             guard r.allSatisfy({ abs($0) <= Int64(1) << w.zcFractionBits }) else {
                 throw fail("bias_fraction", "|R_c| must be at most 2^zc_fraction_bits (\(1 << w.zcFractionBits))")
             }
@@ -167,7 +189,10 @@ private struct LayerCheck {
         case .clamp(let lo, let hi):
             try sameQuant()
             guard lo <= hi, lo >= layer.output.qmin, hi <= layer.output.qmax else {
-                throw fail("min", "clamp range [\(lo), \(hi)] must be ordered and inside [\(layer.output.qmin), \(layer.output.qmax)]")
+                throw fail(
+                    "min",
+                    "clamp range [\(lo), \(hi)] must be ordered and inside [\(layer.output.qmin), \(layer.output.qmax)]"
+                )
             }
             return x
         case .maxpool(let p):
@@ -207,7 +232,9 @@ private struct LayerCheck {
             throw fail("weights", "expected shape [O, I], got \(w.weightShape)")
         }
         guard w.weightShape[1] == x.reduce(1, *) else {
-            throw fail("weights", "has \(w.weightShape[1]) inputs, the input '\(layer.inputs[0])' has \(x.reduce(1, *)) values \(x)")
+            throw fail(
+                "weights",
+                "has \(w.weightShape[1]) inputs, the input '\(layer.inputs[0])' has \(x.reduce(1, *)) values \(x)")
         }
         try IntegerModel.check(w, file: file, layer: name)
         return [w.weightShape[0]]
@@ -240,7 +267,10 @@ private struct LayerCheck {
     /// Ops that pass codes through unchanged keep their input's quantization.
     func sameQuant() throws {
         guard layer.output == inQuant[0] else {
-            throw fail("scale", "op '\(layer.op.name)' keeps its input's quantization (bits, signed, scale, zero_point must equal those of '\(layer.inputs[0])')")
+            throw fail(
+                "scale",
+                "op '\(layer.op.name)' keeps its input's quantization (bits, signed, scale, zero_point must equal those of '\(layer.inputs[0])')"
+            )
         }
     }
 
@@ -248,7 +278,8 @@ private struct LayerCheck {
     /// name `field`.
     func window(_ k: [Int], _ s: [Int], _ p: [Int], field: String) throws -> [Int] {
         guard k.count == 2, s.count == 2, p.count == 2, k.allSatisfy({ $0 > 0 }),
-              s.allSatisfy({ $0 > 0 }), p.allSatisfy({ $0 >= 0 }) else {
+            s.allSatisfy({ $0 > 0 }), p.allSatisfy({ $0 >= 0 })
+        else {
             throw fail(field, "kernel/stride/padding must be pairs, kernel and stride positive, padding non-negative")
         }
         let oh = (x[1] + 2 * p[0] - k[0]) / s[0] + 1, ow = (x[2] + 2 * p[1] - k[1]) / s[1] + 1

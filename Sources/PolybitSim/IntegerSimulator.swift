@@ -77,9 +77,9 @@ public final class IntegerSimulator: Sendable {
     /// MACs per image of each layer.
     public let macsPerImage: [Int]
     private let plans: [WeightedPlan?]
-    private let sources: [[Int]]          // tensor ids: 0 = model input, i + 1 = layer i
-    private let quant: [Quantization]     // per tensor id
-    private let lastUse: [Int]            // per tensor id: last layer reading it
+    private let sources: [[Int]]  // tensor ids: 0 = model input, i + 1 = layer i
+    private let quant: [Quantization]  // per tensor id
+    private let lastUse: [Int]  // per tensor id: last layer reading it
 
     /// Prepares plans; throws `IntegerModelError`/`InputError` for an invalid model or config.
     public init(model: IntegerModel, config: SimulationConfig = SimulationConfig()) throws {
@@ -99,8 +99,9 @@ public final class IntegerSimulator: Sendable {
             case .conv(let w), .linear(let w):
                 var isConv = false
                 if case .conv = layer.op { isConv = true }
-                plan = try WeightedPlan(w, inputShape: inShape[0], input: quant[src[0]], output: layer.output,
-                                        config: config, isConv: isConv)
+                plan = try WeightedPlan(
+                    w, inputShape: inShape[0], input: quant[src[0]], output: layer.output,
+                    config: config, isConv: isConv)
                 macs.append(plan!.outChannels * plan!.patchSize * plan!.positions)
                 paths.append(plan!.path)
             default:
@@ -124,8 +125,10 @@ public final class IntegerSimulator: Sendable {
 
     /// Runs `count` images (`images` holds `count × C·H·W` integers in the input quantization's
     /// range). `progress(done, total)` is called on the calling thread between rounds.
-    public func run(images: [Int32], count: Int,
-                    progress: ((Int, Int) -> Void)? = nil) -> SimulationOutput {
+    public func run(
+        images: [Int32], count: Int,
+        progress: ((Int, Int) -> Void)? = nil
+    ) -> SimulationOutput {
         precondition(images.count >= count * inputSize, "need \(count) images of \(inputSize) values")
         let start = Clock.seconds()
         let savedBLAS = BLAS.threads
@@ -150,8 +153,9 @@ public final class IntegerSimulator: Sendable {
                         DispatchQueue.concurrentPerform(iterations: workers) { w in
                             let lo = first + todo * w / workers, hi = first + todo * (w + 1) / workers
                             guard lo < hi else { return }
-                            let out = self.forward(shared.value.0 + lo * self.inputSize, n: hi - lo,
-                                                   scratch: s.value[w], counts: &c.value[w], trace: nil)
+                            let out = self.forward(
+                                shared.value.0 + lo * self.inputSize, n: hi - lo,
+                                scratch: s.value[w], counts: &c.value[w], trace: nil)
                             out.withUnsafeBufferPointer {
                                 (shared.value.1 + lo * self.outputSize).update(from: $0.baseAddress!, count: $0.count)
                             }
@@ -163,8 +167,9 @@ public final class IntegerSimulator: Sendable {
                 }
             }
         }
-        return SimulationOutput(outputs: outputs, count: count, outputShape: outputShapes.last!,
-                                layers: stats(totals), seconds: Clock.seconds() - start)
+        return SimulationOutput(
+            outputs: outputs, count: count, outputShape: outputShapes.last!,
+            layers: stats(totals), seconds: Clock.seconds() - start)
     }
 
     /// Runs `count` images on one thread and records every layer in `layers` (all when nil).
@@ -179,21 +184,25 @@ public final class IntegerSimulator: Sendable {
         let out = images.withUnsafeBufferPointer {
             forward($0.baseAddress!, n: count, scratch: Scratch(), counts: &counts, trace: sink)
         }
-        let result = SimulationOutput(outputs: out, count: count, outputShape: outputShapes.last!,
-                                      layers: stats(counts), seconds: Clock.seconds() - start)
+        let result = SimulationOutput(
+            outputs: out, count: count, outputShape: outputShapes.last!,
+            layers: stats(counts), seconds: Clock.seconds() - start)
         return (result, sink.traces)
     }
 
     private func stats(_ counts: [OverflowCounts]) -> [LayerStats] {
         model.layers.indices.map { i in
-            LayerStats(name: model.layers[i].name, op: model.layers[i].op.name, path: paths[i],
-                       macsPerImage: macsPerImage[i], overflow: counts[i])
+            LayerStats(
+                name: model.layers[i].name, op: model.layers[i].op.name, path: paths[i],
+                macsPerImage: macsPerImage[i], overflow: counts[i])
         }
     }
 
     /// The whole network on `n` images; returns the last layer's output.
-    private func forward(_ images: UnsafePointer<Int32>, n: Int, scratch: Scratch,
-                         counts: inout [OverflowCounts], trace: TraceSink?) -> [Int32] {
+    private func forward(
+        _ images: UnsafePointer<Int32>, n: Int, scratch: Scratch,
+        counts: inout [OverflowCounts], trace: TraceSink?
+    ) -> [Int32] {
         var tensors = [[Int32]?](repeating: nil, count: model.layers.count + 1)
         tensors[0] = Array(UnsafeBufferPointer(start: images, count: n * inputSize))
         for (li, layer) in model.layers.enumerated() {
@@ -213,28 +222,33 @@ public final class IntegerSimulator: Sendable {
                         let x = xb.baseAddress!
                         switch layer.op {
                         case .conv, .linear:
-                            plans[li]!.run(input: x, n: n, output: y, scratch: scratch, counts: &counts[li],
-                                           capture: capture)
+                            plans[li]!.run(
+                                input: x, n: n, output: y, scratch: scratch, counts: &counts[li],
+                                capture: capture)
                         case .add(let r):
                             tensors[src[1]]!.withUnsafeBufferPointer { bb in
-                                ElementwiseKernels.add(x, quant[src[0]], bb.baseAddress!, quant[src[1]],
-                                                       count: size, rescale: r, output: layer.output,
-                                                       mode: config.requant, into: y)
+                                ElementwiseKernels.add(
+                                    x, quant[src[0]], bb.baseAddress!, quant[src[1]],
+                                    count: size, rescale: r, output: layer.output,
+                                    mode: config.requant, into: y)
                             }
                         case .relu:
-                            ElementwiseKernels.clamp(x, count: size, lo: Int32(layer.output.zeroPoint),
-                                                     hi: Int32(layer.output.qmax), into: y)
+                            ElementwiseKernels.clamp(
+                                x, count: size, lo: Int32(layer.output.zeroPoint),
+                                hi: Int32(layer.output.qmax), into: y)
                         case .clamp(let lo, let hi):
                             ElementwiseKernels.clamp(x, count: size, lo: Int32(lo), hi: Int32(hi), into: y)
                         case .maxpool(let w):
                             ElementwiseKernels.maxpool(x, n: n, shape: inputShapes[li][0], window: w, into: y)
                         case .avgpool(let w, let r):
-                            pool(x, li: li, n: n, window: w, requant: r, layer: layer, y: y, size: size,
-                                 traced: traced, sums: &sums)
+                            pool(
+                                x, li: li, n: n, window: w, requant: r, layer: layer, y: y, size: size,
+                                traced: traced, sums: &sums)
                         case .globalAvgpool(let r):
                             let s = inputShapes[li][0]
-                            pool(x, li: li, n: n, window: PoolWindow(kernel: [s[1], s[2]], stride: [1, 1]),
-                                 requant: r, layer: layer, y: y, size: size, traced: traced, sums: &sums)
+                            pool(
+                                x, li: li, n: n, window: PoolWindow(kernel: [s[1], s[2]], stride: [1, 1]),
+                                requant: r, layer: layer, y: y, size: size, traced: traced, sums: &sums)
                         case .flatten:
                             break
                         }
@@ -243,11 +257,12 @@ public final class IntegerSimulator: Sendable {
                 }
             }
             if traced, let trace {
-                trace.traces.append(LayerTrace(
-                    layer: layer, inputs: src.map { tensors[$0]! }, inputShapes: inputShapes[li],
-                    accumulator: capture.map { $0.accumulator } ?? sums,
-                    windowSum: capture.flatMap { $0.windowSum.isEmpty ? nil : $0.windowSum },
-                    output: out, outputShape: outputShapes[li]))
+                trace.traces.append(
+                    LayerTrace(
+                        layer: layer, inputs: src.map { tensors[$0]! }, inputShapes: inputShapes[li],
+                        accumulator: capture.map { $0.accumulator } ?? sums,
+                        windowSum: capture.flatMap { $0.windowSum.isEmpty ? nil : $0.windowSum },
+                        output: out, outputShape: outputShapes[li]))
             }
             tensors[li + 1] = out
             for t in src where lastUse[t] == li { tensors[t] = nil }
@@ -255,14 +270,17 @@ public final class IntegerSimulator: Sendable {
         return tensors[model.layers.count]!
     }
 
-    private func pool(_ x: UnsafePointer<Int32>, li: Int, n: Int, window: PoolWindow, requant: Requantization,
-                      layer: IntegerLayer, y: UnsafeMutablePointer<Int32>, size: Int, traced: Bool,
-                      sums: inout [Int64]?) {
+    private func pool(
+        _ x: UnsafePointer<Int32>, li: Int, n: Int, window: PoolWindow, requant: Requantization,
+        layer: IntegerLayer, y: UnsafeMutablePointer<Int32>, size: Int, traced: Bool,
+        sums: inout [Int64]?
+    ) {
         var recorded = [Int64](repeating: 0, count: traced ? size : 0)
         recorded.withUnsafeMutableBufferPointer { s in
-            ElementwiseKernels.avgpool(x, n: n, shape: inputShapes[li][0], window: window,
-                                       input: quant[sources[li][0]], requant: requant, output: layer.output,
-                                       mode: config.requant, into: y, sums: traced ? s.baseAddress : nil)
+            ElementwiseKernels.avgpool(
+                x, n: n, shape: inputShapes[li][0], window: window,
+                input: quant[sources[li][0]], requant: requant, output: layer.output,
+                mode: config.requant, into: y, sums: traced ? s.baseAddress : nil)
         }
         sums = traced ? recorded : nil
     }

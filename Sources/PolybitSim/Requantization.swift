@@ -53,7 +53,7 @@ public struct QuantizedMultiplier: Sendable, Equatable {
     /// underflow gives 0, overflow saturates at `(2^31 − 1, 30)`.
     public init(real: Double) {
         guard real > 0, real.isFinite else { self.init(multiplier: 0, shift: 0); return }
-        var exponent = real.exponent + 1              // real = mantissa · 2^exponent, mantissa in [0.5, 1)
+        var exponent = real.exponent + 1  // real = mantissa · 2^exponent, mantissa in [0.5, 1)
         let mantissa = real / Double(sign: .plus, exponent: exponent, significand: 1)
         var q = (mantissa * 2147483648.0).rounded(.toNearestOrAwayFromZero)
         if q == 2147483648.0 { q /= 2; exponent += 1 }
@@ -73,8 +73,10 @@ public enum Requant {
     /// onnx mode: `clamp(roundHalfEven(Float(acc) · 2^−F · scale), qmin − zp, qmax − zp) + zp`,
     /// with `Float(acc)` rounding to nearest even and every product in float32.
     @inlinable
-    public static func onnx(_ acc: Int64, fractionBits: Int, scale: Float, zeroPoint: Int32,
-                            qmin: Int32, qmax: Int32) -> Int32 {
+    public static func onnx(
+        _ acc: Int64, fractionBits: Int, scale: Float, zeroPoint: Int32,
+        qmin: Int32, qmax: Int32
+    ) -> Int32 {
         var v = Float(acc)
         if fractionBits > 0 { v *= Float(sign: .plus, exponent: -fractionBits, significand: 1) }
         v *= scale
@@ -86,8 +88,10 @@ public enum Requant {
     /// TFLite modes: `acc · multiplier · 2^(shift − 31 − F)` rounded as `mode` says (`.double` or
     /// `.single`), before the zero point is added. 128-bit intermediates; the result saturates to Int64.
     @inlinable
-    public static func fixedPoint(_ acc: Int64, fractionBits: Int, multiplier: Int32, shift: Int32,
-                                  mode: RequantMode) -> Int64 {
+    public static func fixedPoint(
+        _ acc: Int64, fractionBits: Int, multiplier: Int32, shift: Int32,
+        mode: RequantMode
+    ) -> Int64 {
         if fractionBits == 0, shift <= 0, acc >= Int64(Int32.min), acc <= Int64(Int32.max) {
             // int32 input, right shift: the reference runtimes' arithmetic fits in Int64.
             let p = acc * Int64(multiplier)
@@ -99,7 +103,7 @@ public enum Requant {
             return roundingDivideByPOT(high, -Int(shift))
         }
         if mode == .single {
-            let right = 31 - Int(shift) + fractionBits      // ≥ 1: shift ≤ 30, F ≥ 0
+            let right = 31 - Int(shift) + fractionBits  // ≥ 1: shift ≤ 30, F ≥ 0
             return WideInt.product(acc, Int64(multiplier))
                 .adding(Int64(1) << (right - 1)).shiftedRightFloor(right)
         }
@@ -132,15 +136,19 @@ public enum Requant {
 
     /// Requantizes `acc` in `mode` and returns the clamped output integer (zero point added).
     @inlinable
-    public static func apply(_ acc: Int64, fractionBits: Int, mode: RequantMode, scale: Float,
-                             multiplier: Int32, shift: Int32, zeroPoint: Int32,
-                             qmin: Int32, qmax: Int32) -> Int32 {
+    public static func apply(
+        _ acc: Int64, fractionBits: Int, mode: RequantMode, scale: Float,
+        multiplier: Int32, shift: Int32, zeroPoint: Int32,
+        qmin: Int32, qmax: Int32
+    ) -> Int32 {
         if mode == .onnx {
-            return onnx(acc, fractionBits: fractionBits, scale: scale, zeroPoint: zeroPoint,
-                        qmin: qmin, qmax: qmax)
+            return onnx(
+                acc, fractionBits: fractionBits, scale: scale, zeroPoint: zeroPoint,
+                qmin: qmin, qmax: qmax)
         }
-        let r = fixedPoint(acc, fractionBits: fractionBits, multiplier: multiplier, shift: shift,
-                           mode: mode)
+        let r = fixedPoint(
+            acc, fractionBits: fractionBits, multiplier: multiplier, shift: shift,
+            mode: mode)
         let y = r.addingReportingOverflow(Int64(zeroPoint))
         let v = y.overflow ? (r > 0 ? Int64.max : Int64.min) : y.partialValue
         return Int32(Swift.min(Swift.max(v, Int64(qmin)), Int64(qmax)))

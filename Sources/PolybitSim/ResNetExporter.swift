@@ -42,33 +42,43 @@ public enum ResNetExporter {
     /// multi-bit training trains and derives steps for).
     public static let supportedBits = BitWidthSet.quantizedRange
 
-    public static func export(_ net: QuantizedNetwork, normalization: ChannelNormalization,
-                              calibration: Dataset, options: ExportOptions = ExportOptions()) throws
-        -> (IntegerModel, ExportReport) {
+    public static func export(
+        _ net: QuantizedNetwork, normalization: ChannelNormalization,
+        calibration: Dataset, options: ExportOptions = ExportOptions()
+    ) throws
+        -> (IntegerModel, ExportReport)
+    {
         guard let resnet = net.model as? ResNet else {
             throw InputError("export supports ResNet models; \(net.model.architecture) is not one")
         }
         for l in net.layers where l.weights.bits == nil || (l.input != nil && l.input!.bits == nil) {
-            throw InputError("layer \(l.name) runs in float at this precision; an integer model needs every layer quantized")
+            throw InputError(
+                "layer \(l.name) runs in float at this precision; an integer model needs every layer quantized")
         }
         let (maxima, plane) = calibrate(resnet, on: calibration)
-        var builder = LayerListBuilder(byName: Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) }),
-                                       maxima: maxima, options: options)
+        var builder = LayerListBuilder(
+            byName: Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) }),
+            maxima: maxima, options: options)
         let input = inputQuantization(normalization)
         let stemOut = builder.stream("stem", signed: false)
-        try builder.weighted("stem.conv", from: IntegerModel.inputName, input: input, bn: resnet.stemBN, output: stemOut)
+        try builder.weighted(
+            "stem.conv", from: IntegerModel.inputName, input: input, bn: resnet.stemBN, output: stemOut)
         var current = (name: "stem.conv", q: stemOut)
         for (i, block) in resnet.blocks.enumerated() {
             current = try builder.block(block, index: i, after: current)
         }
         let classifier = builder.byName["classifier"]!
         let poolQ = builder.grid(of: classifier.input!)
-        builder.layers.append(IntegerLayer(name: "pool", op: .globalAvgpool(Requantization(reals: [current.q.scale / (plane * poolQ.scale)])),
-                                           inputs: [current.name], output: poolQ))
-        try builder.weighted("classifier", from: "pool", input: poolQ, bn: nil,
-                             output: builder.stream("logits", signed: true))
-        let model = IntegerModel(inputShape: [calibration.channels, calibration.height, calibration.width],
-                                 input: input, layers: builder.layers, inputNormalization: normalization)
+        builder.layers.append(
+            IntegerLayer(
+                name: "pool", op: .globalAvgpool(Requantization(reals: [current.q.scale / (plane * poolQ.scale)])),
+                inputs: [current.name], output: poolQ))
+        try builder.weighted(
+            "classifier", from: "pool", input: poolQ, bn: nil,
+            output: builder.stream("logits", signed: true))
+        let model = IntegerModel(
+            inputShape: [calibration.channels, calibration.height, calibration.width],
+            input: input, layers: builder.layers, inputNormalization: normalization)
         try model.validate(file: "exported model")
         return (model, builder.report)
     }
@@ -99,8 +109,9 @@ public enum ResNetExporter {
         func stream(_ key: String, signed: Bool) -> Quantization {
             let bits = options.residualBits
             let qmax = Double(signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1)
-            return Quantization(bits: bits, signed: signed, scale: max(maxima[key] ?? 1, 1e-6) * options.headroom / qmax,
-                                zeroPoint: 0)
+            return Quantization(
+                bits: bits, signed: signed, scale: max(maxima[key] ?? 1, 1e-6) * options.headroom / qmax,
+                zeroPoint: 0)
         }
 
         /// The grid of activation quantizer `q` at its current bit-width (step = the learned step).
@@ -110,23 +121,30 @@ public enum ResNetExporter {
         }
 
         /// Appends the integer conv/linear of layer `name`, reading tensor `source`.
-        mutating func weighted(_ name: String, from source: String, input x: Quantization, bn: BatchNorm2d?,
-                               output y: Quantization) throws {
-            let op = try ResNetExporter.weightedOp(byName[name]!, input: x, bn: bn, output: y, options: options,
-                                                   report: &report)
+        mutating func weighted(
+            _ name: String, from source: String, input x: Quantization, bn: BatchNorm2d?,
+            output y: Quantization
+        ) throws {
+            let op = try ResNetExporter.weightedOp(
+                byName[name]!, input: x, bn: bn, output: y, options: options,
+                report: &report)
             layers.append(IntegerLayer(name: name, op: op, inputs: [source], output: y))
         }
 
         /// Appends residual block `index` reading the stream `previous`; returns its output tensor.
         mutating func block(_ block: BasicBlock, index i: Int, after previous: (name: String, q: Quantization)) throws
-            -> (name: String, q: Quantization) {
+            -> (name: String, q: Quantization)
+        {
             let prefix = block.conv1.weight.name.replacingOccurrences(of: ".conv1.weight", with: "")
             let inQ = grid(of: byName[prefix + ".conv1"]!.input!)
             // Requantize the residual stream to conv1's input grid (a 1x1 average pool is a requantization).
-            layers.append(IntegerLayer(name: prefix + ".input",
-                                       op: .avgpool(PoolWindow(kernel: [1, 1], stride: [1, 1]),
-                                                    Requantization(reals: [previous.q.scale / inQ.scale])),
-                                       inputs: [previous.name], output: inQ))
+            layers.append(
+                IntegerLayer(
+                    name: prefix + ".input",
+                    op: .avgpool(
+                        PoolWindow(kernel: [1, 1], stride: [1, 1]),
+                        Requantization(reals: [previous.q.scale / inQ.scale])),
+                    inputs: [previous.name], output: inQ))
             let midQ = grid(of: byName[prefix + ".conv2"]!.input!)
             try weighted(prefix + ".conv1", from: prefix + ".input", input: inQ, bn: block.bn1, output: midQ)
             let residualQ = stream("block\(i).residual", signed: true)
@@ -137,9 +155,11 @@ public enum ResNetExporter {
                 try weighted(shortcut.name, from: prefix + ".input", input: inQ, bn: p.bn, output: shortcut.q)
             }
             let outQ = stream("block\(i).output", signed: false)
-            layers.append(IntegerLayer(name: prefix + ".add",
-                                       op: .add(AddRescale(scaleA: residualQ.scale, scaleB: shortcut.q.scale, scaleOut: outQ.scale)),
-                                       inputs: [prefix + ".conv2", shortcut.name], output: outQ))
+            layers.append(
+                IntegerLayer(
+                    name: prefix + ".add",
+                    op: .add(AddRescale(scaleA: residualQ.scale, scaleB: shortcut.q.scale, scaleOut: outQ.scale)),
+                    inputs: [prefix + ".conv2", shortcut.name], output: outQ))
             return (prefix + ".add", outQ)
         }
     }
@@ -168,7 +188,10 @@ public enum ResNetExporter {
         }
         net.observer = observe("")
         for (i, b) in net.blocks.enumerated() { b.observer = observe("block\(i)") }
-        defer { net.observer = nil; net.blocks.forEach { $0.observer = nil } }
+        defer {
+            net.observer = nil
+            for b in net.blocks { b.observer = nil }
+        }
         for batch in BatchLoader.evaluation(data, batchSize: 256).epoch(0) {
             _ = net.forward(batch.images, training: false)
         }
@@ -178,8 +201,10 @@ public enum ResNetExporter {
     /// The integer conv/linear of quantized layer `l`, BatchNorm `bn` folded.
     /// - Throws: `InputError` when a folded bias does not fit int32 accumulator units (at high
     ///   weight and input widths one unit is tiny); clamping it would export a different model.
-    static func weightedOp(_ l: QuantizedLayer, input x: Quantization, bn: BatchNorm2d?, output y: Quantization,
-                           options: ExportOptions, report: inout ExportReport) throws -> LayerOp {
+    static func weightedOp(
+        _ l: QuantizedLayer, input x: Quantization, bn: BatchNorm2d?, output y: Quantization,
+        options: ExportOptions, report: inout ExportReport
+    ) throws -> LayerOp {
         let w = l.layer.weight.value, bits = l.weights.bits!
         let form = l.weights.integerForm(w, bits: bits)
         let outC = w.shape[0], k = w.count / outC
@@ -190,10 +215,11 @@ public enum ResNetExporter {
         let linearBias = (l.layer as? Linear)?.bias?.value.storage
         // F as asked, lowered if some |Z_c| would not fit the schema's bound (2^46).
         var fractionBits = options.fractionBits
-        let largestZ = (0..<outC).map { c -> Double in
-            let step = Double(form.correction.a[c % form.correction.a.count]) * Double(form.step)
-            return step != 0 ? abs(Double(form.correction.b[c % form.correction.b.count]) / step) : 0
-        }.max() ?? 0
+        let largestZ =
+            (0..<outC).map { c -> Double in
+                let step = Double(form.correction.a[c % form.correction.a.count]) * Double(form.step)
+                return step != 0 ? abs(Double(form.correction.b[c % form.correction.b.count]) / step) : 0
+            }.max() ?? 0
         while fractionBits > 0 && largestZ * Double(1 << fractionBits) >= Double(1 << 45) { fractionBits -= 1 }
         let f = Double(1 << fractionBits)
         for c in 0..<outC {
@@ -206,20 +232,26 @@ public enum ResNetExporter {
                 scaleBN = Double(bn.gamma.value.storage[c]) * inv
                 shift = Double(bn.beta.value.storage[c]) - Double(bn.runningMean.value.storage[c]) * scaleBN
             }
-            var m = scaleBN * step * x.scale                 // real value of one accumulator unit
-            var z = step != 0 ? b / step : 0                  // bias-correction zero point z_c
+            var m = scaleBN * step * x.scale  // real value of one accumulator unit
+            var z = step != 0 ? b / step : 0  // bias-correction zero point z_c
             if m < 0 {
                 report.flipped_channels += 1
                 m = -m; z = -z
                 for i in (c * k)..<((c + 1) * k) {
-                    if Float(q[i]) == grid.qmin { report.clamped_weights += 1; q[i] = Int32(grid.qmax) } else { q[i] = -q[i] }
+                    if Float(q[i]) == grid.qmin {
+                        report.clamped_weights += 1; q[i] = Int32(grid.qmax)
+                    } else {
+                        q[i] = -q[i]
+                    }
                 }
             }
             zc[c] = Int64((z * f).rounded())
             let biasUnits = m > 0 ? shift / m : 0
             guard abs(biasUnits.rounded()) <= Double(Int32.max) else {
-                throw InputError("layer \(l.name), channel \(c): the folded bias is \(String(format: "%.3g", biasUnits)) "
-                                 + "accumulator units, beyond int32 at \(bits)-bit weights and \(x.bits)-bit inputs; export at fewer bits")
+                throw InputError(
+                    "layer \(l.name), channel \(c): the folded bias is \(String(format: "%.3g", biasUnits)) "
+                        + "accumulator units, beyond int32 at \(bits)-bit weights and \(x.bits)-bit inputs; export at fewer bits"
+                )
             }
             bias[c] = Int32(biasUnits.rounded())
             fraction[c] = Int64(((biasUnits - Double(bias[c])) * f).rounded())
@@ -228,13 +260,14 @@ public enum ResNetExporter {
         }
         let hasCorrection = zc.contains { $0 != 0 }
         let hasFraction = options.biasFraction && fraction.contains { $0 != 0 }
-        let layer = WeightedLayer(weights: q, weightShape: w.shape, weightBits: bits, weightScale: scales, bias: bias,
-                                  zc: hasCorrection ? zc : nil,
-                                  zcFractionBits: hasCorrection || hasFraction ? fractionBits : 0,
-                                  biasFraction: hasFraction ? fraction : nil,
-                                  requant: Requantization(reals: reals),
-                                  stride: [(l.layer as? Conv2d)?.stride ?? 1, (l.layer as? Conv2d)?.stride ?? 1],
-                                  padding: [(l.layer as? Conv2d)?.padding ?? 0, (l.layer as? Conv2d)?.padding ?? 0])
+        let layer = WeightedLayer(
+            weights: q, weightShape: w.shape, weightBits: bits, weightScale: scales, bias: bias,
+            zc: hasCorrection ? zc : nil,
+            zcFractionBits: hasCorrection || hasFraction ? fractionBits : 0,
+            biasFraction: hasFraction ? fraction : nil,
+            requant: Requantization(reals: reals),
+            stride: [(l.layer as? Conv2d)?.stride ?? 1, (l.layer as? Conv2d)?.stride ?? 1],
+            padding: [(l.layer as? Conv2d)?.padding ?? 0, (l.layer as? Conv2d)?.padding ?? 0])
         return l.layer is Conv2d ? .conv(layer) : .linear(layer)
     }
 }

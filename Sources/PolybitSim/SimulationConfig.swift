@@ -40,8 +40,10 @@ public struct SimulationConfig: Sendable, Equatable {
     /// Images per worker step (bounds memory: the im2col matrix holds `batch · K · P` values).
     public var batch: Int
 
-    public init(requant: RequantMode = .onnx, accumulator: AccumulatorModel = AccumulatorModel(),
-                fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 8) {
+    public init(
+        requant: RequantMode = .onnx, accumulator: AccumulatorModel = AccumulatorModel(),
+        fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 8
+    ) {
         self.requant = requant; self.accumulator = accumulator; self.fastPath = fastPath
         self.threads = threads; self.batch = batch
     }

@@ -32,9 +32,11 @@ public struct SimulationReport: Sendable, Codable {
 
     /// Runs `inputs` through `model` and summarizes; `progress(done, total)` as in
     /// `IntegerSimulator.run`. The command line's `simulate` is this plus printing.
-    public static func evaluate(model: IntegerModel, modelName: String, inputs: InputSet,
-                                config: SimulationConfig,
-                                progress: ((Int, Int) -> Void)? = nil) throws -> SimulationReport {
+    public static func evaluate(
+        model: IntegerModel, modelName: String, inputs: InputSet,
+        config: SimulationConfig,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> SimulationReport {
         let sim = try IntegerSimulator(model: model, config: config)
         let out = sim.run(images: inputs.images, count: inputs.count, progress: progress)
         var correct: Int? = nil

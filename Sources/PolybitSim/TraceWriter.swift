@@ -13,8 +13,10 @@ public enum TraceWriter {
     public static let formatName = "polybit-trace"
 
     /// Writes `traces` (from `IntegerSimulator.trace`) to `path` atomically.
-    public static func write(_ traces: [LayerTrace], simulator: IntegerSimulator, modelPath: String,
-                             to path: String) throws {
+    public static func write(
+        _ traces: [LayerTrace], simulator: IntegerSimulator, modelPath: String,
+        to path: String
+    ) throws {
         let model = simulator.model, config = simulator.config
         var quant = [IntegerModel.inputName: model.input]
         for l in model.layers { quant[l.name] = l.output }
@@ -26,7 +28,8 @@ public enum TraceWriter {
             try root.setAttribute("requant_mode", .string(config.requant.rawValue))
             try root.setAttribute("accumulator_bits", .int(config.accumulator.bits))
             try root.setAttribute("overflow", .string(config.accumulator.overflow.rawValue))
-            try root.setAttribute("samples", .int(traces.first.map { $0.output.count / max(1, $0.outputShape.reduce(1, *)) } ?? 0))
+            try root.setAttribute(
+                "samples", .int(traces.first.map { $0.output.count / max(1, $0.outputShape.reduce(1, *)) } ?? 0))
             try root.setAttribute("layers", .strings(traces.map(\.layer.name)))
             for t in traces {
                 let n = t.output.count / max(1, t.outputShape.reduce(1, *))
@@ -34,8 +37,9 @@ public enum TraceWriter {
                 try g.setAttribute("op", .string(t.layer.op.name))
                 try g.setAttribute("inputs", .strings(t.layer.inputs))
                 for (i, name) in t.layer.inputs.enumerated() {
-                    try tensor(g, t.inputs.count == 1 ? "input" : "input_\(i)", t.inputs[i],
-                               shape: [n] + t.inputShapes[i], quant: quant[name]!)
+                    try tensor(
+                        g, t.inputs.count == 1 ? "input" : "input_\(i)", t.inputs[i],
+                        shape: [n] + t.inputShapes[i], quant: quant[name]!)
                 }
                 try tensor(g, "output", t.output, shape: [n] + t.outputShape, quant: t.layer.output)
                 switch t.layer.op {
@@ -47,7 +51,8 @@ public enum TraceWriter {
                     try g.setAttribute("shape_order", .string(isConv ? "OCHW" : "OI"), on: "weights")
                     try g.write("bias", w.bias, shape: [w.bias.count], options: .contiguous)
                     try g.setAttribute("shape_order", .string("O"), on: "bias")
-                    try g.setAttribute("units", .string("accumulator LSB (input scale x weight scale of the channel)"), on: "bias")
+                    try g.setAttribute(
+                        "units", .string("accumulator LSB (input scale x weight scale of the channel)"), on: "bias")
                     if let zc = w.zc {
                         try g.write("zc", zc, shape: [zc.count], options: .contiguous)
                         try g.setAttribute("fraction_bits", .int(w.zcFractionBits), on: "zc")
@@ -61,12 +66,15 @@ public enum TraceWriter {
                         try g.write("window_sum", s, shape: [n] + spatial)
                         try g.setAttribute("shape_order", .string(isConv ? "NHW" : "N"), on: "window_sum")
                     }
-                    try accumulator(g, t, n: n, fractionBits: w.zcFractionBits, config: config,
-                                    meaning: "T = 2^F * (bias + sum q*(x - zp_x)) + Z_c * sum (x - zp_x) + R_c; requant divides by 2^F")
+                    try accumulator(
+                        g, t, n: n, fractionBits: w.zcFractionBits, config: config,
+                        meaning:
+                            "T = 2^F * (bias + sum q*(x - zp_x)) + Z_c * sum (x - zp_x) + R_c; requant divides by 2^F")
                     try requant(g, w.requant)
                 case .avgpool(_, let r), .globalAvgpool(let r):
-                    try accumulator(g, t, n: n, fractionBits: 0, config: config,
-                                    meaning: "window sum of (x - zp_x), padding counted as zero")
+                    try accumulator(
+                        g, t, n: n, fractionBits: 0, config: config,
+                        meaning: "window sum of (x - zp_x), padding counted as zero")
                     try requant(g, r)
                 case .add(let r):
                     try IntegerModel.writeAddRescale(r, to: g)
@@ -101,8 +109,10 @@ public enum TraceWriter {
         try g.setAttribute("zero_point", .int(quant.zeroPoint), on: name)
     }
 
-    private static func accumulator(_ g: HDF5Group, _ t: LayerTrace, n: Int, fractionBits: Int,
-                                    config: SimulationConfig, meaning: String) throws {
+    private static func accumulator(
+        _ g: HDF5Group, _ t: LayerTrace, n: Int, fractionBits: Int,
+        config: SimulationConfig, meaning: String
+    ) throws {
         guard let acc = t.accumulator else { return }
         try g.write("accumulator", acc, shape: [n] + t.outputShape)
         try g.setAttribute("bits", .int(config.accumulator.bits), on: "accumulator")
@@ -117,6 +127,8 @@ public enum TraceWriter {
         try g.write("requant_scale", r.scale, shape: [r.scale.count], options: .contiguous)
         try g.write("requant_multiplier", r.multiplier, shape: [r.multiplier.count], options: .contiguous)
         try g.write("requant_shift", r.shift, shape: [r.shift.count], options: .contiguous)
-        try g.setAttribute("meaning", .string("onnx mode: float32 scale; TFLite modes: multiplier * 2^(shift - 31)"), on: "requant_scale")
+        try g.setAttribute(
+            "meaning", .string("onnx mode: float32 scale; TFLite modes: multiplier * 2^(shift - 31)"),
+            on: "requant_scale")
     }
 }

@@ -39,9 +39,9 @@ struct WeightedPlan: Sendable {
     let geometry: ConvGeometry
     let outChannels: Int
     let path: KernelPath
-    let weightsF: [Float]      // (O + e) × K, e = 1 extra row of ones when zc is present
+    let weightsF: [Float]  // (O + e) × K, e = 1 extra row of ones when zc is present
     let weightsD: [Double]
-    let weightsI: [Int32]      // O × K
+    let weightsI: [Int32]  // O × K
     let bias: [Int64]
     let zc: [Int64]?
     let biasFraction: [Int64]?
@@ -58,12 +58,16 @@ struct WeightedPlan: Sendable {
     var patchSize: Int { geometry.patchSize }
     var positions: Int { geometry.outPositions }
 
-    init(_ w: WeightedLayer, inputShape: [Int], input: Quantization, output: Quantization,
-         config: SimulationConfig, isConv: Bool) throws {
-        geometry = isConv
-            ? ConvGeometry(channels: inputShape[0], height: inputShape[1], width: inputShape[2],
-                           kernelH: w.weightShape[2], kernelW: w.weightShape[3],
-                           strideH: w.stride[0], strideW: w.stride[1], padH: w.padding[0], padW: w.padding[1])
+    init(
+        _ w: WeightedLayer, inputShape: [Int], input: Quantization, output: Quantization,
+        config: SimulationConfig, isConv: Bool
+    ) throws {
+        geometry =
+            isConv
+            ? ConvGeometry(
+                channels: inputShape[0], height: inputShape[1], width: inputShape[2],
+                kernelH: w.weightShape[2], kernelW: w.weightShape[3],
+                strideH: w.stride[0], strideW: w.stride[1], padH: w.padding[0], padW: w.padding[1])
             : ConvGeometry(channels: w.weightShape[1], height: 1, width: 1, kernel: 1)
         let o = w.outChannels, k = geometry.patchSize
         outChannels = o
@@ -85,7 +89,9 @@ struct WeightedPlan: Sendable {
         let accBound = min(Double(config.accumulator.maxValue), partial + maxBias)
         let tBound = accBound * Double(1 << w.zcFractionBits) + maxZ * Double(k) * maxX + Double(1 << w.zcFractionBits)
         guard tBound < 4.6e18 else {
-            throw InputError("accumulator plus bias-correction term can exceed 64 bits (bound \(tBound)); use fewer zc_fraction_bits or a narrower accumulator")
+            throw InputError(
+                "accumulator plus bias-correction term can exceed 64 bits (bound \(tBound)); use fewer zc_fraction_bits or a narrower accumulator"
+            )
         }
         weightsI = w.weights
         var rows = w.weights.map { Float($0) }
@@ -106,8 +112,10 @@ struct WeightedPlan: Sendable {
     }
 
     /// Runs `n` images: `input` is `n × C·H·W` (or `n × I`), `output` is `n × O × P`.
-    func run(input: UnsafePointer<Int32>, n: Int, output: UnsafeMutablePointer<Int32>,
-             scratch: Scratch, counts: inout OverflowCounts, capture: AccumulatorCapture?) {
+    func run(
+        input: UnsafePointer<Int32>, n: Int, output: UnsafeMutablePointer<Int32>,
+        scratch: Scratch, counts: inout OverflowCounts, capture: AccumulatorCapture?
+    ) {
         let k = patchSize, p = positions, np = n * p, o = outChannels
         let e = zc == nil ? 0 : 1
         let imageSize = geometry.inputSize
@@ -119,24 +127,28 @@ struct WeightedPlan: Sendable {
                 let cols = scratch.buffer(1, k * np, as: Float.self)
                 let out = scratch.buffer(3, (o + e) * np, as: Float.self)
                 for i in 0..<n {
-                    CenteredIm2col.unfold(geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
-                                          columns: cols + i * p, ld: np)
+                    CenteredIm2col.unfold(
+                        geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
+                        columns: cols + i * p, ld: np)
                 }
                 weightsF.withUnsafeBufferPointer { w in
-                    BLAS.sgemm(m: o + e, n: np, k: k, a: w.baseAddress!, lda: k, b: cols, ldb: np,
-                               c: out, ldc: np)
+                    BLAS.sgemm(
+                        m: o + e, n: np, k: k, a: w.baseAddress!, lda: k, b: cols, ldb: np,
+                        c: out, ldc: np)
                 }
                 for j in 0..<((o + e) * np) { sums[j] = Int64(out[j]) }
             } else {
                 let cols = scratch.buffer(1, k * np, as: Double.self)
                 let out = scratch.buffer(3, (o + e) * np, as: Double.self)
                 for i in 0..<n {
-                    CenteredIm2col.unfold(geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
-                                          columns: cols + i * p, ld: np)
+                    CenteredIm2col.unfold(
+                        geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
+                        columns: cols + i * p, ld: np)
                 }
                 weightsD.withUnsafeBufferPointer { w in
-                    BLAS.dgemm(m: o + e, n: np, k: k, a: w.baseAddress!, lda: k, b: cols, ldb: np,
-                               c: out, ldc: np)
+                    BLAS.dgemm(
+                        m: o + e, n: np, k: k, a: w.baseAddress!, lda: k, b: cols, ldb: np,
+                        c: out, ldc: np)
                 }
                 for j in 0..<((o + e) * np) { sums[j] = Int64(out[j]) }
             }
@@ -147,8 +159,9 @@ struct WeightedPlan: Sendable {
         case .integer, .elementwise:
             let cols = scratch.buffer(1, k * np, as: Int32.self)
             for i in 0..<n {
-                CenteredIm2col.unfold(geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
-                                      columns: cols + i * p, ld: np)
+                CenteredIm2col.unfold(
+                    geometry, image: input + i * imageSize, zeroPoint: inZeroPoint,
+                    columns: cols + i * p, ld: np)
             }
             if e == 1 {
                 let s = sums + o * np
@@ -159,8 +172,9 @@ struct WeightedPlan: Sendable {
             let lanes = (scratch.buffer(5, np, as: Int32.self), scratch.buffer(6, np, as: Int32.self))
             weightsI.withUnsafeBufferPointer { w in
                 for c in 0..<o {
-                    counts += accumulate(weights: w.baseAddress! + c * k, bias: bias[c], cols: cols,
-                                         k: k, np: np, acc: sums + c * np, flags: flags, lanes: lanes)
+                    counts += accumulate(
+                        weights: w.baseAddress! + c * k, bias: bias[c], cols: cols,
+                        k: k, np: np, acc: sums + c * np, flags: flags, lanes: lanes)
                 }
             }
         }
@@ -169,9 +183,11 @@ struct WeightedPlan: Sendable {
 
     /// Sequential accumulation of one output channel in the documented order (bias, then each
     /// row of the im2col matrix), wrapping or saturating at every add.
-    private func accumulate(weights: UnsafePointer<Int32>, bias: Int64, cols: UnsafePointer<Int32>,
-                            k: Int, np: Int, acc: UnsafeMutablePointer<Int64>, flags: UnsafeMutablePointer<UInt8>,
-                            lanes: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>)) -> OverflowCounts {
+    private func accumulate(
+        weights: UnsafePointer<Int32>, bias: Int64, cols: UnsafePointer<Int32>,
+        k: Int, np: Int, acc: UnsafeMutablePointer<Int64>, flags: UnsafeMutablePointer<UInt8>,
+        lanes: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>)
+    ) -> OverflowCounts {
         let lo = accumulator.minValue, hi = accumulator.maxValue
         var events = 0
         let start = min(max(bias, lo), hi)
@@ -184,8 +200,9 @@ struct WeightedPlan: Sendable {
             first = start
         }
         if int32Accumulate {
-            return accumulate32(weights: weights, first: Int32(first), biasOverflow: Int32(biasOverflow),
-                                cols: cols, k: k, np: np, acc: acc, a: lanes.0, ev: lanes.1)
+            return accumulate32(
+                weights: weights, first: Int32(first), biasOverflow: Int32(biasOverflow),
+                cols: cols, k: k, np: np, acc: acc, a: lanes.0, ev: lanes.1)
         }
         for j in 0..<np { acc[j] = first; flags[j] = biasOverflow }
         events += Int(biasOverflow) * np
@@ -229,9 +246,11 @@ struct WeightedPlan: Sendable {
 
     /// `accumulate` in Int32 lanes (see `int32Accumulate`): the same order, wrap and saturate
     /// semantics, with per-position event counters so the loops vectorize.
-    private func accumulate32(weights: UnsafePointer<Int32>, first: Int32, biasOverflow: Int32,
-                              cols: UnsafePointer<Int32>, k: Int, np: Int, acc: UnsafeMutablePointer<Int64>,
-                              a: UnsafeMutablePointer<Int32>, ev: UnsafeMutablePointer<Int32>) -> OverflowCounts {
+    private func accumulate32(
+        weights: UnsafePointer<Int32>, first: Int32, biasOverflow: Int32,
+        cols: UnsafePointer<Int32>, k: Int, np: Int, acc: UnsafeMutablePointer<Int64>,
+        a: UnsafeMutablePointer<Int32>, ev: UnsafeMutablePointer<Int32>
+    ) -> OverflowCounts {
         a.initialize(repeating: first, count: np)
         ev.initialize(repeating: biasOverflow, count: np)
         let sh = Int32(32 - accumulator.bits)
@@ -268,8 +287,10 @@ struct WeightedPlan: Sendable {
 
     /// Adds the bias-correction term, requantizes, and scatters GEMM columns (image-major) to
     /// NCHW outputs.
-    private func epilogue(sums: UnsafeMutablePointer<Int64>, n: Int, output: UnsafeMutablePointer<Int32>,
-                          capture: AccumulatorCapture?) {
+    private func epilogue(
+        sums: UnsafeMutablePointer<Int64>, n: Int, output: UnsafeMutablePointer<Int32>,
+        capture: AccumulatorCapture?
+    ) {
         let p = positions, np = n * p, o = outChannels, f = fractionBits
         let windowSum = sums + o * np
         if let capture {
@@ -292,13 +313,15 @@ struct WeightedPlan: Sendable {
                 let src = row + i * p, dst = output + (i * o + c) * p
                 if mode == .onnx {
                     for j in 0..<p {
-                        dst[j] = Requant.onnx(src[j], fractionBits: f, scale: sc, zeroPoint: outZeroPoint,
-                                              qmin: qmin, qmax: qmax)
+                        dst[j] = Requant.onnx(
+                            src[j], fractionBits: f, scale: sc, zeroPoint: outZeroPoint,
+                            qmin: qmin, qmax: qmax)
                     }
                 } else {
                     for j in 0..<p {
-                        dst[j] = Requant.apply(src[j], fractionBits: f, mode: mode, scale: sc, multiplier: m,
-                                               shift: s, zeroPoint: outZeroPoint, qmin: qmin, qmax: qmax)
+                        dst[j] = Requant.apply(
+                            src[j], fractionBits: f, mode: mode, scale: sc, multiplier: m,
+                            shift: s, zeroPoint: outZeroPoint, qmin: qmin, qmax: qmax)
                     }
                 }
                 if let capture {

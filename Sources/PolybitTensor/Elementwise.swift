@@ -2,8 +2,10 @@
 public enum Vec {
     /// `y[i] += alpha · x[i]`.
     @inlinable
-    public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>,
-                            _ y: UnsafeMutablePointer<Float>) {
+    public static func axpy(
+        _ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>,
+        _ y: UnsafeMutablePointer<Float>
+    ) {
         for i in 0..<n { y[i] += alpha * x[i] }
     }
 
@@ -23,7 +25,14 @@ public enum Vec {
     @inlinable
     public static func squaredDeviations(_ n: Int, _ x: UnsafePointer<Float>, center: Float) -> Double {
         let c = SIMD8<Float>(repeating: center)
-        return blockedSum(n, { let d = load(x + $0) - c; return d * d }, { let d = x[$0] - center; return d * d })
+        return blockedSum(
+            n,
+            {
+                let d = load(x + $0) - c; return d * d
+            },
+            {
+                let d = x[$0] - center; return d * d
+            })
     }
 
     /// `Σ x[i]·y[i]` over `n` elements (blocked like `sum`).
@@ -35,29 +44,40 @@ public enum Vec {
     /// `(Σ g[i], Σ g[i]·x[i])` in one pass (blocked like `sum`).
     @inlinable
     public static func sumAndDot(_ n: Int, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>) -> (Double, Double) {
-        blockedSums(n, { let v = load(g + $0); return (v, v * load(x + $0)) }, { (g[$0], g[$0] * x[$0]) })
+        blockedSums(
+            n,
+            {
+                let v = load(g + $0); return (v, v * load(x + $0))
+            }, { (g[$0], g[$0] * x[$0]) })
     }
 
     /// `(Σ g'[i], Σ g'[i]·x[i])` with `g'[i] = g[i]` where `x[i]·scale + shift > 0` and 0 elsewhere:
     /// the sums of a batch-norm backward through the ReLU that follows it (one pass).
     @inlinable
-    public static func maskedSumAndDot(_ n: Int, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                                       scale: Float, shift: Float) -> (Double, Double) {
+    public static func maskedSumAndDot(
+        _ n: Int, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+        scale: Float, shift: Float
+    ) -> (Double, Double) {
         let vs = SIMD8<Float>(repeating: scale), vb = SIMD8<Float>(repeating: shift)
-        return blockedSums(n, { i in
-            let xv = load(x + i)
-            let gv = load(g + i).replacing(with: 0, where: xv * vs + vb .<= 0)
-            return (gv, gv * xv)
-        }, { i in
-            let gv = x[i] * scale + shift > 0 ? g[i] : 0
-            return (gv, gv * x[i])
-        })
+        return blockedSums(
+            n,
+            { i in
+                let xv = load(x + i)
+                let gv = load(g + i).replacing(with: 0, where: xv * vs + vb .<= 0)
+                return (gv, gv * xv)
+            },
+            { i in
+                let gv = x[i] * scale + shift > 0 ? g[i] : 0
+                return (gv, gv * x[i])
+            })
     }
 
     /// Two sums of per-element terms in one pass, blocked like `blockedSum`.
     @inlinable @inline(__always)
-    static func blockedSums(_ n: Int, _ vector: (Int) -> (SIMD8<Float>, SIMD8<Float>),
-                            _ scalar: (Int) -> (Float, Float)) -> (Double, Double) {
+    static func blockedSums(
+        _ n: Int, _ vector: (Int) -> (SIMD8<Float>, SIMD8<Float>),
+        _ scalar: (Int) -> (Float, Float)
+    ) -> (Double, Double) {
         var first: Double = 0, second: Double = 0, i = 0
         let vectorEnd = n & ~7
         while i < vectorEnd {

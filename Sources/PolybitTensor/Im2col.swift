@@ -5,17 +5,23 @@ public struct ConvGeometry: Sendable, Equatable, Hashable, Codable {
     public var strideH: Int, strideW: Int
     public var padH: Int, padW: Int
 
-    public init(channels: Int, height: Int, width: Int, kernel: Int, stride: Int = 1,
-                padding: Int = 0) {
-        self.init(channels: channels, height: height, width: width, kernelH: kernel,
-                  kernelW: kernel, strideH: stride, strideW: stride, padH: padding, padW: padding)
+    public init(
+        channels: Int, height: Int, width: Int, kernel: Int, stride: Int = 1,
+        padding: Int = 0
+    ) {
+        self.init(
+            channels: channels, height: height, width: width, kernelH: kernel,
+            kernelW: kernel, strideH: stride, strideW: stride, padH: padding, padW: padding)
     }
 
-    public init(channels: Int, height: Int, width: Int, kernelH: Int, kernelW: Int,
-                strideH: Int, strideW: Int, padH: Int, padW: Int) {
-        precondition(channels > 0 && height > 0 && width > 0 && kernelH > 0 && kernelW > 0
-                     && strideH > 0 && strideW > 0 && padH >= 0 && padW >= 0,
-                     "invalid convolution geometry")
+    public init(
+        channels: Int, height: Int, width: Int, kernelH: Int, kernelW: Int,
+        strideH: Int, strideW: Int, padH: Int, padW: Int
+    ) {
+        precondition(
+            channels > 0 && height > 0 && width > 0 && kernelH > 0 && kernelW > 0
+                && strideH > 0 && strideW > 0 && padH >= 0 && padW >= 0,
+            "invalid convolution geometry")
         self.channels = channels; self.height = height; self.width = width
         self.kernelH = kernelH; self.kernelW = kernelW
         self.strideH = strideH; self.strideW = strideW; self.padH = padH; self.padW = padW
@@ -41,9 +47,11 @@ public struct ConvGeometry: Sendable, Equatable, Hashable, Codable {
 public enum Im2col {
     /// Unfolds one `C×H×W` image into columns; padded positions get `padValue`.
     @inlinable
-    public static func unfold<T>(_ g: ConvGeometry, image: UnsafePointer<T>,
-                                 channelStride: Int? = nil,
-                                 columns: UnsafeMutablePointer<T>, ld: Int, padValue: T) {
+    public static func unfold<T>(
+        _ g: ConvGeometry, image: UnsafePointer<T>,
+        channelStride: Int? = nil,
+        columns: UnsafeMutablePointer<T>, ld: Int, padValue: T
+    ) {
         let oh = g.outH, ow = g.outW
         let cs = channelStride ?? g.height * g.width
         var row = 0
@@ -82,8 +90,10 @@ public enum Im2col {
     /// Folds columns back into one `C×H×W` image, adding overlapping contributions to `image`
     /// (the caller zeroes it first when it wants a fresh gradient).
     @inlinable
-    public static func fold(_ g: ConvGeometry, columns: UnsafePointer<Float>, ld: Int,
-                            image: UnsafeMutablePointer<Float>, channelStride: Int? = nil) {
+    public static func fold(
+        _ g: ConvGeometry, columns: UnsafePointer<Float>, ld: Int,
+        image: UnsafeMutablePointer<Float>, channelStride: Int? = nil
+    ) {
         let oh = g.outH, ow = g.outW
         let cs = channelStride ?? g.height * g.width
         var row = 0

@@ -10,7 +10,9 @@ import Foundation
 /// - Throws: `EncodingError` for a non-finite `Double` or `Float` in `value`.
 public func jsonText<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+    encoder.outputFormatting =
+        pretty
+        ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
         : [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

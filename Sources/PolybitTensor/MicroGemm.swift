@@ -23,11 +23,14 @@ public enum MicroGemm {
     /// (so a transposed A is `aRow: 1, aCol: lda`), `B` row-major `k×n` with row stride `ldb`,
     /// `C` row-major with row stride `ldc`.
     @inlinable
-    public static func nn(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
-                          b: UnsafePointer<Float>, ldb: Int,
-                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        nn(m: m, n: n, k: k, a: a, aRow: aRow, aCol: aCol, rows: StridedRows(base: b, stride: ldb),
-           c: c, ldc: ldc, accumulate: accumulate)
+    public static func nn(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        nn(
+            m: m, n: n, k: k, a: a, aRow: aRow, aCol: aCol, rows: StridedRows(base: b, stride: ldb),
+            c: c, ldc: ldc, accumulate: accumulate)
     }
 
     /// Most rows of `B` per pass (k is split evenly): a 24-column block of them (up to 18 KiB)
@@ -36,38 +39,46 @@ public enum MicroGemm {
 
     /// `C[m×n] (+)= A·B` where row `p` of `B` (`n` floats) starts at `rows[p]`.
     @inlinable
-    public static func nn<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
-                                          aCol: Int, rows: Rows,
-                                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    public static func nn<Rows: GemmRows>(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
+        aCol: Int, rows: Rows,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         let passes = max(1, (k + depthBlock - 1) / depthBlock), depth = (k + passes - 1) / passes
         var p0 = 0
         repeat {
             let depth = min(depth, k - p0)
-            nnPass(m: m, n: n, k: depth, a: a + p0 * aCol, aRow: aRow, aCol: aCol, rows: rows.dropping(p0),
-                   c: c, ldc: ldc, accumulate: accumulate || p0 > 0)
+            nnPass(
+                m: m, n: n, k: depth, a: a + p0 * aCol, aRow: aRow, aCol: aCol, rows: rows.dropping(p0),
+                c: c, ldc: ldc, accumulate: accumulate || p0 > 0)
             p0 += depth
         } while p0 < k
     }
 
     /// One depth block of `nn`.
     @inlinable
-    static func nnPass<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
-                                       aCol: Int, rows: Rows,
-                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    static func nnPass<Rows: GemmRows>(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
+        aCol: Int, rows: Rows,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         var j = 0
         while j + 24 <= n {
-            columnBlock(ThreeVectors.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
-                        c: c, ldc: ldc, accumulate: accumulate)
+            columnBlock(
+                ThreeVectors.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+                c: c, ldc: ldc, accumulate: accumulate)
             j += 24
         }
         if j + 16 <= n {
-            columnBlock(TwoVectors.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
-                        c: c, ldc: ldc, accumulate: accumulate)
+            columnBlock(
+                TwoVectors.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+                c: c, ldc: ldc, accumulate: accumulate)
             j += 16
         }
         if j + 8 <= n {
-            columnBlock(OneVector.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
-                        c: c, ldc: ldc, accumulate: accumulate)
+            columnBlock(
+                OneVector.self, m: m, k: k, a: a, aRow: aRow, aCol: aCol, rows: rows, column: j,
+                c: c, ldc: ldc, accumulate: accumulate)
             j += 8
         }
         if j < n {
@@ -83,27 +94,33 @@ public enum MicroGemm {
 
     /// Columns `column ..< column + 8·width` of C, four rows at a time.
     @inlinable @inline(__always)
-    static func columnBlock<Rows: GemmRows, Width: KernelWidth>(_: Width.Type, m: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
-                                            aCol: Int, rows: Rows, column: Int,
-                                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    static func columnBlock<Rows: GemmRows, Width: KernelWidth>(
+        _: Width.Type, m: Int, k: Int, a: UnsafePointer<Float>, aRow: Int,
+        aCol: Int, rows: Rows, column: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         var i = 0
         while i + 4 <= m {
-            kernel4(width: Width.vectors, k: k, a: a + i * aRow, aRow: aRow, aCol: aCol, rows: rows, column: column,
-                    c: c + i * ldc + column, ldc: ldc, accumulate: accumulate)
+            kernel4(
+                width: Width.vectors, k: k, a: a + i * aRow, aRow: aRow, aCol: aCol, rows: rows, column: column,
+                c: c + i * ldc + column, ldc: ldc, accumulate: accumulate)
             i += 4
         }
         while i < m {
-            kernel1(width: Width.vectors, k: k, a: a + i * aRow, aCol: aCol, rows: rows, column: column,
-                    c: c + i * ldc + column, accumulate: accumulate)
+            kernel1(
+                width: Width.vectors, k: k, a: a + i * aRow, aCol: aCol, rows: rows, column: column,
+                c: c + i * ldc + column, accumulate: accumulate)
             i += 1
         }
     }
 
     /// 4 rows × `8·width` columns of C (`width` 1–3) in up to twelve SIMD8 accumulators.
     @inlinable @inline(__always)
-    static func kernel4<Rows: GemmRows>(width: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
-                                        rows: Rows, column: Int,
-                                        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    static func kernel4<Rows: GemmRows>(
+        width: Int, k: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int,
+        rows: Rows, column: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         var c00 = V(), c01 = V(), c02 = V(), c10 = V(), c11 = V(), c12 = V()
         var c20 = V(), c21 = V(), c22 = V(), c30 = V(), c31 = V(), c32 = V()
         var ap = a
@@ -136,8 +153,10 @@ public enum MicroGemm {
     }
 
     @inlinable @inline(__always)
-    static func storeRow(width: Int, _ v0: V, _ v1: V, _ v2: V, _ c: UnsafeMutablePointer<Float>,
-                         accumulate: Bool) {
+    static func storeRow(
+        width: Int, _ v0: V, _ v1: V, _ v2: V, _ c: UnsafeMutablePointer<Float>,
+        accumulate: Bool
+    ) {
         store(v0, c, accumulate: accumulate)
         if width > 1 { store(v1, c + 8, accumulate: accumulate) }
         if width > 2 { store(v2, c + 16, accumulate: accumulate) }
@@ -145,8 +164,10 @@ public enum MicroGemm {
 
     /// One row × `8·width` columns of C.
     @inlinable @inline(__always)
-    static func kernel1<Rows: GemmRows>(width: Int, k: Int, a: UnsafePointer<Float>, aCol: Int, rows: Rows,
-                                        column: Int, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    static func kernel1<Rows: GemmRows>(
+        width: Int, k: Int, a: UnsafePointer<Float>, aCol: Int, rows: Rows,
+        column: Int, c: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
         var c0 = V(), c1 = V(), c2 = V()
         var ap = a
         for p in 0..<k {
@@ -166,10 +187,12 @@ public enum MicroGemm {
     /// `a + g·aGroupStride` and B's rows at `rows[j] + g·bGroupStride` (several images' products
     /// summed before one horizontal reduction). `k` must then be a multiple of 8.
     @inlinable
-    public static func nt<Rows: GemmRows>(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                                          rows: Rows, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                          accumulate: Bool, groups: Int = 1, aGroupStride: Int = 0,
-                                          bGroupStride: Int = 0) {
+    public static func nt<Rows: GemmRows>(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        rows: Rows, c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, groups: Int = 1, aGroupStride: Int = 0,
+        bGroupStride: Int = 0
+    ) {
         let kv = k & ~7
         precondition(groups == 1 || kv == k, "grouped MicroGemm.nt needs k to be a multiple of 8")
         if kv < k {
@@ -191,12 +214,14 @@ public enum MicroGemm {
             while j < n {
                 let w = min(3, n - j)
                 if h == 4 && w == 3 {
-                    dot4x3(shape, a: a + i * lda, rows: rows, row: j, c: c + i * ldc + j, ldc: ldc,
-                           accumulate: accumulate || kv < k)
+                    dot4x3(
+                        shape, a: a + i * lda, rows: rows, row: j, c: c + i * ldc + j, ldc: ldc,
+                        accumulate: accumulate || kv < k)
                 } else if h == 4 {
                     for jj in j..<(j + w) {
-                        dot4x1(shape, a: a + i * lda, rows: rows, row: jj, c: c + i * ldc + jj, ldc: ldc,
-                               accumulate: accumulate || kv < k)
+                        dot4x1(
+                            shape, a: a + i * lda, rows: rows, row: jj, c: c + i * ldc + jj, ldc: ldc,
+                            accumulate: accumulate || kv < k)
                     }
                 } else {
                     for ii in i..<(i + h) {
@@ -229,8 +254,10 @@ public enum MicroGemm {
 
     /// 4×3 block of `A·Bᵀ` as twelve SIMD8 dot products, reduced at the end.
     @inlinable @inline(__always)
-    static func dot4x3<Rows: GemmRows>(_ d: DotShape, a: UnsafePointer<Float>, rows: Rows, row: Int,
-                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    static func dot4x3<Rows: GemmRows>(
+        _ d: DotShape, a: UnsafePointer<Float>, rows: Rows, row: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         var s00 = V(), s01 = V(), s02 = V(), s10 = V(), s11 = V(), s12 = V()
         var s20 = V(), s21 = V(), s22 = V(), s30 = V(), s31 = V(), s32 = V()
         let lda = d.lda
@@ -260,8 +287,10 @@ public enum MicroGemm {
     /// 4×1 block of `A·Bᵀ` (the columns left after the 4×3 blocks): four SIMD8 dot products
     /// sharing each load of the B row.
     @inlinable @inline(__always)
-    static func dot4x1<Rows: GemmRows>(_ d: DotShape, a: UnsafePointer<Float>, rows: Rows, row: Int,
-                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    static func dot4x1<Rows: GemmRows>(
+        _ d: DotShape, a: UnsafePointer<Float>, rows: Rows, row: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         var s0 = V(), s1 = V(), s2 = V(), s3 = V()
         let lda = d.lda
         for g in 0..<d.groups {
@@ -308,7 +337,9 @@ public struct StridedRows: GemmRows {
     public let base: UnsafePointer<Float>, stride: Int
     @inlinable public init(base: UnsafePointer<Float>, stride: Int) { self.base = base; self.stride = stride }
     @inlinable public subscript(p: Int) -> UnsafePointer<Float> { base + p * stride }
-    @inlinable public func dropping(_ count: Int) -> StridedRows { StridedRows(base: base + count * stride, stride: stride) }
+    @inlinable public func dropping(_ count: Int) -> StridedRows {
+        StridedRows(base: base + count * stride, stride: stride)
+    }
 }
 
 /// Rows at arbitrary element offsets from one base: row `p` at `base + offsets[p]`.

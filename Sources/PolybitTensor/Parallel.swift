@@ -15,8 +15,10 @@ public enum Parallel {
 
     /// Runs `body` on disjoint contiguous sub-ranges covering `0..<count`, one per worker.
     @inlinable
-    public static func forEachChunk(_ count: Int, minimumChunk: Int = 1,
-                                    _ body: (Range<Int>) -> Void) {
+    public static func forEachChunk(
+        _ count: Int, minimumChunk: Int = 1,
+        _ body: (Range<Int>) -> Void
+    ) {
         guard count > 0 else { return }
         let workers = max(1, min(threads, count / max(1, minimumChunk)))
         if workers == 1 { body(0..<count); return }
@@ -46,9 +48,9 @@ public enum System {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One place to set the compute resources of a run.

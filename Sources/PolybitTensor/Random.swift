@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A deterministic, seedable random number generator (xoshiro256**, seeded through SplitMix64).
@@ -69,4 +69,3 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
         return p
     }
 }
-

@@ -28,8 +28,9 @@ public struct Tensor: Sendable, Equatable {
 
     /// A tensor of `shape` over `storage` (row-major); the counts must agree.
     public init(shape: [Int], storage: [Float]) {
-        precondition(shape.reduce(1, *) == storage.count,
-                     "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(storage.count)")
+        precondition(
+            shape.reduce(1, *) == storage.count,
+            "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(storage.count)")
         self.shape = shape
         self.storage = storage
     }
@@ -46,8 +47,9 @@ public struct Tensor: Sendable, Equatable {
 
     /// Changes the shape in place (same element count).
     public mutating func reshape(_ newShape: [Int]) {
-        precondition(newShape.reduce(1, *) == storage.count,
-                     "cannot reshape \(shape) to \(newShape)")
+        precondition(
+            newShape.reduce(1, *) == storage.count,
+            "cannot reshape \(shape) to \(newShape)")
         shape = newShape
     }
 
@@ -96,8 +98,10 @@ extension Tensor {
     }
 
     /// Uniform tensor in `[low, high)`.
-    public static func randomUniform(_ shape: [Int], low: Float, high: Float,
-                                     rng: inout SeededRNG) -> Tensor {
+    public static func randomUniform(
+        _ shape: [Int], low: Float, high: Float,
+        rng: inout SeededRNG
+    ) -> Tensor {
         var t = Tensor(shape: shape)
         t.withUnsafeMutableBufferPointer { p in
             for i in 0..<p.count { p[i] = low + (high - low) * rng.nextFloat() }

@@ -24,19 +24,24 @@ public struct Checkpoint {
     public var optimizerState: [String: Tensor]
     public var normalization: ChannelNormalization
 
-    public init(recipe: TrainingRecipe, epochsCompleted: Int, stepsCompleted: Int, parameters: [String: Tensor],
-                optimizerState: [String: Tensor], normalization: ChannelNormalization) {
+    public init(
+        recipe: TrainingRecipe, epochsCompleted: Int, stepsCompleted: Int, parameters: [String: Tensor],
+        optimizerState: [String: Tensor], normalization: ChannelNormalization
+    ) {
         self.recipe = recipe; self.epochsCompleted = epochsCompleted; self.stepsCompleted = stepsCompleted
         self.parameters = parameters; self.optimizerState = optimizerState; self.normalization = normalization
     }
 
     /// Captures a model's parameters and an optimizer's state.
-    public init(recipe: TrainingRecipe, epochsCompleted: Int, stepsCompleted: Int, model: any ImageClassifier,
-                optimizer: (any Optimizer)?, normalization: ChannelNormalization) {
+    public init(
+        recipe: TrainingRecipe, epochsCompleted: Int, stepsCompleted: Int, model: any ImageClassifier,
+        optimizer: (any Optimizer)?, normalization: ChannelNormalization
+    ) {
         var params: [String: Tensor] = [:]
         for p in model.parameters { params[p.name] = p.value }
-        self.init(recipe: recipe, epochsCompleted: epochsCompleted, stepsCompleted: stepsCompleted,
-                  parameters: params, optimizerState: optimizer?.state ?? [:], normalization: normalization)
+        self.init(
+            recipe: recipe, epochsCompleted: epochsCompleted, stepsCompleted: stepsCompleted,
+            parameters: params, optimizerState: optimizer?.state ?? [:], normalization: normalization)
     }
 
     /// Writes the checkpoint to `path` atomically.
@@ -69,10 +74,12 @@ public struct Checkpoint {
         }
         let version = try root.attribute("format_version").intValue ?? -1
         guard version == formatVersion else {
-            throw InputError("\(path): checkpoint format_version \(version); this Polybit reads version \(formatVersion)")
+            throw InputError(
+                "\(path): checkpoint format_version \(version); this Polybit reads version \(formatVersion)")
         }
         guard let json = try root.attribute("recipe").stringValue,
-              let recipe = try? JSONDecoder().decode(TrainingRecipe.self, from: Data(json.utf8)) else {
+            let recipe = try? JSONDecoder().decode(TrainingRecipe.self, from: Data(json.utf8))
+        else {
             throw InputError("\(path): the 'recipe' attribute is not a valid training recipe")
         }
         func tensors(_ group: String) throws -> [String: Tensor] {
@@ -89,11 +96,12 @@ public struct Checkpoint {
         guard !params.isEmpty else { throw InputError("\(path): no parameters group") }
         let mean = try root.read("normalization/mean", as: Float.self).values
         let std = try root.read("normalization/std", as: Float.self).values
-        return Checkpoint(recipe: recipe,
-                          epochsCompleted: try root.attribute("epochs_completed").intValue ?? 0,
-                          stepsCompleted: try root.attribute("steps_completed").intValue ?? 0,
-                          parameters: params, optimizerState: try tensors("optimizer"),
-                          normalization: ChannelNormalization(mean: mean, std: std))
+        return Checkpoint(
+            recipe: recipe,
+            epochsCompleted: try root.attribute("epochs_completed").intValue ?? 0,
+            stepsCompleted: try root.attribute("steps_completed").intValue ?? 0,
+            parameters: params, optimizerState: try tensors("optimizer"),
+            normalization: ChannelNormalization(mean: mean, std: std))
     }
 
     /// Copies the stored values into `model`; every model parameter must be present with its
@@ -106,7 +114,8 @@ public struct Checkpoint {
                 throw InputError("\(file): parameters/\(p.name) is missing (checkpoint of another model?)")
             }
             guard t.shape == p.value.shape else {
-                throw InputError("\(file): parameters/\(p.name) has shape \(t.shape), the model expects \(p.value.shape)")
+                throw InputError(
+                    "\(file): parameters/\(p.name) has shape \(t.shape), the model expects \(p.value.shape)")
             }
             p.value = t
         }
@@ -118,19 +127,24 @@ extension Checkpoint {
     /// checkpoint also its quantizers, with steps for `extraBits` as well (untrained widths are
     /// interpolated from the trained ones before use).
     public func instantiate(for data: Dataset, extraBits: [Int] = [], file: String) throws
-        -> (model: any ImageClassifier, quantized: QuantizedNetwork?) {
+        -> (model: any ImageClassifier, quantized: QuantizedNetwork?)
+    {
         guard data.channels == normalization.mean.count else {
-            throw InputError("\(file): trained on \(normalization.mean.count)-channel images; these have \(data.channels)")
+            throw InputError(
+                "\(file): trained on \(normalization.mean.count)-channel images; these have \(data.channels)")
         }
         let model = try ModelFactory.make(recipe, for: data)
         var quantized: QuantizedNetwork?
         if let trained = recipe.trainedBits() {
             let stored = (trained.bits + recipe.deployedBits().bits + [QuantizedNetwork.boundaryBits]).max()!
             if recipe.quantizer.weightRounding != .direct, let above = extraBits.first(where: { $0 > stored }) {
-                throw InputError("\(file): \(above) bits is above the \(stored) bits this Double Rounding model derives its widths from")
+                throw InputError(
+                    "\(file): \(above) bits is above the \(stored) bits this Double Rounding model derives its widths from"
+                )
             }
-            quantized = try QuantizedNetwork(model: model, bitWidths: trained.bits + recipe.deployedBits().bits + extraBits,
-                                             options: recipe.quantizer, quantizeFirstLast: recipe.quantizeFirstLast)
+            quantized = try QuantizedNetwork(
+                model: model, bitWidths: trained.bits + recipe.deployedBits().bits + extraBits,
+                options: recipe.quantizer, quantizeFirstLast: recipe.quantizeFirstLast)
         }
         try restore(into: model, file: file)
         if let trained = recipe.trainedBits() { quantized?.interpolateUntrainedSteps(trained: trained.bits) }

@@ -71,14 +71,21 @@ public struct CoresetConfig: Codable, Equatable, Sendable {
 
     /// Checks every setting; throws a `RecipeError` naming the field and what was expected.
     public func validate() throws {
-        guard fraction > 0, fraction <= 1 else { throw RecipeError(.coresetFraction, "\(fraction): expected a fraction in (0, 1]") }
+        guard fraction > 0, fraction <= 1 else {
+            throw RecipeError(.coresetFraction, "\(fraction): expected a fraction in (0, 1]")
+        }
         guard redrawEpochs > 0 else {
             throw RecipeError(.coresetRedrawEpochs, "\(redrawEpochs): expected a positive number of epochs")
         }
-        guard warmupEpochs >= 0 else { throw RecipeError(.coresetWarmupEpochs, "\(warmupEpochs): must not be negative") }
-        guard hardCut >= 0, hardCut < 1 else { throw RecipeError(.coresetHardCut, "\(hardCut): expected a fraction in [0, 1)") }
+        guard warmupEpochs >= 0 else {
+            throw RecipeError(.coresetWarmupEpochs, "\(warmupEpochs): must not be negative")
+        }
+        guard hardCut >= 0, hardCut < 1 else {
+            throw RecipeError(.coresetHardCut, "\(hardCut): expected a fraction in [0, 1)")
+        }
         if let candidatePool, !(candidatePool >= 1) {
-            throw RecipeError(.coresetCandidatePool, "\(candidatePool): expected a multiple of the subset size of at least 1")
+            throw RecipeError(
+                .coresetCandidatePool, "\(candidatePool): expected a multiple of the subset size of at least 1")
         }
         if candidatePool != nil && score == .random {
             throw RecipeError(.coresetCandidatePool, "applies to scored subsets (\(RecipeField.coresetScore) el2n)")
@@ -114,8 +121,10 @@ public enum EL2N {
     /// Scores of the samples of `data` at `indices` (default: all) under `model` in evaluation mode
     /// (no augmentation), one per sample of `data` with NaN for those not scored; `progress(done)`
     /// after each batch with the number of samples scored so far.
-    public static func scores(of model: any ImageClassifier, on data: Dataset, indices: [Int]? = nil,
-                              batchSize: Int = 500, progress: (Int) -> Void = { _ in }) -> [Float] {
+    public static func scores(
+        of model: any ImageClassifier, on data: Dataset, indices: [Int]? = nil,
+        batchSize: Int = 500, progress: (Int) -> Void = { _ in }
+    ) -> [Float] {
         var out = [Float](repeating: .nan, count: data.count), done = 0
         for batch in BatchLoader.evaluation(data, batchSize: batchSize).epoch(0, subset: indices) {
             let s = scores(logits: model.forward(batch.images, training: false), labels: batch.labels)
@@ -144,8 +153,10 @@ public enum CoresetSelection {
     /// The chosen indices in ascending order. Each pool (each class when `classBalanced`, else the
     /// whole set) keeps `round(fraction · its size)` (at least 1) of its scored samples; a NaN
     /// score marks a sample that was not a candidate. `rng` draws `.stratified`.
-    public static func select(_ rule: Rule, scores: [Float], labels: [Int32], classes: Int, fraction: Double,
-                              classBalanced: Bool, hardCut: Double = 0, rng: inout SeededRNG) -> [Int] {
+    public static func select(
+        _ rule: Rule, scores: [Float], labels: [Int32], classes: Int, fraction: Double,
+        classBalanced: Bool, hardCut: Double = 0, rng: inout SeededRNG
+    ) -> [Int] {
         var chosen: [Int] = []
         for pool in pools(labels: labels, classes: classes, classBalanced: classBalanced) where !pool.isEmpty {
             let scored = pool.filter { !scores[$0].isNaN }
@@ -164,10 +175,13 @@ public enum CoresetSelection {
 
     /// The samples a redraw scores, ascending: a uniformly random `round(pool · subset size)` of
     /// each pool (all of it when smaller).
-    public static func candidates(labels: [Int32], classes: Int, fraction: Double, classBalanced: Bool,
-                                  pool: Double, rng: inout SeededRNG) -> [Int] {
+    public static func candidates(
+        labels: [Int32], classes: Int, fraction: Double, classBalanced: Bool,
+        pool: Double, rng: inout SeededRNG
+    ) -> [Int] {
         var chosen: [Int] = []
-        for var members in pools(labels: labels, classes: classes, classBalanced: classBalanced) where !members.isEmpty {
+        for var members in pools(labels: labels, classes: classes, classBalanced: classBalanced) where !members.isEmpty
+        {
             let take = min(members.count, Int((pool * Double(size(of: members.count, fraction: fraction))).rounded()))
             for t in 0..<take { members.swapAt(t, t + rng.nextInt(below: members.count - t)) }
             chosen += members.prefix(take)
@@ -238,8 +252,9 @@ public struct CoresetDraw: Equatable {
     /// `subsets/<precision>` (int32 indices) with
     /// root attributes `epoch` and `precisions`, atomically.
     public func write(to path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try HDF5File.writeAtomically(to: path) { f in
             try f.root.setAttribute("epoch", .int(epoch))
             try f.root.setAttribute("precisions", .strings(precisions))
@@ -252,11 +267,14 @@ public struct CoresetDraw: Equatable {
 
     public static func read(from path: String) throws -> CoresetDraw {
         let f = try HDF5File(path: path, mode: .readOnly)
-        guard let epoch = try f.root.attribute("epoch").intValue, let names = try f.root.attribute("precisions").stringsValue else {
+        guard let epoch = try f.root.attribute("epoch").intValue,
+            let names = try f.root.attribute("precisions").stringsValue
+        else {
             throw InputError("\(path): not a coreset file (attributes epoch, precisions)")
         }
-        return CoresetDraw(epoch: epoch, precisions: names,
-                           scores: try names.map { try f.root.read("scores/" + $0, as: Float.self).values },
-                           subsets: try names.map { try f.root.read("subsets/" + $0, as: Int32.self).values.map { Int($0) } })
+        return CoresetDraw(
+            epoch: epoch, precisions: names,
+            scores: try names.map { try f.root.read("scores/" + $0, as: Float.self).values },
+            subsets: try names.map { try f.root.read("subsets/" + $0, as: Int32.self).values.map { Int($0) } })
     }
 }

@@ -26,8 +26,10 @@ public struct CostExperiment {
     public var coresetFraction: Double
     public var progress: ProgressLine
 
-    public init(base: TrainingRecipe, splits: DatasetSplits, directory: String, coresetFraction: Double,
-                progress: ProgressLine = ProgressLine()) {
+    public init(
+        base: TrainingRecipe, splits: DatasetSplits, directory: String, coresetFraction: Double,
+        progress: ProgressLine = ProgressLine()
+    ) {
         self.base = base; self.splits = splits; self.directory = directory
         self.coresetFraction = coresetFraction; self.progress = progress
     }
@@ -40,7 +42,9 @@ public struct CostExperiment {
     }
 
     /// `plan()` of an experiment on `base` (no data needed).
-    public static func plan(base: TrainingRecipe, coresetFraction: Double) throws -> [(name: String, recipe: TrainingRecipe)] {
+    public static func plan(base: TrainingRecipe, coresetFraction: Double) throws -> [(
+        name: String, recipe: TrainingRecipe
+    )] {
         var runs: [(name: String, recipe: TrainingRecipe)] = base.deployedBits().bits.map { b in
             var r = base
             r.bits = BitWidthSet(bits: [b], includesFloat: false); r.deployBits = r.bits; r.coreset = nil
@@ -78,7 +82,8 @@ public struct CostExperiment {
 
     private func train(_ name: String, _ recipe: TrainingRecipe) throws -> TrainingSummary {
         progress.finish("experiment: \(name)")
-        let trainer = try Trainer(recipe: recipe, splits: splits, runDirectory: directory + "/" + name, progress: progress)
+        let trainer = try Trainer(
+            recipe: recipe, splits: splits, runDirectory: directory + "/" + name, progress: progress)
         return try trainer.run(resume: true)
     }
 
@@ -102,18 +107,23 @@ public struct CostExperiment {
         }
         return arms.map { name, acc, sec in
             let kept = names.compactMap { acc[$0] }
-            return Arm(name: name, accuracy: acc.filter { names.contains($0.key) },
-                       mean_accuracy: kept.isEmpty ? 0 : kept.reduce(0, +) / Double(kept.count),
-                       seconds: sec, speedup_vs_dedicated: dedicatedSeconds / max(sec, 1e-9))
+            return Arm(
+                name: name, accuracy: acc.filter { names.contains($0.key) },
+                mean_accuracy: kept.isEmpty ? 0 : kept.reduce(0, +) / Double(kept.count),
+                seconds: sec, speedup_vs_dedicated: dedicatedSeconds / max(sec, 1e-9))
         }
     }
 
     /// Markdown table of the arms (accuracy per width, mean, time, speed-up).
     public static func markdown(_ arms: [Arm], bits: [Int]) -> String {
-        var md = "| arm | " + bits.map { "\($0)-bit" }.joined(separator: " | ") + " | mean | wall-clock s | speed-up vs dedicated |\n"
+        var md =
+            "| arm | " + bits.map { "\($0)-bit" }.joined(separator: " | ")
+            + " | mean | wall-clock s | speed-up vs dedicated |\n"
         md += "|---|" + bits.map { _ in "---|" }.joined() + "---|---|---|\n"
         for a in arms {
-            md += "| \(a.name) | " + bits.map { b in a.accuracy["\(b)-bit"].map { String(format: "%.2f", 100 * $0) } ?? "—" }
+            md +=
+                "| \(a.name) | "
+                + bits.map { b in a.accuracy["\(b)-bit"].map { String(format: "%.2f", 100 * $0) } ?? "—" }
                 .joined(separator: " | ")
             md += String(format: " | %.2f | %.0f | %.2fx |\n", 100 * a.mean_accuracy, a.seconds, a.speedup_vs_dedicated)
         }
@@ -125,7 +135,8 @@ public struct CostExperiment {
         var out = "arm,bits,accuracy,mean_accuracy,seconds,speedup_vs_dedicated\n"
         for a in arms {
             for b in bits {
-                out += "\(a.name),\(b),\(a.accuracy["\(b)-bit"].map { String($0) } ?? ""),\(a.mean_accuracy),\(a.seconds),\(a.speedup_vs_dedicated)\n"
+                out +=
+                    "\(a.name),\(b),\(a.accuracy["\(b)-bit"].map { String($0) } ?? ""),\(a.mean_accuracy),\(a.seconds),\(a.speedup_vs_dedicated)\n"
             }
         }
         return out

@@ -15,7 +15,9 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
 /// Runs a model in evaluation mode (running BatchNorm statistics, no augmentation).
 public enum Evaluator {
     /// Top-1 accuracy and mean loss over `data`, in batches of `batchSize`.
-    public static func evaluate(_ model: any ImageClassifier, on data: Dataset, batchSize: Int = 500) -> EvaluationResult {
+    public static func evaluate(_ model: any ImageClassifier, on data: Dataset, batchSize: Int = 500)
+        -> EvaluationResult
+    {
         let loader = BatchLoader.evaluation(data, batchSize: batchSize)
         var correct = 0, loss = 0.0
         for batch in loader.epoch(0) {
@@ -23,8 +25,9 @@ public enum Evaluator {
             correct += r.correct
             loss += Double(r.loss) * Double(batch.count)
         }
-        return EvaluationResult(accuracy: Double(correct) / Double(max(1, data.count)),
-                                loss: loss / Double(max(1, data.count)), images: data.count)
+        return EvaluationResult(
+            accuracy: Double(correct) / Double(max(1, data.count)),
+            loss: loss / Double(max(1, data.count)), images: data.count)
     }
 
     /// Evaluates a quantized network at each precision, untrained bit-widths with steps
@@ -32,9 +35,12 @@ public enum Evaluator {
     /// re-estimates the BatchNorm statistics (an ablation: the method needs none) from the first
     /// `batches` batches of 128 images of `data` in order, which changes the model's running
     /// statistics. Leaves the network at the last precision.
-    public static func evaluate(_ net: QuantizedNetwork, at precisions: [Precision], trained: [Int],
-                                on data: Dataset, recalibration: (data: Dataset, batches: Int)? = nil)
-        -> [(Precision, EvaluationResult)] {
+    public static func evaluate(
+        _ net: QuantizedNetwork, at precisions: [Precision], trained: [Int],
+        on data: Dataset, recalibration: (data: Dataset, batches: Int)? = nil
+    )
+        -> [(Precision, EvaluationResult)]
+    {
         net.interpolateUntrainedSteps(trained: trained)
         return precisions.map { p in
             net.set(p)

@@ -28,8 +28,10 @@ public enum ModelArchitecture: Hashable, Sendable, Codable, CustomStringConverti
     public init(from decoder: any Decoder) throws {
         let name = try decoder.singleValueContainer().decode(String.self)
         guard let model = ModelArchitecture(name: name) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "\(name): not a model name (resnet<depth> or vit)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\(name): not a model name (resnet<depth> or vit)"))
         }
         self = model
     }

@@ -5,8 +5,9 @@ extension TrainingRecipe {
     /// split of `validation` images, then (when `limited`) the first `limit` training and test
     /// images. Throws `BadInput` as `DatasetCatalog.load` does.
     public func loadSplits(dataDir: String? = nil, limited: Bool = true) throws -> DatasetSplits {
-        try DatasetCatalog.load(name: dataset, dataDir: dataDir ?? self.dataDir, validation: validation,
-                                limit: limited ? limit : nil)
+        try DatasetCatalog.load(
+            name: dataset, dataDir: dataDir ?? self.dataDir, validation: validation,
+            limit: limited ? limit : nil)
     }
 
     /// The recipe with `validation` as the number of images `splits` holds out (`.auto` resolved to

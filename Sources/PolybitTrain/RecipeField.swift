@@ -23,9 +23,11 @@ public enum RecipeField: String, CaseIterable, Sendable {
     /// The nested value of the recipe that holds the field, if any.
     private var group: String? {
         switch self {
-        case .biasCorrection, .correctionStatistics, .weightStep, .stepGradientScale, .weightRounding, .alrs: "quantizer"
+        case .biasCorrection, .correctionStatistics, .weightStep, .stepGradientScale, .weightRounding, .alrs:
+            "quantizer"
         case .coresetFraction, .coresetRedrawEpochs, .coresetWarmupEpochs, .coresetScore, .coresetSelection,
-             .coresetHardCut, .coresetShared, .coresetCandidatePool, .coresetStatisticsRefreshBatches, .coresetClassBalanced:
+            .coresetHardCut, .coresetShared, .coresetCandidatePool, .coresetStatisticsRefreshBatches,
+            .coresetClassBalanced:
             "coreset"
         default: nil
         }

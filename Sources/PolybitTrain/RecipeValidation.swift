@@ -31,17 +31,28 @@ extension TrainingRecipe {
         try inRange(.bits, trained)
         if let deployBits { try inRange(.deployBits, deployBits) }
         guard !trained.bits.isEmpty else {
-            throw RecipeError(.bits, "\(trained.description): name at least one quantized bit-width (32 alone is float training; omit \(RecipeField.bits))")
+            throw RecipeError(
+                .bits,
+                "\(trained.description): name at least one quantized bit-width (32 alone is float training; omit \(RecipeField.bits))"
+            )
         }
         let deployed = deployedBits()
         guard deployed.includesFloat || !deployed.bits.isEmpty else {
             throw RecipeError(.deployBits, "\(deployed.description): names no bit-width")
         }
-        guard distillation == 0 || (distillation > 0 && distillation.isFinite && trained.precisionsHighestFirst.count > 1) else {
-            throw RecipeError(.distillation, "\(distillation): expected a positive weight, and at least two trained bit-widths (the highest teaches the others)")
+        guard
+            distillation == 0 || (distillation > 0 && distillation.isFinite && trained.precisionsHighestFirst.count > 1)
+        else {
+            throw RecipeError(
+                .distillation,
+                "\(distillation): expected a positive weight, and at least two trained bit-widths (the highest teaches the others)"
+            )
         }
         if quantizer.weightStep == .learned && quantizer.biasCorrection != .off {
-            throw RecipeError(.weightStep, "learned needs \(RecipeField.biasCorrection) off: the correction undoes any change of a learned step, whose gradient then drives it to zero")
+            throw RecipeError(
+                .weightStep,
+                "learned needs \(RecipeField.biasCorrection) off: the correction undoes any change of a learned step, whose gradient then drives it to zero"
+            )
         }
         if batchNorm == .switchable && resnetDepth == nil {
             throw RecipeError(.batchNorm, "switchable: \(model) has no BatchNorm (it uses LayerNorm); use a resnet")
@@ -58,18 +69,25 @@ extension TrainingRecipe {
     /// Settings that need quantizers are errors in a float recipe.
     private func validateFloat() throws {
         let needsBits: RecipeField? =
-            quantizer.weightRounding != .direct ? .weightRounding
-            : quantizer.alrs ? .alrs
-            : deployBits != nil ? .deployBits
-            : nil
+            quantizer.weightRounding != .direct
+            ? .weightRounding
+            : quantizer.alrs
+                ? .alrs
+                : deployBits != nil
+                    ? .deployBits
+                    : nil
         if let needsBits {
             throw RecipeError(needsBits, "needs \(RecipeField.bits) (a float model has no quantizers or bit-widths)")
         }
         if batchNorm == .switchable {
-            throw RecipeError(.batchNorm, "switchable needs \(RecipeField.bits): a float model runs at one precision, so it has one BatchNorm")
+            throw RecipeError(
+                .batchNorm,
+                "switchable needs \(RecipeField.bits): a float model runs at one precision, so it has one BatchNorm")
         }
         if distillation != 0 {
-            throw RecipeError(.distillation, "needs \(RecipeField.bits) with at least two bit-widths (the highest teaches the others)")
+            throw RecipeError(
+                .distillation, "needs \(RecipeField.bits) with at least two bit-widths (the highest teaches the others)"
+            )
         }
     }
 }

@@ -67,7 +67,9 @@ extension Trainer {
     /// run folder keeps the last finite epoch, and the error names the learning rate, the usual cause.
     func checkConverging(_ record: EpochRecord) throws {
         guard record.train_loss.isFinite && record.test_loss.isFinite else {
-            throw RecipeError(.learningRate, """
+            throw RecipeError(
+                .learningRate,
+                """
                 \(recipe.learningRate): training diverged in epoch \(record.epoch) (train loss \(record.train_loss), \
                 test loss \(record.test_loss)); \(runDirectory) keeps epoch \(record.epoch - 1); retry with a lower \(.learningRate)
                 """)

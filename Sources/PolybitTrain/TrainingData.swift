@@ -16,9 +16,10 @@ struct TrainingData {
         self.train = train
         test = normalization.apply(to: splits.test)
         func loader(_ stream: RandomStream) -> BatchLoader {
-            BatchLoader(dataset: train, batchSize: recipe.batch, shuffle: true,
-                        augmentation: Augmentation(padding: recipe.cropPadding, flip: recipe.flip),
-                        dropLast: train.count >= recipe.batch, seed: stream.seed(recipe.seed))
+            BatchLoader(
+                dataset: train, batchSize: recipe.batch, shuffle: true,
+                augmentation: Augmentation(padding: recipe.cropPadding, flip: recipe.flip),
+                dropLast: train.count >= recipe.batch, seed: stream.seed(recipe.seed))
         }
         loaders = (0..<passes).map { loader(.dataOrder(pass: $0)) }
         statisticsLoader = loader(.statisticsRefresh)

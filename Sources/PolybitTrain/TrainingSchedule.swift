@@ -22,17 +22,21 @@ struct TrainingSchedule {
     init(recipe: TrainingRecipe, passes: [Precision], fullSteps: Int, train: Dataset) {
         self.passes = passes; self.fullSteps = fullSteps
         coreset = recipe.coreset
-        let subsetSize = coreset.map {
-            CoresetSelection.subsetSize(labels: train.labels, classes: train.classes, fraction: $0.fraction,
-                                        classBalanced: $0.classBalanced)
-        } ?? train.count
+        let subsetSize =
+            coreset.map {
+                CoresetSelection.subsetSize(
+                    labels: train.labels, classes: train.classes, fraction: $0.fraction,
+                    classBalanced: $0.classBalanced)
+            } ?? train.count
         let subsetSteps = train.count >= recipe.batch ? max(1, subsetSize / recipe.batch) : 1
         self.subsetSteps = subsetSteps
-        let totalUpdates = Self.updates(before: recipe.epochs, coreset: coreset, fullSteps: fullSteps,
-                                        subsetSteps: subsetSteps, passes: passes.count)
-        learningRate = CosineSchedule(peak: recipe.learningRate,
-                                      warmupSteps: recipe.warmupEpochs * fullSteps * passes.count,
-                                      totalSteps: totalUpdates)
+        let totalUpdates = Self.updates(
+            before: recipe.epochs, coreset: coreset, fullSteps: fullSteps,
+            subsetSteps: subsetSteps, passes: passes.count)
+        learningRate = CosineSchedule(
+            peak: recipe.learningRate,
+            warmupSteps: recipe.warmupEpochs * fullSteps * passes.count,
+            totalSteps: totalUpdates)
     }
 
     /// Whether `epoch` (0-based) trains on coresets.
@@ -43,12 +47,15 @@ struct TrainingSchedule {
 
     /// Index of the first optimizer update of `epoch` (the number of updates of all earlier epochs).
     func firstUpdate(_ epoch: Int) -> Int {
-        Self.updates(before: epoch, coreset: coreset, fullSteps: fullSteps, subsetSteps: subsetSteps,
-                     passes: passes.count)
+        Self.updates(
+            before: epoch, coreset: coreset, fullSteps: fullSteps, subsetSteps: subsetSteps,
+            passes: passes.count)
     }
 
-    private static func updates(before epoch: Int, coreset: CoresetConfig?, fullSteps: Int, subsetSteps: Int,
-                                passes: Int) -> Int {
+    private static func updates(
+        before epoch: Int, coreset: CoresetConfig?, fullSteps: Int, subsetSteps: Int,
+        passes: Int
+    ) -> Int {
         (0..<epoch).reduce(0) { $0 + (coreset?.usesSubsets(at: $1) == true ? subsetSteps : fullSteps) } * passes
     }
 }

@@ -1,6 +1,6 @@
-import Testing
 import PolybitData
 import PolybitTensor
+import Testing
 
 @Suite struct AugmentationTests {
     /// A 2×3×4 image with `value(c, y, x)` at each position.

@@ -1,6 +1,6 @@
-import Testing
 import PolybitData
 import PolybitTensor
+import Testing
 
 @Suite struct BatchingTests {
     let data = SyntheticDataset.make(count: 103, channels: 2, height: 5, width: 4, classes: 7, seed: 1)
@@ -24,7 +24,9 @@ import PolybitTensor
         #expect(batch.images.shape == [10, 2, 5, 4])
         for (i, index) in batch.indices.enumerated() {
             #expect(batch.labels[i] == data.labels[index])
-            #expect(Array(batch.images.storage[(i * 40)..<((i + 1) * 40)]) == Array(data.images[(index * 40)..<((index + 1) * 40)]))
+            #expect(
+                Array(batch.images.storage[(i * 40)..<((i + 1) * 40)])
+                    == Array(data.images[(index * 40)..<((index + 1) * 40)]))
         }
     }
 
@@ -44,7 +46,8 @@ import PolybitTensor
     }
 
     @Test func augmentationMatchesTheTransformOfEachSample() {
-        let loader = BatchLoader(dataset: data, batchSize: 32, augmentation: Augmentation(padding: 1, flip: true), seed: 3)
+        let loader = BatchLoader(
+            dataset: data, batchSize: 32, augmentation: Augmentation(padding: 1, flip: true), seed: 3)
         let batch = loader.epoch(1)[2]
         let plain = loader.assemble(indices: batch.indices)
         var changed = 0
@@ -53,10 +56,14 @@ import PolybitTensor
             let augmented = Array(batch.images.storage[(i * 40)..<((i + 1) * 40)])
             // Some crop/flip of the original produced the augmented image.
             var candidates: [[Float]] = []
-            for oy in 0...2 { for ox in 0...2 { for flip in [false, true] {
-                let t = ImageTransform(padding: 1, offsetY: oy, offsetX: ox, flip: flip)
-                candidates.append(t.apply(to: original, channels: 2, height: 5, width: 4))
-            } } }
+            for oy in 0...2 {
+                for ox in 0...2 {
+                    for flip in [false, true] {
+                        let t = ImageTransform(padding: 1, offsetY: oy, offsetX: ox, flip: flip)
+                        candidates.append(t.apply(to: original, channels: 2, height: 5, width: 4))
+                    }
+                }
+            }
             #expect(candidates.contains(augmented))
             if augmented != original { changed += 1 }
         }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import PolybitData
 import PolybitTestSupport
+import Testing
 
 /// Writes CIFAR records: per record the label bytes then 3072 pixels `(r + p) % 256`.
 func cifarRecords(_ labels: [[UInt8]]) -> [UInt8] {
@@ -45,8 +45,10 @@ func cifarRecords(_ labels: [[UInt8]]) -> [UInt8] {
         let dir = temporaryDirectory()
         try writeBytes(cifarRecords([[1, 2]]) + [0, 1, 2], to: "\(dir)/train.bin")
         try writeBytes(cifarRecords([[5, 7]]), to: "\(dir)/test.bin")
-        expectError("train.bin: size 3077 bytes is not a whole number of 3074-byte records",
-                    "1 full records and 3 bytes left over") { _ = try CIFAR100.load(directory: dir) }
+        expectError(
+            "train.bin: size 3077 bytes is not a whole number of 3074-byte records",
+            "1 full records and 3 bytes left over"
+        ) { _ = try CIFAR100.load(directory: dir) }
     }
 
     @Test func labelOutOfRangeIsNamed() throws {

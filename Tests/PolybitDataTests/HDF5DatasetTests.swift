@@ -1,24 +1,31 @@
 import Foundation
-import Testing
 import PolybitData
 import PolybitHDF5
 import PolybitTestSupport
+import Testing
 
 @Suite struct HDF5DatasetTests {
     @Test func readsAFileWrittenByH5py() throws {
         let path = temporaryDirectory() + "/h5py.h5"
-        try runProgram("python3", ["-c", """
-            import sys, h5py, numpy as np
-            with h5py.File(sys.argv[1], "w") as f:
-                f.attrs["classes"] = 3
-                f.attrs["class_names"] = ["cat", "dog", "emu"]
-                f["train/images"] = (np.arange(4 * 2 * 3 * 5) % 256).astype(np.uint8).reshape(4, 2, 3, 5)
-                f["train/labels"] = np.array([0, 1, 2, 1], dtype=np.int64)
-                f["test/images"] = np.full((2, 2, 3, 5), 0.25, dtype=np.float32)
-                f["test/labels"] = np.array([2, 0], dtype=np.uint8)
-            """, path])
+        try runProgram(
+            "python3",
+            [
+                "-c",
+                """
+                import sys, h5py, numpy as np
+                with h5py.File(sys.argv[1], "w") as f:
+                    f.attrs["classes"] = 3
+                    f.attrs["class_names"] = ["cat", "dog", "emu"]
+                    f["train/images"] = (np.arange(4 * 2 * 3 * 5) % 256).astype(np.uint8).reshape(4, 2, 3, 5)
+                    f["train/labels"] = np.array([0, 1, 2, 1], dtype=np.int64)
+                    f["test/images"] = np.full((2, 2, 3, 5), 0.25, dtype=np.float32)
+                    f["test/labels"] = np.array([2, 0], dtype=np.uint8)
+                """, path,
+            ])
         let splits = try HDF5ImageDataset.load(path: path)
-        #expect(splits.train.count == 4 && splits.train.channels == 2 && splits.train.height == 3 && splits.train.width == 5)
+        #expect(
+            splits.train.count == 4 && splits.train.channels == 2 && splits.train.height == 3 && splits.train.width == 5
+        )
         #expect(splits.train.labels == [0, 1, 2, 1] && splits.test.labels == [2, 0])
         #expect(splits.train.images[7] == Float(7) / 255)
         #expect(splits.test.images.allSatisfy { $0 == 0.25 })
@@ -27,7 +34,8 @@ import PolybitTestSupport
 
     @Test func roundTripsThroughPolybitHDF5() throws {
         let path = temporaryDirectory() + "/syn.h5"
-        let original = SyntheticDataset.splits(train: 20, test: 6, channels: 3, height: 5, width: 4, classes: 4, seed: 9)
+        let original = SyntheticDataset.splits(
+            train: 20, test: 6, channels: 3, height: 5, width: 4, classes: 4, seed: 9)
         try HDF5ImageDataset.write(original, to: path)
         let back = try HDF5ImageDataset.load(path: path)
         #expect(back.train.images == original.train.images && back.test.labels == original.test.labels)
@@ -35,16 +43,22 @@ import PolybitTestSupport
         // Raw pixels (k/255) are stored as uint8, read back exactly; h5py sees the same schema.
         let raw = SyntheticDataset.splits(train: 3, test: 2, channels: 1, height: 2, width: 2, classes: 2, seed: 1)
         let pixels = DatasetSplits(
-            train: Dataset(name: "p", images: (0..<12).map { Float($0 * 20) / 255 }, labels: raw.train.labels,
-                           channels: 1, height: 2, width: 2, classes: 2),
+            train: Dataset(
+                name: "p", images: (0..<12).map { Float($0 * 20) / 255 }, labels: raw.train.labels,
+                channels: 1, height: 2, width: 2, classes: 2),
             test: raw.test)
         try HDF5ImageDataset.write(pixels, to: path)
         #expect(try HDF5ImageDataset.load(path: path).train.images == pixels.train.images)
-        let out = try runProgram("python3", ["-c", """
-            import sys, h5py
-            f = h5py.File(sys.argv[1], "r")
-            print(f["train/images"].dtype, f["train/images"].shape, f["test/images"].dtype, int(f.attrs["classes"]))
-            """, path])
+        let out = try runProgram(
+            "python3",
+            [
+                "-c",
+                """
+                import sys, h5py
+                f = h5py.File(sys.argv[1], "r")
+                print(f["train/images"].dtype, f["train/images"].shape, f["test/images"].dtype, int(f.attrs["classes"]))
+                """, path,
+            ])
         #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "uint8 (3, 1, 2, 2) float32 2")
     }
 
@@ -65,7 +79,9 @@ import PolybitTestSupport
         #expect(try HDF5ImageDataset.load(path: dir + "/ok.h5").test.labels == [1])
 
         try write(dir + "/nolabels.h5")
-        expectError("nolabels.h5: /test/labels: no such dataset") { _ = try HDF5ImageDataset.load(path: dir + "/nolabels.h5") }
+        expectError("nolabels.h5: /test/labels: no such dataset") {
+            _ = try HDF5ImageDataset.load(path: dir + "/nolabels.h5")
+        }
 
         try write(dir + "/range.h5") { try $0.write("test/labels", [Int32(2)], shape: [1]) }
         expectError("range.h5: /test/labels: label 2 at index 0 is out of range; expected 0..<2") {
@@ -75,7 +91,9 @@ import PolybitTestSupport
         expectError("negative.h5: /test/labels: label -1") { _ = try HDF5ImageDataset.load(path: dir + "/negative.h5") }
 
         try write(dir + "/count.h5") { try $0.write("test/labels", [Int32](arrayLiteral: 0, 1), shape: [2]) }
-        expectError("count.h5: /test/labels: shape [2]; expected [1]") { _ = try HDF5ImageDataset.load(path: dir + "/count.h5") }
+        expectError("count.h5: /test/labels: shape [2]; expected [1]") {
+            _ = try HDF5ImageDataset.load(path: dir + "/count.h5")
+        }
 
         try write(dir + "/floatlabels.h5") { try $0.write("test/labels", [Float(1)], shape: [1]) }
         expectError("/test/labels: element type float32; expected an integer type") {

@@ -1,13 +1,12 @@
 import Foundation
-import Testing
 import PolybitTensor
 import PolybitTestSupport
+import Testing
 
 /// Writes `bytes` to `path`.
 func writeBytes(_ bytes: [UInt8], to path: String) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
-
 
 /// Gzip-compresses `bytes` (with the system `gzip`).
 func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
@@ -18,8 +17,10 @@ func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
 }
 
 /// Expects `body` to throw a one-line `BadInput` error whose description contains every fragment.
-func expectError(_ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
-                 _ body: () throws -> Void) {
+func expectError(
+    _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) {
     do {
         try body()
         Issue.record("expected an error containing \(fragments)", sourceLocation: sourceLocation)
@@ -40,13 +41,16 @@ func idxHeader(dimensions dims: [Int], magic: UInt32? = nil) -> [UInt8] {
 }
 
 /// Writes a small MNIST-layout directory: `train` and `t10k` images (n×h×w) and labels, gzip.
-func writeIDXDirectory(_ dir: String, trainLabels: [UInt8], testLabels: [UInt8], height: Int = 4,
-                       width: Int = 3) throws {
+func writeIDXDirectory(
+    _ dir: String, trainLabels: [UInt8], testLabels: [UInt8], height: Int = 4,
+    width: Int = 3
+) throws {
     for (prefix, labels) in [("train", trainLabels), ("t10k", testLabels)] {
         let n = labels.count
         let pixels = (0..<(n * height * width)).map { UInt8($0 % 256) }
-        try writeBytes(try gzipped(idxHeader(dimensions: [n, height, width]) + pixels),
-                       to: "\(dir)/\(prefix)-images-idx3-ubyte.gz")
+        try writeBytes(
+            try gzipped(idxHeader(dimensions: [n, height, width]) + pixels),
+            to: "\(dir)/\(prefix)-images-idx3-ubyte.gz")
         try writeBytes(idxHeader(dimensions: [n]) + labels, to: "\(dir)/\(prefix)-labels-idx1-ubyte")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import PolybitData
 import PolybitTestSupport
+import Testing
 
 @Suite struct FashionMNISTTests {
     @Test func readsTheDebianPackage() throws {
@@ -92,7 +92,9 @@ import PolybitTestSupport
             _ = try IDX.readImages(dir + "/short")
         }
         try writeBytes(idxHeader(dimensions: [1 << 32 - 1, 1 << 32 - 1, 1 << 32 - 1]) + [1, 2], to: dir + "/huge")
-        expectError("huge: truncated", "4294967295x4294967295x4294967295 images") { _ = try IDX.readImages(dir + "/huge") }
+        expectError("huge: truncated", "4294967295x4294967295x4294967295 images") {
+            _ = try IDX.readImages(dir + "/huge")
+        }
         try writeBytes([0, 0, 8, 3, 0, 0], to: dir + "/header")
         expectError("header: truncated header") { _ = try IDX.readImages(dir + "/header") }
     }

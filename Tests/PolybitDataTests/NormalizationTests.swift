@@ -1,5 +1,5 @@
-import Testing
 import PolybitData
+import Testing
 
 @Suite struct NormalizationTests {
     @Test func standardizesEachChannel() {
@@ -15,15 +15,18 @@ import PolybitData
             }
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
-            #expect(abs(mean) < 1e-4 && abs(variance.squareRoot() - 1) < 1e-3, "channel \(c): mean \(mean), std \(variance.squareRoot())")
+            #expect(
+                abs(mean) < 1e-4 && abs(variance.squareRoot() - 1) < 1e-3,
+                "channel \(c): mean \(mean), std \(variance.squareRoot())")
         }
         // The test split uses the training statistics.
         #expect(splits.test.images == Array(splits.train.images.prefix(10 * 90)))
     }
 
     @Test func constantChannelsDoNotDivideByZero() {
-        let data = Dataset(name: "flat", images: [Float](repeating: 0.5, count: 8), labels: [0, 0],
-                           channels: 1, height: 2, width: 2, classes: 1)
+        let data = Dataset(
+            name: "flat", images: [Float](repeating: 0.5, count: 8), labels: [0, 0],
+            channels: 1, height: 2, width: 2, classes: 1)
         let norm = ChannelNormalization(fitting: data)
         #expect(norm.mean == [0.5] && norm.std[0] > 0)
         #expect(norm.apply(to: data).images.allSatisfy { $0 == 0 })

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import PolybitData
 import PolybitTestSupport
+import Testing
 
 @Suite struct SyntheticAndCatalogTests {
     @Test func syntheticIsDeterministicBalancedAndLearnable() {
@@ -16,7 +16,9 @@ import PolybitTestSupport
         // Nearest class mean (fit on train) classifies the test split well: the data are learnable.
         let size = 144
         var means = [[Float]](repeating: [Float](repeating: 0, count: size), count: 4)
-        for n in 0..<400 { for j in 0..<size { means[Int(a.train.labels[n])][j] += a.train.images[n * size + j] / 100 } }
+        for n in 0..<400 {
+            for j in 0..<size { means[Int(a.train.labels[n])][j] += a.train.images[n * size + j] / 100 }
+        }
         var correct = 0
         for n in 0..<200 {
             let x = a.test.images[(n * size)..<((n + 1) * size)]
@@ -43,7 +45,9 @@ import PolybitTestSupport
         expectError("unknown dataset 'imagenet'", "fashion-mnist, mnist, cifar10, cifar100, synthetic, hdf5") {
             _ = try DatasetCatalog.load(name: "imagenet")
         }
-        expectError("/no/data: no such data directory") { _ = try DatasetCatalog.load(name: "cifar10", dataDir: "/no/data") }
+        expectError("/no/data: no such data directory") {
+            _ = try DatasetCatalog.load(name: "cifar10", dataDir: "/no/data")
+        }
         expectError("dataset 'cifar100' needs --data-dir") { _ = try DatasetCatalog.load(name: "cifar100") }
         expectError("--limit 0") { _ = try DatasetCatalog.load(name: "synthetic", limit: 0) }
     }
@@ -57,7 +61,9 @@ import PolybitTestSupport
         let validation = try #require(held.validation)
         #expect(held.train.count == 300 && held.test.count == 300 && validation.count == 1000)
         let size = full.train.imageSize
-        #expect(validation.images == Array(full.train.images[(5000 * size)...]) && validation.labels == Array(full.train.labels[5000...]))
+        #expect(
+            validation.images == Array(full.train.images[(5000 * size)...])
+                && validation.labels == Array(full.train.labels[5000...]))
         #expect(held.train.images == Array(full.train.images[..<(300 * size)]))
         let unlimited = try DatasetCatalog.load(name: "synthetic", validation: .images(1000))
         #expect(unlimited.train.count == 5000 && unlimited.train.labels + validation.labels == full.train.labels)
@@ -71,7 +77,9 @@ import PolybitTestSupport
         try HDF5ImageDataset.write(try DatasetCatalog.load(name: "mnist", dataDir: dir), to: dir + "/m.h5")
         let h5 = try DatasetCatalog.load(name: "hdf5", dataDir: dir + "/m.h5", validation: .auto)
         #expect(h5.train.count == 23 && h5.validation?.labels == [3, 4], "a tenth of 25, rounded down")
-        #expect(try DatasetCatalog.load(name: "hdf5", dataDir: dir + "/m.h5", validation: .auto, limit: 5).validation?.count == 2)
+        #expect(
+            try DatasetCatalog.load(name: "hdf5", dataDir: dir + "/m.h5", validation: .auto, limit: 5).validation?.count
+                == 2)
         expectError("--validation 6000: expected 0...5999 (synthetic has 6000 training images") {
             _ = try DatasetCatalog.load(name: "synthetic", validation: .images(6000))
         }
@@ -79,11 +87,14 @@ import PolybitTestSupport
     }
 
     @Test func validationSizeSpellings() throws {
-        #expect(ValidationSplitSize(rawValue: "auto") == .auto && ValidationSplitSize(rawValue: "5000") == .images(5000))
+        #expect(
+            ValidationSplitSize(rawValue: "auto") == .auto && ValidationSplitSize(rawValue: "5000") == .images(5000))
         #expect(ValidationSplitSize(rawValue: "-3") == nil && ValidationSplitSize(rawValue: "many") == nil)
         let json = try JSONEncoder().encode([ValidationSplitSize.auto, .images(0), .images(12)])
         #expect(String(decoding: json, as: UTF8.self) == #"["auto",0,12]"#)
         #expect(try JSONDecoder().decode([ValidationSplitSize].self, from: json) == [.auto, .images(0), .images(12)])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([ValidationSplitSize].self, from: Data(#"["some"]"#.utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([ValidationSplitSize].self, from: Data(#"["some"]"#.utf8))
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import PolybitHDF5
 import PolybitTestSupport
+import Testing
 
 @Suite struct BadInputTests {
     func expectError(_ fragment: String, _ body: () throws -> Void) {
@@ -27,8 +27,9 @@ import PolybitTestSupport
         let dir = temporaryDirectory()
         let path = dir + "/full.h5"
         let file = try HDF5File(path: path, mode: .truncate)
-        try file.root.write("big", (0..<100_000).map { Float($0) }, shape: [100_000],
-                            options: .contiguous)
+        try file.root.write(
+            "big", (0..<100_000).map { Float($0) }, shape: [100_000],
+            options: .contiguous)
         file.close()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let cut = dir + "/cut.h5"
@@ -64,7 +65,8 @@ import PolybitTestSupport
         }
         let f = try HDF5File(path: path, mode: .readOnly)
         #expect(try f.root.read("v", as: Int32.self).values == [7])
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+        let leftovers = try FileManager.default.contentsOfDirectory(
+            atPath: (path as NSString).deletingLastPathComponent)
         #expect(leftovers == ["keep.h5"])
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import PolybitHDF5
 import PolybitTestSupport
+import Testing
 
 @Suite struct RoundTripTests {
     func roundTrip<T: HDF5Scalar & Equatable>(_ type: T.Type, _ make: (Int) -> T) throws {
@@ -21,7 +21,8 @@ import PolybitTestSupport
             #expect(try back.root.datasetInfo("g/d\(i)").elementType == T.elementType)
         }
         // h5py reads the same numbers and dtypes with no Polybit code.
-        let out = try runPython("""
+        let out = try runPython(
+            """
             import h5py, sys
             f = h5py.File(sys.argv[1], 'r')
             for i in range(5):
@@ -61,13 +62,15 @@ import PolybitTestSupport
         let rows = try f.root.readRows("images", 10..<12, as: Float.self)
         #expect(rows.shape == [2, 32, 32])
         #expect(rows.values == Array(values[(10 * 1024)..<(12 * 1024)]))
-        let out = try runPython("""
+        let out = try runPython(
+            """
             import h5py, sys
             f = h5py.File(sys.argv[1], 'r')
             d = f['images']; s = f['small']
             print(d.chunks is not None, d.compression, d.shuffle, s.chunks is None, int(d[10, 0, 5]))
             """, [path])
-        #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "True gzip True True \(Int(values[10 * 1024 + 5]))")
+        #expect(
+            out.trimmingCharacters(in: .whitespacesAndNewlines) == "True gzip True True \(Int(values[10 * 1024 + 5]))")
     }
 
     @Test func attributesOfEveryKindRoundTrip() throws {
@@ -92,7 +95,8 @@ import PolybitTestSupport
         #expect(try Set(f.root.attributeNames()) == Set(attrs.map(\.0)))
         let g = try f.root.group("layer")
         #expect(try g.attribute("is", on: "w") == .ints([1, 2, 3]))
-        let out = try runPython("""
+        let out = try runPython(
+            """
             import h5py, sys
             a = h5py.File(sys.argv[1], 'r')['layer/w'].attrs
             def s(v): return v.decode() if isinstance(v, bytes) else v
@@ -104,7 +108,8 @@ import PolybitTestSupport
 
     @Test func readsFilesWrittenByH5py() throws {
         let path = temporaryDirectory() + "/py.h5"
-        _ = try runPython("""
+        _ = try runPython(
+            """
             import h5py, sys, numpy as np
             f = h5py.File(sys.argv[1], 'w')
             d = f.create_dataset('x/y', data=np.arange(6, dtype=np.int16).reshape(2, 3))

@@ -1,6 +1,6 @@
-import Testing
 import PolybitHardware
 import PolybitQuant
+import Testing
 
 /// BitFusion's published rule: MACs per unit per cycle = ⌊8/max(b_a,2)⌋·⌊8/max(b_w,2)⌋ on 512 units.
 @Suite struct BitFusionRuleTests {
@@ -9,15 +9,17 @@ import PolybitQuant
     init() throws { profile = try ProfileLoader.load(path: Fixtures.profilePath("bitfusion.yaml")) }
 
     func peak(_ w: Int, _ a: Int) throws -> Double {
-        try ExecutionPrecision(Precision(weightBits: w, activationBits: a), on: profile.compute,
-                               profileName: profile.name).peakMACsPerCycle(profile.compute)
+        try ExecutionPrecision(
+            Precision(weightBits: w, activationBits: a), on: profile.compute,
+            profileName: profile.name
+        ).peakMACsPerCycle(profile.compute)
     }
 
     @Test func publishedThroughput() throws {
         #expect(try peak(8, 8) == 512)
         #expect(try peak(4, 4) == 2048)
         #expect(try peak(2, 2) == 8192)
-        #expect(try peak(2, 8) == 2048)     // ⌊8/8⌋·⌊8/2⌋ = 4 per unit
+        #expect(try peak(2, 8) == 2048)  // ⌊8/8⌋·⌊8/2⌋ = 4 per unit
         #expect(try peak(8, 4) == 1024)
     }
 
@@ -46,8 +48,9 @@ import PolybitQuant
             _ = try ExecutionPrecision(Precision.uniform(9), on: profile.compute, profileName: profile.name)
         }
         do {
-            _ = try ExecutionPrecision(Precision(weightBits: 4, activationBits: 12), on: profile.compute,
-                                       profileName: profile.name)
+            _ = try ExecutionPrecision(
+                Precision(weightBits: 4, activationBits: 12), on: profile.compute,
+                profileName: profile.name)
         } catch {
             #expect("\(error)" == "BitFusion cannot run 12-bit activations: it supports 2, 4, 8 bits")
         }
@@ -72,8 +75,9 @@ import PolybitQuant
     @Test func bitSerialTimeScalesWithActivationBits() throws {
         let stripes = try ProfileLoader.load(path: Fixtures.profilePath("stripes.yaml"))
         for b in [2, 4, 8, 16] {
-            let e = try ExecutionPrecision(Precision(weightBits: 16, activationBits: b), on: stripes.compute,
-                                           profileName: stripes.name)
+            let e = try ExecutionPrecision(
+                Precision(weightBits: 16, activationBits: b), on: stripes.compute,
+                profileName: stripes.name)
             #expect(e.peakMACsPerCycle(stripes.compute) == 65_536.0 / Double(b))
         }
     }

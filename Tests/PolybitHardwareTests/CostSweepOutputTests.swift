@@ -1,16 +1,20 @@
 import Foundation
-import Testing
 import PolybitHardware
+import Testing
 
 /// The report formats of a sweep: one JSON object, CSV rows per layer plus totals, a table.
 @Suite struct CostSweepOutputTests {
     func sweep() throws -> CostSweep {
         let net = try CIFARResNet(depth: 20)
         let input = TensorShape(channels: 1, height: 28, width: 28)
-        let profiles = [(file: "toy.yaml", profile: try Fixtures.toy()),
-                        (file: "bitfusion.yaml", profile: try ProfileLoader.load(path: Fixtures.profilePath("bitfusion.yaml")))]
-        return try CostSweep(networkName: net.name, input: input, classes: 10, edgeBits: 8, bits: [2, 3, 8],
-                             profiles: profiles) { net.layers(input: input, classes: 10, precision: $0) }
+        let profiles = [
+            (file: "toy.yaml", profile: try Fixtures.toy()),
+            (file: "bitfusion.yaml", profile: try ProfileLoader.load(path: Fixtures.profilePath("bitfusion.yaml"))),
+        ]
+        return try CostSweep(
+            networkName: net.name, input: input, classes: 10, edgeBits: 8, bits: [2, 3, 8],
+            profiles: profiles
+        ) { net.layers(input: input, classes: 10, precision: $0) }
     }
 
     @Test func jsonIsOneObjectWithUnitsInTheNames() throws {
@@ -20,8 +24,10 @@ import PolybitHardware
         #expect(profiles.count == 2)
         let precisions = try #require(profiles[1]["precisions"] as? [[String: Any]])
         #expect(precisions.map { $0["bits"] as? Int } == [2, 3, 8])
-        for key in ["bitops", "weight_KiB", "peak_activation_KiB", "dram_traffic_KiB", "cycles", "latency_ms",
-                    "energy_uJ", "energy_compute_uJ", "energy_memory_uJ", "energy_dram_uJ", "energy_leakage_uJ"] {
+        for key in [
+            "bitops", "weight_KiB", "peak_activation_KiB", "dram_traffic_KiB", "cycles", "latency_ms",
+            "energy_uJ", "energy_compute_uJ", "energy_memory_uJ", "energy_dram_uJ", "energy_leakage_uJ",
+        ] {
             #expect(precisions[0][key] != nil, "missing \(key)")
         }
         // 3x3 runs as 4x4 on BitFusion, noted; the stem and classifier stay at 8x8.
@@ -36,8 +42,9 @@ import PolybitHardware
         #expect(lines[0].hasPrefix("profile,bits,layer,kind,run_bits,macs,bitops,weight_KiB"))
         #expect(lines.filter { $0.contains(",total,") }.count == 6)
         // Data cells keep every digit: the total energy reads back as the same Double.
-        let total = try #require(lines.first { $0.hasPrefix("BitFusion,3,total,") }).split(separator: ",",
-                                                                                             omittingEmptySubsequences: false)
+        let total = try #require(lines.first { $0.hasPrefix("BitFusion,3,total,") }).split(
+            separator: ",",
+            omittingEmptySubsequences: false)
         #expect(Double(String(total[15])) == s.profiles[1].costs[1].energy.totalPJ * 1e-6)
     }
 

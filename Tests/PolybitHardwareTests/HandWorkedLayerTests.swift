@@ -1,6 +1,6 @@
-import Testing
 import PolybitHardware
 import PolybitQuant
+import Testing
 
 /// Every field of the per-layer cost of three layers on the toy profile (Fixtures.toyYAML),
 /// worked by hand. Each layer is costed alone, so its input is the network input (read from DRAM)
@@ -14,14 +14,15 @@ import PolybitQuant
     @Test func pointwiseConv() throws {
         let profile = try Fixtures.toy()
         // 1x1 conv, 8x4x4 -> 8x4x4, 8x8 bits.
-        let layer = LayerWorkload.conv("pw", input: input, inputShape: TensorShape(channels: 8, height: 4, width: 4),
-                                       outChannels: 8, kernel: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        let layer = LayerWorkload.conv(
+            "pw", input: input, inputShape: TensorShape(channels: 8, height: 4, width: 4),
+            outChannels: 8, kernel: 1, weightBits: 8, activationBits: 8, outputBits: 8)
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
-        #expect(c.macs == 1024)                       // 8 out · 16 px · 8 in
-        #expect(c.bitOps == 65_536)                   // 1024 · 8 · 8
+        #expect(c.macs == 1024)  // 8 out · 16 px · 8 in
+        #expect(c.bitOps == 65_536)  // 1024 · 8 · 8
         #expect(c.requested == Precision.uniform(8) && c.run == Precision.uniform(8) && c.note == nil)
-        #expect(c.weightBits == 512 && c.weightStoredBits == 512)   // 64 params · 8
-        #expect(c.inputBits == 1024 && c.outputBits == 1024)        // 128 values · 8
+        #expect(c.weightBits == 512 && c.weightStoredBits == 512)  // 64 params · 8
+        #expect(c.inputBits == 1024 && c.outputBits == 1024)  // 128 values · 8
         #expect(c.liveActivationBits == 2048 && c.liveActivationStoredBits == 2048)
         // K = 8, M = 8, N = 16: row folds ⌈8/4⌉ = 2, col folds ⌈8/4⌉ = 2,
         // 2·4 + 4 + 16 − 2 = 26 cycles per fold → 104 cycles; 1024 / (104·16) utilization.
@@ -29,10 +30,11 @@ import PolybitQuant
         #expect(c.computeCycles == 104)
         #expect(close(c.mapping.utilization, 1024.0 / (104 * 16)))
         // Fits: 512 ≤ 8192 bits of WB; the live 2048 ≤ 32768 bits of AB.
-        #expect(c.fits == [
-            TensorFit(level: "WB", role: .weights, bits: 512, capacityBits: 8192),
-            TensorFit(level: "AB", role: .inputs, bits: 2048, capacityBits: 32768),
-        ])
+        #expect(
+            c.fits == [
+                TensorFit(level: "WB", role: .weights, bits: 512, capacityBits: 8192),
+                TensorFit(level: "AB", role: .inputs, bits: 2048, capacityBits: 32768),
+            ])
         #expect(c.fits.allSatisfy { $0.fits })
         #expect(!c.inputOnChip && !c.outputOnChip)
         // DRAM: weights 512 + network input 1024 + network output 1024 = 2560 bits, no re-fetch.
@@ -57,15 +59,16 @@ import PolybitQuant
     @Test func stridedPaddedConv() throws {
         let profile = try Fixtures.toy()
         // 3x3 conv, stride 2, padding 1: 4x6x6 -> 8x3x3 ((6 + 2 − 3)/2 + 1 = 3), 8x8 bits.
-        let layer = LayerWorkload.conv("c3", input: input, inputShape: TensorShape(channels: 4, height: 6, width: 6),
-                                       outChannels: 8, kernel: 3, stride: 2, padding: 1,
-                                       weightBits: 8, activationBits: 8, outputBits: 8)
+        let layer = LayerWorkload.conv(
+            "c3", input: input, inputShape: TensorShape(channels: 4, height: 6, width: 6),
+            outChannels: 8, kernel: 3, stride: 2, padding: 1,
+            weightBits: 8, activationBits: 8, outputBits: 8)
         #expect(layer.outputShape == TensorShape(channels: 8, height: 3, width: 3))
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
-        #expect(c.macs == 2592)                       // 8 · 9 px · (4 · 9)
-        #expect(c.bitOps == 165_888)                  // 2592 · 64
-        #expect(c.weightBits == 2304 && c.weightStoredBits == 2304)   // 288 params · 8
-        #expect(c.inputBits == 1152 && c.outputBits == 576)           // 144 · 8, 72 · 8
+        #expect(c.macs == 2592)  // 8 · 9 px · (4 · 9)
+        #expect(c.bitOps == 165_888)  // 2592 · 64
+        #expect(c.weightBits == 2304 && c.weightStoredBits == 2304)  // 288 params · 8
+        #expect(c.inputBits == 1152 && c.outputBits == 576)  // 144 · 8, 72 · 8
         #expect(c.liveActivationBits == 1728)
         // K = 36, M = 8, N = 9: row folds 9, col folds 2, 8 + 4 + 9 − 2 = 19 per fold → 342 cycles.
         #expect(c.mapping.rowFolds == 9 && c.mapping.colFolds == 2 && c.computeCycles == 342)
@@ -87,13 +90,14 @@ import PolybitQuant
     @Test func linearWidenedToNative() throws {
         let profile = try Fixtures.toy()
         // Linear 64 -> 10 requested at 4x4 on an 8-bit-only array, int32 logits out.
-        let layer = LayerWorkload.linear("fc", input: input, inputShape: TensorShape(channels: 16, height: 2, width: 2),
-                                         outFeatures: 10, weightBits: 4, activationBits: 4, outputBits: 32)
+        let layer = LayerWorkload.linear(
+            "fc", input: input, inputShape: TensorShape(channels: 16, height: 2, width: 2),
+            outFeatures: 10, weightBits: 4, activationBits: 4, outputBits: 32)
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
         #expect(c.macs == 640)
-        #expect(c.bitOps == 10_240)                   // at the requested 4x4: 640 · 16
+        #expect(c.bitOps == 10_240)  // at the requested 4x4: 640 · 16
         #expect(c.run == Precision.uniform(8) && c.note == "4x4 runs as 8x8")
-        #expect(c.weightBits == 2560 && c.weightStoredBits == 5120)   // 640 · 4, 640 · 8
+        #expect(c.weightBits == 2560 && c.weightStoredBits == 5120)  // 640 · 4, 640 · 8
         // Input stored at 8 bits (64 · 8); the int32 logits have no wider supported width: 10 · 32.
         #expect(c.inputBits == 512 && c.outputBits == 320)
         #expect(c.liveActivationBits == 256 + 320 && c.liveActivationStoredBits == 512 + 320)
@@ -116,9 +120,10 @@ import PolybitQuant
 
     @Test func parallelDataflowIsOutputStationary() throws {
         let profile = try Fixtures.toy(dataflow: "parallel")
-        let layer = LayerWorkload.conv("c3", input: input, inputShape: TensorShape(channels: 4, height: 6, width: 6),
-                                       outChannels: 8, kernel: 3, stride: 2, padding: 1,
-                                       weightBits: 8, activationBits: 8, outputBits: 8)
+        let layer = LayerWorkload.conv(
+            "c3", input: input, inputShape: TensorShape(channels: 4, height: 6, width: 6),
+            outChannels: 8, kernel: 3, stride: 2, padding: 1,
+            weightBits: 8, activationBits: 8, outputBits: 8)
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
         // 9 row folds · 2 col folds · ⌈9 px / 1⌉ = 162 cycles, no fill or drain.
         #expect(c.computeCycles == 162)
@@ -132,10 +137,12 @@ import PolybitQuant
     @Test func intermediateActivationsStayOnChipInAUnifiedBuffer() throws {
         let profile = try Fixtures.toy()
         let shape = TensorShape(channels: 8, height: 4, width: 4)
-        let a = LayerWorkload.conv("a", input: input, inputShape: shape, outChannels: 8, kernel: 1,
-                                   weightBits: 8, activationBits: 8, outputBits: 8)
-        let b = LayerWorkload.conv("b", input: "a", inputShape: shape, outChannels: 8, kernel: 1,
-                                   weightBits: 8, activationBits: 8, outputBits: 8)
+        let a = LayerWorkload.conv(
+            "a", input: input, inputShape: shape, outChannels: 8, kernel: 1,
+            weightBits: 8, activationBits: 8, outputBits: 8)
+        let b = LayerWorkload.conv(
+            "b", input: "a", inputShape: shape, outChannels: 8, kernel: 1,
+            weightBits: 8, activationBits: 8, outputBits: 8)
         let cost = try CostModel(profile: profile).cost([a, b])
         // a's output (1024 bits) is live at both steps with 2048 bits in all, which fits AB.
         #expect(cost.layers[0].dramOutputBits == 0 && cost.layers[0].outputOnChip)
@@ -148,14 +155,16 @@ import PolybitQuant
         let yaml = Fixtures.toyYAML.replacingOccurrences(of: "DATAFLOW", with: "systolic-ws")
             .replacingOccurrences(of: "holds: [weights]}", with: "holds: [weights], persistent_weights: true}")
         let profile = try ProfileLoader.parse(yaml: yaml, file: "toy.yaml")
-        let layer = LayerWorkload.conv("pw", input: input, inputShape: TensorShape(channels: 8, height: 4, width: 4),
-                                       outChannels: 8, kernel: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        let layer = LayerWorkload.conv(
+            "pw", input: input, inputShape: TensorShape(channels: 8, height: 4, width: 4),
+            outChannels: 8, kernel: 1, weightBits: 8, activationBits: 8, outputBits: 8)
         let cost = try CostModel(profile: profile).cost([layer])
         // 512 weight bits fit the 8192-bit WB: loaded once, outside the inference.
         #expect(cost.weightsResident)
         #expect(cost.layers[0].dramWeightBits == 0 && cost.layers[0].levelBits[0] == 512)
-        let big = LayerWorkload.conv("big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
-                                     outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        let big = LayerWorkload.conv(
+            "big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
+            outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
         #expect(try !CostModel(profile: profile).cost([big]).weightsResident)
     }
 
@@ -165,8 +174,9 @@ import PolybitQuant
         // input 32768 bits, output 32768 bits: AB (32768) cannot hold the live 65536, and the
         // input share left after the output is 0, so the input is re-read per weight tile:
         // ⌈294912 / 8192⌉ = 36 passes.
-        let layer = LayerWorkload.conv("big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
-                                       outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        let layer = LayerWorkload.conv(
+            "big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
+            outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
         #expect(!c.fits[0].fits && !c.fits[1].fits)
         #expect(c.inputPasses == 36 && c.weightPasses == 1)
@@ -178,15 +188,19 @@ import PolybitQuant
         // weights 294912 bits (WB 8192: nW = 36), input 32768 bits (IB 16384: nI = 2). Weight
         // tiles outer would move W + I·36 = 1474560 bits, input tiles outer I + W·2 = 622592: the
         // weights are streamed twice and the input read once.
-        let buffers = "  - {name: IB, size_KiB: 2, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_bit: 0.2, holds: [inputs]}\n"
+        let buffers =
+            "  - {name: IB, size_KiB: 2, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_bit: 0.2, holds: [inputs]}\n"
             + "  - {name: OB, size_KiB: 2, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_bit: 0.2, holds: [outputs]}"
         let yaml = Fixtures.toyYAML.replacingOccurrences(of: "DATAFLOW", with: "systolic-ws")
-            .replacingOccurrences(of: "  - {name: AB, size_KiB: 4, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_access: 6.4, holds: [inputs, outputs]}",
-                                  with: buffers)
+            .replacingOccurrences(
+                of:
+                    "  - {name: AB, size_KiB: 4, word_bits: 32, bandwidth_bits_per_cycle: 32, energy_pJ_per_access: 6.4, holds: [inputs, outputs]}",
+                with: buffers)
         let profile = try ProfileLoader.parse(yaml: yaml, file: "toy-split.yaml")
         #expect(profile.memories.map(\.name) == ["WB", "IB", "OB"])
-        let layer = LayerWorkload.conv("big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
-                                       outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
+        let layer = LayerWorkload.conv(
+            "big", input: input, inputShape: TensorShape(channels: 64, height: 8, width: 8),
+            outChannels: 64, kernel: 3, padding: 1, weightBits: 8, activationBits: 8, outputBits: 8)
         let c = try CostModel(profile: profile).cost([layer]).layers[0]
         #expect(c.weightPasses == 2 && c.inputPasses == 1)
         #expect(c.dramWeightBits == 294_912 * 2 && c.dramInputBits == 32_768)
@@ -195,8 +209,9 @@ import PolybitQuant
     @Test func malformedLayerListsAreRejected() throws {
         let profile = try Fixtures.toy()
         let shape = TensorShape(channels: 8, height: 4, width: 4)
-        let a = LayerWorkload.conv("a", input: input, inputShape: shape, outChannels: 8, kernel: 1,
-                                   weightBits: 8, activationBits: 8, outputBits: 8)
+        let a = LayerWorkload.conv(
+            "a", input: input, inputShape: shape, outChannels: 8, kernel: 1,
+            weightBits: 8, activationBits: 8, outputBits: 8)
         func message(_ layers: [LayerWorkload]) -> String {
             do { _ = try CostModel(profile: profile).cost(layers); return "" } catch { return "\(error)" }
         }

@@ -1,6 +1,6 @@
 import Foundation
-import PolybitHardware
 import PolybitHDF5
+import PolybitHardware
 import PolybitSim
 import PolybitTensor
 import Testing
@@ -9,8 +9,10 @@ import Testing
 /// resolution `simulate` uses, and for every requant mode a shipped profile declares, the profile's
 /// simulation against that mode's reference, bit for bit.
 @Suite struct ProfileArithmeticTests {
-    static let shipped = ["bitfusion", "cortex-m7-cmsis-nn", "edge-tpu", "ethos-u55-128", "eyeriss",
-                          "nvdla-small", "stripes", "systolic-16x16", "tpu-v1"]
+    static let shipped = [
+        "bitfusion", "cortex-m7-cmsis-nn", "edge-tpu", "ethos-u55-128", "eyeriss",
+        "nvdla-small", "stripes", "systolic-16x16", "tpu-v1",
+    ]
 
     static func load(_ name: String) throws -> (file: String, profile: HardwareProfile) {
         let file = Fixtures.profilePath(name + ".yaml")
@@ -26,7 +28,10 @@ import Testing
             #expect(config.accumulator.overflow == .wrap, "\(name): no shipped profile sets accumulator_overflow")
             let resolved = try SimulationArithmetic(profiles: [(file, p)], overrides: ArithmeticOverrides())
             #expect(resolved.config() == SimulationConfig(profile: p))
-            #expect([resolved.requantSource, resolved.accumulatorBitsSource, resolved.overflowSource] == [.profile, .profile, .profile])
+            #expect(
+                [resolved.requantSource, resolved.accumulatorBitsSource, resolved.overflowSource] == [
+                    .profile, .profile, .profile,
+                ])
             modes.insert(p.compute.requant)
         }
         #expect(modes == Set(RequantMode.allCases), "the reference tests below cover every mode a profile declares")
@@ -35,9 +40,11 @@ import Testing
 
     @Test func flagsOverrideAndDefaultsFillIn() throws {
         let eyeriss = try Self.load("eyeriss")
-        let flagged = try SimulationArithmetic(profiles: [eyeriss], overrides: ArithmeticOverrides(accumulatorBits: 32, overflow: .saturate))
+        let flagged = try SimulationArithmetic(
+            profiles: [eyeriss], overrides: ArithmeticOverrides(accumulatorBits: 32, overflow: .saturate))
         #expect(flagged.accumulator == AccumulatorModel(bits: 32, overflow: .saturate) && flagged.requant == .double)
-        #expect([flagged.requantSource, flagged.accumulatorBitsSource, flagged.overflowSource] == [.profile, .flag, .flag])
+        #expect(
+            [flagged.requantSource, flagged.accumulatorBitsSource, flagged.overflowSource] == [.profile, .flag, .flag])
         #expect(flagged.summary == "requant double (profile), 32-bit accumulator (flag), overflow saturate (flag)")
         let none = try SimulationArithmetic(profiles: [], overrides: ArithmeticOverrides(requant: .single))
         #expect(none.config() == SimulationConfig(requant: .single))
@@ -45,8 +52,9 @@ import Testing
     }
 
     @Test func severalProfilesMustAgreeOrBeSettledByAFlag() throws {
-        let agree = try SimulationArithmetic(profiles: [try Self.load("bitfusion"), try Self.load("nvdla-small")],
-                                             overrides: ArithmeticOverrides())
+        let agree = try SimulationArithmetic(
+            profiles: [try Self.load("bitfusion"), try Self.load("nvdla-small")],
+            overrides: ArithmeticOverrides())
         #expect(agree.requant == .single && agree.profiles.count == 2)
         let mixed = [try Self.load("bitfusion"), try Self.load("eyeriss")]
         #expect(throws: InputError.self) { try SimulationArithmetic(profiles: mixed, overrides: ArithmeticOverrides()) }
@@ -54,21 +62,34 @@ import Testing
             _ = try SimulationArithmetic(profiles: mixed, overrides: ArithmeticOverrides(requant: .single))
             Issue.record("the accumulator widths still differ")
         } catch let e as InputError {
-            #expect(e.description.contains("bitfusion.yaml and ") && e.description.contains("eyeriss.yaml declare different accumulator_bits (32 and 16)")
+            #expect(
+                e.description.contains("bitfusion.yaml and ")
+                    && e.description.contains("eyeriss.yaml declare different accumulator_bits (32 and 16)")
                     && e.description.contains("--accumulator-bits"), "\(e)")
         }
-        let settled = try SimulationArithmetic(profiles: mixed, overrides: ArithmeticOverrides(requant: .single, accumulatorBits: 24))
+        let settled = try SimulationArithmetic(
+            profiles: mixed, overrides: ArithmeticOverrides(requant: .single, accumulatorBits: 24))
         #expect(settled.accumulator.bits == 24 && settled.overflowSource == .profile)
     }
 
     @Test func accumulatorFieldsAreValidatedNamingTheFileAndField() throws {
-        let saturating = try ProfileLoader.parse(yaml: Fixtures.toyYAML.replacingOccurrences(of: "DATAFLOW", with: "parallel")
-            .replacingOccurrences(of: "accumulator_bits: 32", with: "accumulator_bits: 24\n  accumulator_overflow: saturate"), file: "toy.yaml")
+        let saturating = try ProfileLoader.parse(
+            yaml: Fixtures.toyYAML.replacingOccurrences(of: "DATAFLOW", with: "parallel")
+                .replacingOccurrences(
+                    of: "accumulator_bits: 32", with: "accumulator_bits: 24\n  accumulator_overflow: saturate"),
+            file: "toy.yaml")
         #expect(SimulationConfig(profile: saturating).accumulator == AccumulatorModel(bits: 24, overflow: .saturate))
-        for (edit, message) in [("accumulator_overflow: clamp", "toy.yaml: compute.accumulator_overflow: expected one of wrap|saturate, found \"clamp\""),
-                                ("accumulator_bits: 4", "toy.yaml: compute.accumulator_bits: expected 8...64")] {
+        for (edit, message) in [
+            (
+                "accumulator_overflow: clamp",
+                "toy.yaml: compute.accumulator_overflow: expected one of wrap|saturate, found \"clamp\""
+            ),
+            ("accumulator_bits: 4", "toy.yaml: compute.accumulator_bits: expected 8...64"),
+        ] {
             let yaml = Fixtures.toyYAML.replacingOccurrences(of: "DATAFLOW", with: "parallel")
-                .replacingOccurrences(of: "accumulator_bits: 32", with: edit.hasPrefix("accumulator_bits") ? edit : "accumulator_bits: 32\n  " + edit)
+                .replacingOccurrences(
+                    of: "accumulator_bits: 32",
+                    with: edit.hasPrefix("accumulator_bits") ? edit : "accumulator_bits: 32\n  " + edit)
             do {
                 _ = try ProfileLoader.parse(yaml: yaml, file: "toy.yaml")
                 Issue.record("\(edit) should be rejected")
@@ -82,7 +103,9 @@ import Testing
     /// common.h (independent of PolybitSim): double rounding =
     /// RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x·2^left, M0), right); single rounding
     /// = (x·M0 + 2^(total−1)) >> total with total = 31 − shift. Then + zero point, clamp.
-    static func gemmlowp(_ x: Int32, _ m0: Int32, _ shift: Int32, single: Bool, zeroPoint: Int64, range: ClosedRange<Int64>) -> Int64 {
+    static func gemmlowp(
+        _ x: Int32, _ m0: Int32, _ shift: Int32, single: Bool, zeroPoint: Int64, range: ClosedRange<Int64>
+    ) -> Int64 {
         let scaled: Int64
         if single {
             let total = Int64(31 - shift)
@@ -95,7 +118,7 @@ import Testing
             } else {
                 let ab = Int64(a) * Int64(b)
                 let nudge: Int64 = ab >= 0 ? 1 << 30 : 1 - (1 << 30)
-                high = Int32((ab + nudge) / (Int64(1) << 31))      // truncating division, as in C++
+                high = Int32((ab + nudge) / (Int64(1) << 31))  // truncating division, as in C++
             }
             let exponent = Int32(max(-shift, 0))
             let mask = (Int32(1) << exponent) &- 1
@@ -123,26 +146,31 @@ import Testing
         let layer = WeightedLayer(
             weights: [Int32](repeating: 1, count: c.count), weightShape: [c.count, 1, 1, 1], weightBits: 8,
             weightScale: [0.01], bias: c.map(\.bias), zc: nil, zcFractionBits: 0, biasFraction: nil,
-            requant: Requantization(scale: c.map { Float(Double($0.m0) * pow(2, Double($0.shift - 31))) },
-                                    multiplier: c.map(\.m0), shift: c.map(\.shift)),
+            requant: Requantization(
+                scale: c.map { Float(Double($0.m0) * pow(2, Double($0.shift - 31))) },
+                multiplier: c.map(\.m0), shift: c.map(\.shift)),
             stride: [1, 1], padding: [0, 0])
-        return IntegerModel(inputShape: [1, 1, 1], input: Quantization(bits: 8, signed: true, scale: 1, zeroPoint: 0),
-                            layers: [IntegerLayer(name: "conv", op: .conv(layer), inputs: ["input"],
-                                                  output: Quantization(bits: 16, signed: true, scale: 1, zeroPoint: -3))])
+        return IntegerModel(
+            inputShape: [1, 1, 1], input: Quantization(bits: 8, signed: true, scale: 1, zeroPoint: 0),
+            layers: [
+                IntegerLayer(
+                    name: "conv", op: .conv(layer), inputs: ["input"],
+                    output: Quantization(bits: 16, signed: true, scale: 1, zeroPoint: -3))
+            ])
     }
 
     @Test(arguments: shipped)
     func tfliteProfilesEqualTheGemmlowpReference(_ name: String) throws {
         let entry = try Self.load(name)
         let mode = entry.profile.compute.requant
-        guard mode != .onnx else { return }                  // onnxruntime: the test below
+        guard mode != .onnx else { return }  // onnxruntime: the test below
         let config = try SimulationArithmetic(profiles: [entry], overrides: ArithmeticOverrides()).config(threads: 2)
         let xs = Array(Int32(-128)...127)
         let out = try IntegerSimulator(model: Self.edgeModel(), config: config).run(images: xs, count: xs.count)
         let channels = Self.edgeChannels
         let accumulator = config.accumulator
         #expect(accumulator.overflow == .wrap)
-        func wrap(_ v: Int64) -> Int32 {                      // two's complement at the accumulator width
+        func wrap(_ v: Int64) -> Int32 {  // two's complement at the accumulator width
             let m = Int64(1) << accumulator.bits
             let r = ((v % m) + m) % m
             return Int32(r > accumulator.maxValue ? r - m : r)
@@ -150,14 +178,15 @@ import Testing
         var mismatches = 0
         for (i, x) in xs.enumerated() {
             for (c, ch) in channels.enumerated() {
-                let acc = wrap(Int64(wrap(Int64(ch.bias))) + Int64(x))     // bias first, then the product x·1
-                let expected = Self.gemmlowp(acc, ch.m0, ch.shift, single: mode == .single,
-                                             zeroPoint: -3, range: -32768...32767)
+                let acc = wrap(Int64(wrap(Int64(ch.bias))) + Int64(x))  // bias first, then the product x·1
+                let expected = Self.gemmlowp(
+                    acc, ch.m0, ch.shift, single: mode == .single,
+                    zeroPoint: -3, range: -32768...32767)
                 if Int64(out.outputs[i * channels.count + c]) != expected { mismatches += 1 }
             }
         }
         #expect(mismatches == 0, "\(name) (\(mode)): \(mismatches) of \(xs.count * channels.count) outputs differ")
-        let atZero = 128 * channels.count                     // x = 0: the anchor's accumulator 7984
+        let atZero = 128 * channels.count  // x = 0: the anchor's accumulator 7984
         #expect(out.outputs[atZero] == (mode == .double ? 12 : 11) - 3)
         #expect(out.outputs[atZero + 8] == 31997, "2000·16 − 3")
         #expect(out.outputs[255 * channels.count + 8] == 32767, "2127·16 − 3 clamps at the int16 output")
@@ -169,17 +198,20 @@ import Testing
         #expect(!onnx.isEmpty)
         let dir = NSTemporaryDirectory() + "polybit-profile-ort-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try runPython(Fixtures.root.appendingPathComponent("tools/sim/ort_crosscheck.py").path,
-                      [testCase, dir, "--seed", "\(testCase.count * 11 + 5)"])
+        try runPython(
+            Fixtures.root.appendingPathComponent("tools/sim/ort_crosscheck.py").path,
+            [testCase, dir, "--seed", "\(testCase.count * 11 + 5)"])
         let model = try IntegerModel.read(path: dir + "/model.h5")
         let inputs = try InputSet.read(path: dir + "/inputs.h5", model: model)
         let expected = try HDF5File(path: dir + "/expected.h5", mode: .readOnly).root.read("outputs", as: Int32.self)
         for entry in onnx {
-            let config = try SimulationArithmetic(profiles: [entry], overrides: ArithmeticOverrides()).config(threads: 2)
+            let config = try SimulationArithmetic(profiles: [entry], overrides: ArithmeticOverrides()).config(
+                threads: 2)
             let out = try IntegerSimulator(model: model, config: config).run(images: inputs.images, count: inputs.count)
             let mismatches = zip(out.outputs, expected.values).filter { $0 != $1 }.count
-            #expect(out.outputs.count == expected.values.count && mismatches == 0,
-                    "\(entry.file) on \(testCase): \(mismatches) of \(expected.values.count) outputs differ")
+            #expect(
+                out.outputs.count == expected.values.count && mismatches == 0,
+                "\(entry.file) on \(testCase): \(mismatches) of \(expected.values.count) outputs differ")
         }
     }
 
@@ -194,6 +226,8 @@ import Testing
         try p.run()
         let message = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw InputError("\(script): " + String(decoding: message, as: UTF8.self)) }
+        guard p.terminationStatus == 0 else {
+            throw InputError("\(script): " + String(decoding: message, as: UTF8.self))
+        }
     }
 }

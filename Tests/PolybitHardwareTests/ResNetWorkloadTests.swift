@@ -1,6 +1,6 @@
-import Testing
 import PolybitHardware
 import PolybitQuant
+import Testing
 
 @Suite struct ResNetWorkloadTests {
     let cifar = TensorShape(channels: 3, height: 32, width: 32)
@@ -12,17 +12,18 @@ import PolybitQuant
         // stem 16·1024·27 = 442368; stage 1: 6 · 16·1024·144; stage 2: 32·256·144 + 5 · 32·256·288
         // + shortcut 32·256·16; stage 3: 64·64·288 + 5 · 64·64·576 + shortcut 64·64·32; fc 640.
         #expect(macs == 40_813_184)
-        #expect(abs(Double(macs) - 40.8e6) / 40.8e6 < 0.03)   // ANCHORS.md: 40.8 M
+        #expect(abs(Double(macs) - 40.8e6) / 40.8e6 < 0.03)  // ANCHORS.md: 40.8 M
         let fm = try CIFARResNet(depth: 20).layers(input: fashion, classes: 10, precision: Precision.uniform(4))
         #expect(fm.reduce(0) { $0 + $1.macs } == 31_021_952)  // ANCHORS.md: about 31 M
     }
 
     @Test func resnet20Structure() throws {
-        let layers = try CIFARResNet(name: "resnet20").layers(input: cifar, classes: 10, precision: Precision.uniform(4))
+        let layers = try CIFARResNet(name: "resnet20").layers(
+            input: cifar, classes: 10, precision: Precision.uniform(4))
         // stem + 9 blocks · (2 convs + add) + 2 projections + pool + fc.
         #expect(layers.count == 32)
         #expect(layers.filter { $0.kind == .conv }.count == 21)
-        #expect(layers.reduce(0) { $0 + $1.params } == 270_896)   // the usual 0.27 M
+        #expect(layers.reduce(0) { $0 + $1.params } == 270_896)  // the usual 0.27 M
         // Stem and classifier at 8x8 by default, the rest at the chosen precision.
         #expect(layers.first!.weightBits == 8 && layers.last!.activationBits == 8)
         #expect(layers[1].weightBits == 4 && layers[1].activationBits == 4)
@@ -33,7 +34,8 @@ import PolybitQuant
         #expect(add.inputs == ["s2b1.conv2", "s2b1.shortcut"])
         #expect(layers.first { $0.name == "s1b2.add" }!.inputs == ["s1b2.conv2", "s1b1.add"])
         #expect(layers.last!.outputShape.channels == 10)
-        let uniform = try CIFARResNet(depth: 20).layers(input: cifar, classes: 10, precision: Precision.uniform(4), edgeBits: nil)
+        let uniform = try CIFARResNet(depth: 20).layers(
+            input: cifar, classes: 10, precision: Precision.uniform(4), edgeBits: nil)
         #expect(uniform.first!.weightBits == 4)
     }
 
@@ -57,8 +59,13 @@ import PolybitQuant
             default: return Precision.uniform(4)
             }
         }
-        #expect(Set(asked) == Set(["stem.conv", "classifier", "stage2.block0.shortcut.conv", "stage3.block0.shortcut.conv"]
-            + (1...3).flatMap { s in (0..<3).flatMap { b in ["conv1", "conv2"].map { "stage\(s).block\(b).\($0)" } } }))
+        #expect(
+            Set(asked)
+                == Set(
+                    ["stem.conv", "classifier", "stage2.block0.shortcut.conv", "stage3.block0.shortcut.conv"]
+                        + (1...3).flatMap { s in
+                            (0..<3).flatMap { b in ["conv1", "conv2"].map { "stage\(s).block\(b).\($0)" } }
+                        }))
         let layer = { (name: String) in mixed.first { $0.name == name }! }
         #expect(layer("s2b1.shortcut").weightBits == 2 && layer("s2b1.conv1").weightBits == 4)
         #expect(layer("stem").outputBits == 6, "the stem's output is stored at the width its reader quantizes to")
@@ -66,7 +73,8 @@ import PolybitQuant
         #expect(layer("s3b3.conv2").weightBits == 3 && layer("s3b3.conv1").outputBits == 5)
         let changed = Set(zip(uniform, mixed).filter { $0 != $1 }.map(\.1.name))
         #expect(changed == ["stem", "s1b1.conv1", "s2b1.shortcut", "s3b3.conv1", "s3b3.conv2"])
-        let wide = try CIFARResNet(name: "resnet20", width: 2).layers(input: fashion, classes: 10, precision: Precision.uniform(4))
+        let wide = try CIFARResNet(name: "resnet20", width: 2).layers(
+            input: fashion, classes: 10, precision: Precision.uniform(4))
         #expect(wide.first { $0.name == "s3b3.conv2" }!.params == 4 * layer("s3b3.conv2").params)
         #expect(throws: (any Error).self) { try CIFARResNet(depth: 20, width: 0) }
     }

@@ -17,8 +17,9 @@ import Testing
     func matchesDirectConvolution(_ c: (Int, Int, Int, Int, Int, Int)) {
         let (inC, outC, k, stride, pad, size) = c
         var rng = SeededRNG(seed: UInt64(inC * 31 + outC + size))
-        let conv = Conv2d(name: "c", inChannels: inC, outChannels: outC, kernel: k, stride: stride, padding: pad,
-                          bias: true, rng: &rng)
+        let conv = Conv2d(
+            name: "c", inChannels: inC, outChannels: outC, kernel: k, stride: stride, padding: pad,
+            bias: true, rng: &rng)
         conv.bias!.value = .randomNormal([outC], std: 1, rng: &rng)
         let n = 3
         let x = Tensor.randomNormal([inC, n, size, size], std: 1, rng: &rng)
@@ -27,15 +28,27 @@ import Testing
         #expect(y.shape == [outC, n, outSize, outSize])
         let w = conv.weight.value.storage, b = conv.bias!.value.storage
         var worst = 0.0
-        for o in 0..<outC { for i in 0..<n { for oy in 0..<outSize { for ox in 0..<outSize {
-            var s = Double(b[o])
-            for ci in 0..<inC { for ky in 0..<k { for kx in 0..<k {
-                let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
-                guard iy >= 0, iy < size, ix >= 0, ix < size else { continue }
-                s += Double(w[((o * inC + ci) * k + ky) * k + kx]) * Double(x.storage[((ci * n + i) * size + iy) * size + ix])
-            } } }
-            worst = max(worst, abs(s - Double(y.storage[((o * n + i) * outSize + oy) * outSize + ox])))
-        } } } }
+        for o in 0..<outC {
+            for i in 0..<n {
+                for oy in 0..<outSize {
+                    for ox in 0..<outSize {
+                        var s = Double(b[o])
+                        for ci in 0..<inC {
+                            for ky in 0..<k {
+                                for kx in 0..<k {
+                                    let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
+                                    guard iy >= 0, iy < size, ix >= 0, ix < size else { continue }
+                                    s +=
+                                        Double(w[((o * inC + ci) * k + ky) * k + kx])
+                                        * Double(x.storage[((ci * n + i) * size + iy) * size + ix])
+                                }
+                            }
+                        }
+                        worst = max(worst, abs(s - Double(y.storage[((o * n + i) * outSize + oy) * outSize + ox])))
+                    }
+                }
+            }
+        }
         #expect(worst < 1e-4 * Double(inC * k * k).squareRoot(), "largest difference \(worst)")
     }
 }

@@ -4,9 +4,11 @@ import Testing
 
 /// Central-difference check of a layer's input and parameter gradients for the loss
 /// `L = Σ y ⊙ r` with a fixed random `r`. Checks `samples` random coordinates of each tensor.
-func checkGradients(_ layer: any Layer, input: Tensor, samples: Int = 12, epsilon: Float = 1e-2,
-                    tolerance: Float = 2e-2, checkInput: Bool = true, seed: UInt64 = 99,
-                    sourceLocation: SourceLocation = #_sourceLocation) {
+func checkGradients(
+    _ layer: any Layer, input: Tensor, samples: Int = 12, epsilon: Float = 1e-2,
+    tolerance: Float = 2e-2, checkInput: Bool = true, seed: UInt64 = 99,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     var rng = SeededRNG(seed: seed)
     let y0 = layer.forward(input, training: true)
     let r = Tensor.randomNormal(y0.shape, std: 1, rng: &rng)
@@ -22,7 +24,8 @@ func checkGradients(_ layer: any Layer, input: Tensor, samples: Int = 12, epsilo
     func compare(_ name: String, _ a: Float, _ n: Double) {
         let err = abs(Double(a) - n)
         let scale = max(1, abs(n), abs(Double(a)))
-        #expect(err <= Double(tolerance) * scale, "\(name): analytic \(a) vs numeric \(n)", sourceLocation: sourceLocation)
+        #expect(
+            err <= Double(tolerance) * scale, "\(name): analytic \(a) vs numeric \(n)", sourceLocation: sourceLocation)
     }
     if checkInput {
         for _ in 0..<samples {

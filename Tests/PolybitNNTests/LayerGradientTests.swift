@@ -14,8 +14,9 @@ import Testing
     @Test(arguments: convCases)
     func conv2d(_ c: (Int, Int, Int, Int, Int, Int)) {
         var rng = SeededRNG(seed: 1)
-        let conv = Conv2d(name: "c", inChannels: c.0, outChannels: c.1, kernel: c.2, stride: c.3, padding: c.4,
-                          bias: true, rng: &rng)
+        let conv = Conv2d(
+            name: "c", inChannels: c.0, outChannels: c.1, kernel: c.2, stride: c.3, padding: c.4,
+            bias: true, rng: &rng)
         checkGradients(conv, input: .randomNormal([c.0, 3, c.5, c.5], std: 1, rng: &rng))
     }
 
@@ -45,19 +46,25 @@ import Testing
         #expect(y == relu.forward(plain.forward(x, training: true), training: true))
         #expect(y.storage.contains(0) && y.storage.contains { $0 > 0 })
         let dx = fused.backward(g), expected = plain.backward(relu.backward(g))
-        for i in 0..<x.count { #expect(abs(dx.storage[i] - expected.storage[i]) <= 1e-5 * (1 + abs(expected.storage[i]))) }
-        for (a, b) in zip(fused.gamma.grad.storage + fused.beta.grad.storage, plain.gamma.grad.storage + plain.beta.grad.storage) {
+        for i in 0..<x.count {
+            #expect(abs(dx.storage[i] - expected.storage[i]) <= 1e-5 * (1 + abs(expected.storage[i])))
+        }
+        for (a, b) in zip(
+            fused.gamma.grad.storage + fused.beta.grad.storage, plain.gamma.grad.storage + plain.beta.grad.storage)
+        {
             #expect(abs(a - b) <= 1e-4 * (1 + abs(b)))
         }
         #expect(fused.forward(x, training: false) == relu.forward(plain.forward(x, training: false), training: false))
-        checkGradients(BatchNorm2d(name: "bn", channels: 2, appliesReLU: true),
-                       input: .randomNormal([2, 4, 3, 3], std: 2, rng: &rng), epsilon: 1e-2, tolerance: 3e-2)
+        checkGradients(
+            BatchNorm2d(name: "bn", channels: 2, appliesReLU: true),
+            input: .randomNormal([2, 4, 3, 3], std: 2, rng: &rng), epsilon: 1e-2, tolerance: 3e-2)
     }
 
     /// `ReLU.forward(_:adding:)` is the residual add followed by ReLU.
     @Test func reluOfASum() {
         var rng = SeededRNG(seed: 8)
-        let a = Tensor.randomNormal([2, 3, 4, 4], std: 1, rng: &rng), b = Tensor.randomNormal([2, 3, 4, 4], std: 1, rng: &rng)
+        let a = Tensor.randomNormal([2, 3, 4, 4], std: 1, rng: &rng),
+            b = Tensor.randomNormal([2, 3, 4, 4], std: 1, rng: &rng)
         let g = Tensor.randomNormal([2, 3, 4, 4], std: 1, rng: &rng)
         let fused = ReLU(), plain = ReLU()
         #expect(fused.forward(a, adding: b, training: true) == plain.forward(a + b, training: true))
@@ -78,8 +85,9 @@ import Testing
 
     @Test func linear() {
         var rng = SeededRNG(seed: 3)
-        checkGradients(Linear(name: "l", inFeatures: 7, outFeatures: 5, rng: &rng),
-                       input: .randomNormal([2, 3, 7], std: 1, rng: &rng))
+        checkGradients(
+            Linear(name: "l", inFeatures: 7, outFeatures: 5, rng: &rng),
+            input: .randomNormal([2, 3, 7], std: 1, rng: &rng))
     }
 
     @Test func reluGeluDropout() {
@@ -99,7 +107,8 @@ import Testing
     @Test func pooling() {
         var rng = SeededRNG(seed: 6)
         checkGradients(Pool2d(.max, kernel: 2), input: .randomNormal([2, 3, 6, 6], std: 1, rng: &rng))
-        checkGradients(Pool2d(.average, kernel: 3, stride: 2, padding: 1), input: .randomNormal([2, 2, 7, 7], std: 1, rng: &rng))
+        checkGradients(
+            Pool2d(.average, kernel: 3, stride: 2, padding: 1), input: .randomNormal([2, 2, 7, 7], std: 1, rng: &rng))
         checkGradients(GlobalAvgPool(), input: .randomNormal([3, 2, 4, 5], std: 1, rng: &rng))
     }
 
@@ -108,10 +117,12 @@ import Testing
         let ln = LayerNorm(name: "ln", features: 6)
         ln.gamma.value = .randomNormal([6], std: 1, rng: &rng)
         checkGradients(ln, input: .randomNormal([2, 3, 6], std: 1, rng: &rng))
-        checkGradients(MultiHeadSelfAttention(name: "a", dim: 8, heads: 2, rng: &rng),
-                       input: .randomNormal([2, 5, 8], std: 1, rng: &rng))
-        checkGradients(TransformerBlock(name: "b", dim: 8, heads: 2, mlpRatio: 2, rng: &rng),
-                       input: .randomNormal([2, 4, 8], std: 1, rng: &rng))
+        checkGradients(
+            MultiHeadSelfAttention(name: "a", dim: 8, heads: 2, rng: &rng),
+            input: .randomNormal([2, 5, 8], std: 1, rng: &rng))
+        checkGradients(
+            TransformerBlock(name: "b", dim: 8, heads: 2, mlpRatio: 2, rng: &rng),
+            input: .randomNormal([2, 4, 8], std: 1, rng: &rng))
     }
 
     @Test func patchEmbeddingParameters() {

@@ -17,15 +17,17 @@ final class ClassifierLayer: Layer {
     @Test func resnetGradients() {
         var rng = SeededRNG(seed: 1)
         let net = ResNet(depth: 8, inputChannels: 1, classes: 3, seed: 2)
-        checkGradients(ClassifierLayer(net), input: .randomNormal([4, 1, 8, 8], std: 1, rng: &rng),
-                       samples: 4, epsilon: 1e-2, tolerance: 5e-2, checkInput: false)
+        checkGradients(
+            ClassifierLayer(net), input: .randomNormal([4, 1, 8, 8], std: 1, rng: &rng),
+            samples: 4, epsilon: 1e-2, tolerance: 5e-2, checkInput: false)
     }
 
     @Test func vitGradients() {
         var rng = SeededRNG(seed: 3)
         let net = ViT(inputChannels: 1, height: 8, width: 8, classes: 3, patch: 4, dim: 8, depth: 2, heads: 2, seed: 4)
-        checkGradients(ClassifierLayer(net), input: .randomNormal([2, 1, 8, 8], std: 1, rng: &rng),
-                       samples: 4, checkInput: false)
+        checkGradients(
+            ClassifierLayer(net), input: .randomNormal([2, 1, 8, 8], std: 1, rng: &rng),
+            samples: 4, checkInput: false)
     }
 
     @Test func resnet20HasTheExpectedSize() {
@@ -56,8 +58,9 @@ final class ClassifierLayer: Layer {
         for i in 0..<12 {
             var p = s, m = s
             p.storage[i] += 1e-2; m.storage[i] -= 1e-2
-            let num = (distillationKL(student: p, teacher: t, temperature: 2).loss
-                       - distillationKL(student: m, teacher: t, temperature: 2).loss) / 2e-2
+            let num =
+                (distillationKL(student: p, teacher: t, temperature: 2).loss
+                    - distillationKL(student: m, teacher: t, temperature: 2).loss) / 2e-2
             #expect(abs(num - r.gradient.storage[i]) < 2e-3)
         }
         #expect(distillationKL(student: t, teacher: t).loss < 1e-6)
@@ -86,7 +89,7 @@ final class ClassifierLayer: Layer {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct BatchNormRecalibrationTests {
@@ -101,7 +104,9 @@ import Glibc
         let channelMeans = batches.map { images -> [Double] in
             let y = net.stem.forward(Layout.swapOuter(images), training: false)
             let per = y.count / 16
-            return (0..<16).map { c in y.storage[(c * per)..<((c + 1) * per)].reduce(0.0) { $0 + Double($1) } / Double(per) }
+            return (0..<16).map { c in
+                y.storage[(c * per)..<((c + 1) * per)].reduce(0.0) { $0 + Double($1) } / Double(per)
+            }
         }
         for c in 0..<16 {
             let expected = (channelMeans[0][c] + channelMeans[1][c]) / 2

@@ -12,20 +12,27 @@ import Testing
         bn.makeSwitchable(bits: bits)
         for p in bn.parameters {
             let r = Tensor.randomNormal([channels], std: 1, rng: &rng)
-            p.value = p.name.hasSuffix("running_var") ? Tensor(shape: [channels], storage: r.storage.map { 0.5 + $0 * $0 }) : r
+            p.value =
+                p.name.hasSuffix("running_var")
+                ? Tensor(shape: [channels], storage: r.storage.map { 0.5 + $0 * $0 }) : r
         }
         return bn
     }
 
     @Test func oneNamedSetPerWidth() {
         let bn = BatchNorm2d(name: "stem.bn", channels: 2)
-        #expect(bn.parameters.map(\.name) == ["stem.bn.gamma", "stem.bn.beta", "stem.bn.running_mean", "stem.bn.running_var"])
+        #expect(
+            bn.parameters.map(\.name) == [
+                "stem.bn.gamma", "stem.bn.beta", "stem.bn.running_mean", "stem.bn.running_var",
+            ])
         #expect(bn.selectedBits == nil)
         bn.makeSwitchable(bits: [4, 2, BatchNorm2d.floatBits])
         #expect(bn.switchableBits == [2, 4, 32])
-        #expect(bn.parameters.map(\.name) == ["2bit", "4bit", "fp32"].flatMap { w in
-            ["gamma", "beta", "running_mean", "running_var"].map { "stem.bn.\(w).\($0)" }
-        })
+        #expect(
+            bn.parameters.map(\.name)
+                == ["2bit", "4bit", "fp32"].flatMap { w in
+                    ["gamma", "beta", "running_mean", "running_var"].map { "stem.bn.\(w).\($0)" }
+                })
         #expect(bn.parameters.filter(\.isTrainable).count == 6)
         #expect(bn.selectedBits == 32)
         #expect(bn.gamma.value.storage == [1, 1] && bn.runningVar.value.storage == [1, 1])

@@ -18,7 +18,8 @@ import Testing
         let (inC, outC, size, n) = c
         func layer(winograd: Bool) -> Conv2d {
             var rng = SeededRNG(seed: 7)
-            let conv = Conv2d(name: "c", inChannels: inC, outChannels: outC, kernel: 3, padding: 1, bias: true, rng: &rng)
+            let conv = Conv2d(
+                name: "c", inChannels: inC, outChannels: outC, kernel: 3, padding: 1, bias: true, rng: &rng)
             conv.winograd = winograd
             return conv
         }

@@ -15,13 +15,17 @@ import Testing
         let high = QuantGrid(bits: 4, signed: true), low = QuantGrid(bits: 2, signed: true)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer {
-                DoubleRounding.forward(6, xp.baseAddress!, $0.baseAddress!, stepHigh: 0.5, high: high, low: low,
-                                       shift: 2, floor: floor)
+                DoubleRounding.forward(
+                    6, xp.baseAddress!, $0.baseAddress!, stepHigh: 0.5, high: high, low: low,
+                    shift: 2, floor: floor)
             }
-            dy.withUnsafeBufferPointer { g in dx.withUnsafeMutableBufferPointer { d in
-                dStep = DoubleRounding.backward(6, xp.baseAddress!, g.baseAddress!, d.baseAddress!, stepHigh: 0.5,
-                                                high: high, low: low, shift: 2, floor: floor)
-            } }
+            dy.withUnsafeBufferPointer { g in
+                dx.withUnsafeMutableBufferPointer { d in
+                    dStep = DoubleRounding.backward(
+                        6, xp.baseAddress!, g.baseAddress!, d.baseAddress!, stepHigh: 0.5,
+                        high: high, low: low, shift: 2, floor: floor)
+                }
+            }
         }
         return (y, dx, dStep)
     }
@@ -87,7 +91,7 @@ import Testing
             if let factor { q.sharedStepGradientFactor[2] = factor }
             q.bits = 2
             let y = q.forward(w, training: true)
-            _ = q.backward(y)   // L = ½‖ŵ‖²
+            _ = q.backward(y)  // L = ½‖ŵ‖²
             return (q.steps[2]!.grad.storage[0], q.steps[8]!.grad.storage[0])
         }
         let (own, shared) = stepGrads(factor: nil), (_, weighted) = stepGrads(factor: 0.001)

@@ -26,8 +26,9 @@ import Testing
     @Test func policySetsEachLayer() throws {
         let net = ResNet(depth: 8, inputChannels: 1, classes: 3, seed: 1)
         let q = try QuantizedNetwork(model: net, bitWidths: [2, 3, 4], options: QuantizerOptions())
-        let policy = PrecisionPolicy(layers: ["stage1.block0.conv1": .init(weight_bits: 3, activation_bits: 4)],
-                                     default: .init(weight_bits: 2, activation_bits: 2))
+        let policy = PrecisionPolicy(
+            layers: ["stage1.block0.conv1": .init(weight_bits: 3, activation_bits: 4)],
+            default: .init(weight_bits: 2, activation_bits: 2))
         q.set(policy)
         let conv1 = q.layers.first { $0.name == "stage1.block0.conv1" }!
         #expect(conv1.weights.bits == 3 && conv1.input?.bits == 4)
@@ -54,8 +55,10 @@ import Testing
 
 /// Trains `net` for 15 rounds of one SGD step at each of 8, 4 and 2 bits on one fixed batch (4
 /// classes, 1×8×8 images) and expects every width's loss to fall by at least 20%.
-func expectMultiBitStepsLowerLoss(_ net: ResNet, _ q: QuantizedNetwork,
-                                  sourceLocation: SourceLocation = #_sourceLocation) {
+func expectMultiBitStepsLowerLoss(
+    _ net: ResNet, _ q: QuantizedNetwork,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     var rng = SeededRNG(seed: 4)
     let x = Tensor.randomNormal([16, 1, 8, 8], std: 1, rng: &rng)
     let y = (0..<16).map { Int32($0 % 4) }

@@ -13,9 +13,11 @@ import Testing
         var dStep: Float = 0
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { LSQ.forward(6, xp.baseAddress!, $0.baseAddress!, step: 0.5, grid: grid) }
-            dy.withUnsafeBufferPointer { g in dx.withUnsafeMutableBufferPointer { d in
-                dStep = LSQ.backward(6, xp.baseAddress!, g.baseAddress!, d.baseAddress!, step: 0.5, grid: grid)
-            } }
+            dy.withUnsafeBufferPointer { g in
+                dx.withUnsafeMutableBufferPointer { d in
+                    dStep = LSQ.backward(6, xp.baseAddress!, g.baseAddress!, d.baseAddress!, step: 0.5, grid: grid)
+                }
+            }
         }
         // x/s = 0.52, −0.5, 1.5, 3.8, −6, 0.48 → round half even 1, −0, 2, (clip 3), (clip −4), 0
         #expect(y == [0.5, 0, 1.0, 1.5, -2.0, 0])
@@ -56,7 +58,9 @@ import Testing
                 let ratio = (vw / vq).squareRoot()
                 #expect(abs(vc - vw) <= 1e-5 * vw, "\(form) \(bits)-bit channel \(c): variance \(vc) vs latent \(vw)")
                 let expectedMean = form == .paper ? ratio * mw : mw
-                #expect(abs(mc - expectedMean) < 1e-6, "\(form) channel \(c): mean \(mc) vs \(expectedMean) (quantized \(mq))")
+                #expect(
+                    abs(mc - expectedMean) < 1e-6,
+                    "\(form) channel \(c): mean \(mc) vs \(expectedMean) (quantized \(mq))")
             }
         }
     }
@@ -71,15 +75,17 @@ import Testing
         let dw = q.backward(g)
         let form = q.integerForm(w, bits: 3)
         let step = q.steps[3]!.value.storage[0]
-        for c in 0..<2 { for i in 0..<8 {
-            let k = c * 8 + i
-            let v = w.storage[k] / step
-            let inside = v >= -4 && v <= 3
-            #expect(dw.storage[k] == (inside ? form.correction.a[c] : 0))
-            // The integer form reproduces the fake-quantized weights.
-            let rebuilt = form.correction.a[c] * step * Float(form.q[k]) + form.correction.b[c]
-            #expect(abs(rebuilt - corrected.storage[k]) < 1e-6)
-        } }
+        for c in 0..<2 {
+            for i in 0..<8 {
+                let k = c * 8 + i
+                let v = w.storage[k] / step
+                let inside = v >= -4 && v <= 3
+                #expect(dw.storage[k] == (inside ? form.correction.a[c] : 0))
+                // The integer form reproduces the fake-quantized weights.
+                let rebuilt = form.correction.a[c] * step * Float(form.q[k]) + form.correction.b[c]
+                #expect(abs(rebuilt - corrected.storage[k]) < 1e-6)
+            }
+        }
         #expect(q.steps[3]!.grad.storage[0] == 0, "statistics steps are not trained")
         var learned = QuantizerOptions()
         learned.weightStep = .learned
@@ -108,8 +114,8 @@ import Testing
         var learned = QuantizerOptions()
         learned.weightStep = .learned
         let q = WeightQuantizer(name: "w", weight: w, bitWidths: [2, 3, 4, 8], options: learned)
-        q.steps[2]!.value.storage[0] = 0.3   // clip 0.3·1 = 0.3
-        q.steps[4]!.value.storage[0] = 0.1   // clip 0.1·7 = 0.7
+        q.steps[2]!.value.storage[0] = 0.3  // clip 0.3·1 = 0.3
+        q.steps[4]!.value.storage[0] = 0.1  // clip 0.1·7 = 0.7
         q.steps[8]!.value.storage[0] = 0.01  // clip 1.27
         q.interpolateUntrainedSteps(trained: [2, 4, 8])
         #expect(abs(q.steps[3]!.value.storage[0] - 0.5 / 3) < 1e-6)  // clip 0.5 over qmax 3

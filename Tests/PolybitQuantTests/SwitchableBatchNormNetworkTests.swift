@@ -24,8 +24,10 @@ import Testing
         q.set(.float)
         #expect(net.normLayers.allSatisfy { $0.selectedBits == 8 })
         #expect(q.layers.compactMap(\.norm).count == net.normLayers.count)
-        q.set(PrecisionPolicy(layers: ["stage1.block0.conv1": .init(weight_bits: 2, activation_bits: 4)],
-                              default: .init(weight_bits: 5, activation_bits: 5)))
+        q.set(
+            PrecisionPolicy(
+                layers: ["stage1.block0.conv1": .init(weight_bits: 2, activation_bits: 4)],
+                default: .init(weight_bits: 5, activation_bits: 5)))
         let block = net.blocks[0]
         #expect(block.bn1.selectedBits == 2 && block.bn2.selectedBits == 4 && net.stemBN.selectedBits == 4)
     }
@@ -36,7 +38,9 @@ import Testing
         let (net, q) = try switchableNetwork(bits: [2, 4, 8])
         expectMultiBitStepsLowerLoss(net, q)
         let bn = net.blocks[0].bn2
-        let gammas = [2, 4, 8].map { b -> [Float] in bn.select(bits: b); return bn.gamma.value.storage }
+        let gammas = [2, 4, 8].map { b -> [Float] in
+            bn.select(bits: b); return bn.gamma.value.storage
+        }
         #expect(gammas[0] != gammas[1] && gammas[1] != gammas[2] && gammas[0] != gammas[2])
     }
 }

@@ -14,11 +14,13 @@ import Testing
     }
 
     @Test func badBudgetsNameTheFlag() {
-        let cases = ["energy=5": "unknown kind 'energy'", "energy_uJ": "expected KIND=VALUE",
-                     "energy_uJ=-1": "'-1' is not a positive number", "bitops_G=abc": "'abc'",
-                     "memory_KiB=0": "'0'", "latency_ms=inf": "'inf'", "=3": "unknown kind ''",
-                     "energy_uJ=nan": "'nan'", "energy_uJ=0x10": "'0x10'", "energy_uJ=1e999": "'1e999'",
-                     "energy_uJ=5=6": "'5=6'"]
+        let cases = [
+            "energy=5": "unknown kind 'energy'", "energy_uJ": "expected KIND=VALUE",
+            "energy_uJ=-1": "'-1' is not a positive number", "bitops_G=abc": "'abc'",
+            "memory_KiB=0": "'0'", "latency_ms=inf": "'inf'", "=3": "unknown kind ''",
+            "energy_uJ=nan": "'nan'", "energy_uJ=0x10": "'0x10'", "energy_uJ=1e999": "'1e999'",
+            "energy_uJ=5=6": "'5=6'",
+        ]
         for (text, fragment) in cases {
             do {
                 _ = try Budget(parsing: text)
@@ -34,14 +36,17 @@ import Testing
 
     /// Hostile text (control characters, megabytes) gives a one-line error of bounded length.
     @Test func hostileBudgetTextStaysOneShortLine() {
-        for text in ["energy_uJ=1\n2", "energ\u{1B}[2Jy=1", String(repeating: "x", count: 1_000_000) + "=1",
-                     "energy_uJ=" + String(repeating: "9", count: 1_000_000)] {
+        for text in [
+            "energy_uJ=1\n2", "energ\u{1B}[2Jy=1", String(repeating: "x", count: 1_000_000) + "=1",
+            "energy_uJ=" + String(repeating: "9", count: 1_000_000),
+        ] {
             do {
                 _ = try Budget(parsing: text)
                 Issue.record("\(text.prefix(20)) parsed")
             } catch {
                 let message = "\(error)"
-                #expect(message.hasPrefix("--budget ") && !message.contains("\n") && !message.contains("\u{1B}")
+                #expect(
+                    message.hasPrefix("--budget ") && !message.contains("\n") && !message.contains("\u{1B}")
                         && message.count < 400, "\(message.prefix(200))")
             }
         }

@@ -10,8 +10,9 @@ import Testing
 /// A hand-made problem: three weight units and two activation units, each with its own
 /// sensitivity (accuracy lost per unit of 2^-bits) and size (cost per bit).
 struct ToyProblem {
-    let space = SearchSpace(weightUnits: ["a", "b", "c"], activationUnits: [["a", "c"], ["b"]],
-                            fixed: ["stem": .init(weight_bits: 8, activation_bits: nil)], widths: [2, 3, 4, 5, 6, 8])
+    let space = SearchSpace(
+        weightUnits: ["a", "b", "c"], activationUnits: [["a", "c"], ["b"]],
+        fixed: ["stem": .init(weight_bits: 8, activation_bits: nil)], widths: [2, 3, 4, 5, 6, 8])
     let weightSensitivity = [4.0, 0.5, 0.1], weightSize = [1.0, 2.0, 8.0]
     let activationSensitivity = [2.0, 0.2], activationSize = [1.0, 4.0]
 
@@ -24,7 +25,8 @@ struct ToyProblem {
 
     /// One profile; bitops_G = Σ size · bits.
     func figures(_ a: BitAssignment) -> CostFigures {
-        let cost = zip(weightSize, a.weightBits).reduce(0) { $0 + $1.0 * Double($1.1) }
+        let cost =
+            zip(weightSize, a.weightBits).reduce(0) { $0 + $1.0 * Double($1.1) }
             + zip(activationSize, a.activationBits).reduce(0) { $0 + $1.0 * Double($1.1) }
         return CostFigures(perProfile: [[.bitops_G: cost]])
     }
@@ -47,8 +49,11 @@ final class CallLog: @unchecked Sendable {
         #expect(policy.layers["stem"] == .init(weight_bits: 8, activation_bits: nil))
         #expect(policy.default == nil)
         let n = toy.space.neighbours(of: toy.space.uniform(8), down: true, up: true, weights: true, activations: false)
-        #expect(n.count == 3 && n.allSatisfy { $0.weightBits.filter { $0 == 6 }.count == 1 }, "8 steps down to 6, not 7")
-        #expect(toy.space.neighbours(of: toy.space.uniform(2), down: true, up: false, weights: true, activations: true).isEmpty)
+        #expect(
+            n.count == 3 && n.allSatisfy { $0.weightBits.filter { $0 == 6 }.count == 1 }, "8 steps down to 6, not 7")
+        #expect(
+            toy.space.neighbours(of: toy.space.uniform(2), down: true, up: false, weights: true, activations: true)
+                .isEmpty)
     }
 
     /// On a problem where one big layer barely matters, the search beats the best uniform width
@@ -56,19 +61,26 @@ final class CallLog: @unchecked Sendable {
     @Test func greedyBeatsUniformWithinBudgetAndCaches() throws {
         let toy = ToyProblem()
         let log = CallLog()
-        let budgets = Budgets([Budget(kind: .bitops_G, limit: 4.5 * 16)])   // between uniform 4 (64) and 5 (80)
-        var search = GreedySearch(space: toy.space, budgets: budgets, maxEvaluations: 500,
-                                  accuracy: { log.calls.append($0); return toy.accuracy($0) },
-                                  figures: { toy.figures($0) })
+        let budgets = Budgets([Budget(kind: .bitops_G, limit: 4.5 * 16)])  // between uniform 4 (64) and 5 (80)
+        var search = GreedySearch(
+            space: toy.space, budgets: budgets, maxEvaluations: 500,
+            accuracy: {
+                log.calls.append($0); return toy.accuracy($0)
+            },
+            figures: { toy.figures($0) })
         let sweep = try toy.space.widths.map { try search.candidate(toy.space.uniform($0)) }
         let uniform = try #require(sweep.mostAccurateWithinBudget())
         #expect(uniform.assignment == toy.space.uniform(4))
         let end = try search.run(from: toy.space.uniform(5))
         #expect(end.fits)
         let best = try #require(search.evaluated.mostAccurateWithinBudget())
-        #expect(best.fits && best.accuracy > uniform.accuracy + 0.01, "mixed \(best.accuracy) vs uniform \(uniform.accuracy)")
-        #expect(best.assignment.weightBits[0] > best.assignment.weightBits[2], "the sensitive small layer gets more bits")
-        #expect(log.calls.count == search.evaluations && Set(log.calls).count == log.calls.count, "each assignment once")
+        #expect(
+            best.fits && best.accuracy > uniform.accuracy + 0.01,
+            "mixed \(best.accuracy) vs uniform \(uniform.accuracy)")
+        #expect(
+            best.assignment.weightBits[0] > best.assignment.weightBits[2], "the sensitive small layer gets more bits")
+        #expect(
+            log.calls.count == search.evaluations && Set(log.calls).count == log.calls.count, "each assignment once")
         let hits = search.cacheHits
         _ = try search.candidate(toy.space.uniform(4))
         #expect(search.cacheHits == hits + 1 && log.calls.count == search.evaluations)
@@ -79,8 +91,9 @@ final class CallLog: @unchecked Sendable {
 
     @Test func evaluationLimitIsRespected() throws {
         let toy = ToyProblem()
-        var search = GreedySearch(space: toy.space, budgets: Budgets([Budget(kind: .bitops_G, limit: 40)]),
-                                  maxEvaluations: 4, accuracy: { toy.accuracy($0) }, figures: { toy.figures($0) })
+        var search = GreedySearch(
+            space: toy.space, budgets: Budgets([Budget(kind: .bitops_G, limit: 40)]),
+            maxEvaluations: 4, accuracy: { toy.accuracy($0) }, figures: { toy.figures($0) })
         let end = try search.run(from: toy.space.uniform(8))
         #expect(search.evaluations == 4)
         #expect(!end.fits)
@@ -90,19 +103,26 @@ final class CallLog: @unchecked Sendable {
     /// every assignment is evaluated once, and a policy of one width evaluates as the uniform width.
     @Test func greedyOnATinyTrainedModel() throws {
         var recipe = TrainingRecipe()
-        recipe.model = .resnet(depth: 8); recipe.dataset = "synthetic"; recipe.epochs = 2; recipe.batch = 32; recipe.seed = 3
-        recipe.learningRate = 0.05; recipe.cropPadding = 1; recipe.bits = BitWidthSet(bits: [2, 4, 8], includesFloat: false)
-        let splits = SyntheticDataset.splits(train: 256, test: 128, channels: 1, height: 8, width: 8, classes: 4, seed: 5)
+        recipe.model = .resnet(depth: 8); recipe.dataset = "synthetic"; recipe.epochs = 2; recipe.batch = 32;
+        recipe.seed = 3
+        recipe.learningRate = 0.05; recipe.cropPadding = 1;
+        recipe.bits = BitWidthSet(bits: [2, 4, 8], includesFloat: false)
+        let splits = SyntheticDataset.splits(
+            train: 256, test: 128, channels: 1, height: 8, width: 8, classes: 4, seed: 5)
         let dir = NSTemporaryDirectory() + "polybit-search-" + UUID().uuidString
-        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)
+        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(
+            resume: false)
         let ckpt = try Checkpoint.read(from: dir + "/checkpoint.h5")
         let widths = [2, 3, 4, 5, 6, 8]
         let (_, quantized) = try ckpt.instantiate(for: splits.train, extraBits: widths, file: dir)
         let net = try #require(quantized)
         let space = SearchSpace(network: net, widths: widths)
-        #expect(space.weightUnits == ["stage1.block0.conv1", "stage1.block0.conv2", "stage2.block0.conv1", "stage2.block0.conv2",
-                                      "stage2.block0.shortcut.conv", "stage3.block0.conv1", "stage3.block0.conv2",
-                                      "stage3.block0.shortcut.conv"])
+        #expect(
+            space.weightUnits == [
+                "stage1.block0.conv1", "stage1.block0.conv2", "stage2.block0.conv1", "stage2.block0.conv2",
+                "stage2.block0.shortcut.conv", "stage3.block0.conv1", "stage3.block0.conv2",
+                "stage3.block0.shortcut.conv",
+            ])
         #expect(space.activationUnits.count == 6)
         #expect(space.activationUnits.contains(["stage2.block0.conv1", "stage2.block0.shortcut.conv"]))
         #expect(Set(space.fixed.keys) == ["stem.conv", "classifier"])
@@ -114,8 +134,11 @@ final class CallLog: @unchecked Sendable {
             net.set(space.policy(a))
             return Evaluator.evaluate(net.model, on: validation).accuracy
         }
-        let profile = try ProfileLoader.load(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("hwprofiles/bitfusion.yaml").path)
+        let profile = try ProfileLoader.load(
+            path: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+                    "hwprofiles/bitfusion.yaml"
+                ).path)
         let resnet = try CIFARResNet(depth: 8)
         func figures(_ a: BitAssignment) throws -> CostFigures {
             let policy = space.policy(a)
@@ -129,7 +152,8 @@ final class CallLog: @unchecked Sendable {
         let e4 = try figures(space.uniform(4)).perProfile[0][.energy_uJ]!
         #expect(e2 < e4)
         let budgets = Budgets([Budget(kind: .energy_uJ, limit: (e2 + e4) / 2)])
-        var search = GreedySearch(space: space, budgets: budgets, maxEvaluations: 200, accuracy: accuracy, figures: figures)
+        var search = GreedySearch(
+            space: space, budgets: budgets, maxEvaluations: 200, accuracy: accuracy, figures: figures)
         let end = try search.run(from: space.uniform(4))
         #expect(end.fits, "use \(end.use)")
         #expect(log.calls.count == search.evaluations && Set(log.calls).count == log.calls.count)

@@ -15,9 +15,10 @@ import Testing
         let input = Quantization(bits: 8, signed: false, scale: 0.02, zeroPoint: 37)
         let output = Quantization(bits: 8, signed: true, scale: 0.05, zeroPoint: -4)
         let reals = (0..<o).map { _ in Double(rng.int(10...40)) / 1000 }
-        let model = convModel(c: c, h: h, w: w, weights: weights, o: o, k: k, stride: 2, padding: 1,
-                              bias: bias, zc: zc, zcBits: f, biasFraction: fraction, weightBits: 4, input: input, output: output,
-                              requantReal: reals)
+        let model = convModel(
+            c: c, h: h, w: w, weights: weights, o: o, k: k, stride: 2, padding: 1,
+            bias: bias, zc: zc, zcBits: f, biasFraction: fraction, weightBits: 4, input: input, output: output,
+            requantReal: reals)
         let images = rng.ints(n * c * h * w, 0...255)
         let sim = try IntegerSimulator(model: model, config: SimulationConfig(fastPath: fastPath))
         let (out, traces) = sim.trace(images: images, count: n)

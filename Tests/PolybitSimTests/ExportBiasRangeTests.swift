@@ -16,20 +16,25 @@ import Testing
         let net = ResNet(depth: 8, inputChannels: 1, classes: 4, seed: 2)
         let quantized = try QuantizedNetwork(model: net, bitWidths: [16], options: QuantizerOptions())
         quantized.set(.uniform(16))
-        let batch = BatchLoader.evaluation(normalization.apply(to: data), batchSize: data.count).epoch(0).first { _ in true }!
-        _ = net.forward(batch.images, training: true)   // sets the steps and BatchNorm statistics
+        let batch = BatchLoader.evaluation(normalization.apply(to: data), batchSize: data.count).epoch(0).first { _ in
+            true
+        }!
+        _ = net.forward(batch.images, training: true)  // sets the steps and BatchNorm statistics
         var options = ExportOptions()
         options.biasFraction = biasFraction
-        _ = try ResNetExporter.export(quantized, normalization: normalization, calibration: normalization.apply(to: data),
-                                      options: options)
+        _ = try ResNetExporter.export(
+            quantized, normalization: normalization, calibration: normalization.apply(to: data),
+            options: options)
         // One accumulator unit at 16-bit weights and inputs is ~1e-9; a shift of 1e4 is ~1e13 units.
         quantized.layers.first { $0.name == "stage2.block0.conv1" }!.norm!.beta.value.storage[1] = 1e4
         #expect(throws: InputError.self) {
             do {
-                _ = try ResNetExporter.export(quantized, normalization: normalization,
-                                              calibration: normalization.apply(to: data), options: options)
+                _ = try ResNetExporter.export(
+                    quantized, normalization: normalization,
+                    calibration: normalization.apply(to: data), options: options)
             } catch let e as InputError {
-                #expect(e.message.hasPrefix("layer stage2.block0.conv1, channel 1: the folded bias is ")
+                #expect(
+                    e.message.hasPrefix("layer stage2.block0.conv1, channel 1: the folded bias is ")
                         && e.message.contains("beyond int32 at 16-bit weights"), "\(e.message)")
                 throw e
             }

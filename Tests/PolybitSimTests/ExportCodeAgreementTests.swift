@@ -13,17 +13,21 @@ import Testing
     /// A tiny 4-bit ResNet-8 with initialized steps and BatchNorm statistics, exported. Pixels are
     /// multiples of 1/255 and the mean is 128/255, so the uint8 input represents them exactly.
     func exported(options: QuantizerOptions = QuantizerOptions())
-        throws -> (QuantizedNetwork, ChannelNormalization, IntegerModel, Dataset) {
+        throws -> (QuantizedNetwork, ChannelNormalization, IntegerModel, Dataset)
+    {
         var data = SyntheticDataset.make(count: 48, channels: 1, height: 8, width: 8, classes: 4, seed: 3)
         data.images = data.images.map { ($0 * 255).rounded() / 255 }
         let normalization = ChannelNormalization(mean: [128 / 255], std: [0.25])
         let net = ResNet(depth: 8, inputChannels: 1, classes: 4, seed: 2)
         let quantized = try QuantizedNetwork(model: net, bitWidths: [4], options: options)
         quantized.set(.uniform(4))
-        let batch = BatchLoader.evaluation(normalization.apply(to: data), batchSize: data.count).epoch(0).first { _ in true }!
-        _ = net.forward(batch.images, training: true)   // first quantized forward sets the steps; BN statistics move
-        let (model, _) = try ResNetExporter.export(quantized, normalization: normalization,
-                                                   calibration: normalization.apply(to: data))
+        let batch = BatchLoader.evaluation(normalization.apply(to: data), batchSize: data.count).epoch(0).first { _ in
+            true
+        }!
+        _ = net.forward(batch.images, training: true)  // first quantized forward sets the steps; BN statistics move
+        let (model, _) = try ResNetExporter.export(
+            quantized, normalization: normalization,
+            calibration: normalization.apply(to: data))
         return (quantized, normalization, model, data)
     }
 
@@ -33,11 +37,15 @@ import Testing
         var options = QuantizerOptions()
         options.weightRounding = rounding
         let (net, normalization, model, data) = try exported(options: options)
-        let codes = try ExportVerification.compareCodes(net, normalization: normalization, model: model,
-                                                        data: data, limit: 32)
+        let codes = try ExportVerification.compareCodes(
+            net, normalization: normalization, model: model,
+            data: data, limit: 32)
         #expect(codes.map(\.quantizer) == net.activationQuantizers.map(\.name))
-        #expect(codes.map(\.tensor) == ["stage1.block0.input", "stage1.block0.conv1", "stage2.block0.input",
-                                        "stage2.block0.conv1", "stage3.block0.input", "stage3.block0.conv1", "pool"])
+        #expect(
+            codes.map(\.tensor) == [
+                "stage1.block0.input", "stage1.block0.conv1", "stage2.block0.input",
+                "stage2.block0.conv1", "stage3.block0.input", "stage3.block0.conv1", "pool",
+            ])
         #expect(codes.allSatisfy { $0.values > 0 })
         #expect(codes.allSatisfy { $0.mismatched < 0.002 }, "\(codes)")
     }
@@ -46,16 +54,18 @@ import Testing
     /// was and makes that channel's codes differ.
     @Test func aCorruptedLayerIsWhereCodesPart() throws {
         let (net, normalization, model, data) = try exported()
-        let clean = try ExportVerification.compareCodes(net, normalization: normalization, model: model,
-                                                        data: data, limit: 32)
+        let clean = try ExportVerification.compareCodes(
+            net, normalization: normalization, model: model,
+            data: data, limit: 32)
         var corrupted = model
         let index = corrupted.layers.firstIndex { $0.name == "stage2.block0.conv1" }!
         guard case .conv(var layer) = corrupted.layers[index].op else { Issue.record("not a conv"); return }
         let unitsPerStep = 1 / Double(layer.requant.scale[0])
         layer.bias[0] += Int32((3 * unitsPerStep).rounded())
         corrupted.layers[index].op = .conv(layer)
-        let codes = try ExportVerification.compareCodes(net, normalization: normalization, model: corrupted,
-                                                        data: data, limit: 32)
+        let codes = try ExportVerification.compareCodes(
+            net, normalization: normalization, model: corrupted,
+            data: data, limit: 32)
         let at = codes.firstIndex { $0.tensor == "stage2.block0.conv1" }!
         #expect(Array(codes[..<at]) == Array(clean[..<at]))
         let channels = Double(layer.weightShape[0])

@@ -1,8 +1,8 @@
 import Foundation
 import PolybitHDF5
 import PolybitSim
-import Testing
 import PolybitTestSupport
+import Testing
 
 /// Bit-for-bit agreement with onnxruntime in the onnx requant mode. tools/sim/ort_crosscheck.py
 /// writes a random Polybit model with h5py, converts it to ONNX (QLinearConv, QLinearMatMul,
@@ -20,11 +20,14 @@ import PolybitTestSupport
         let expected = try HDF5File(path: dir + "/expected.h5", mode: .readOnly).root
             .read("outputs", as: Int32.self)
         for fastPath in [true, false] {
-            let sim = try IntegerSimulator(model: model, config: SimulationConfig(requant: .onnx, fastPath: fastPath, threads: 2, batch: 5))
+            let sim = try IntegerSimulator(
+                model: model, config: SimulationConfig(requant: .onnx, fastPath: fastPath, threads: 2, batch: 5))
             let out = sim.run(images: inputs.images, count: inputs.count)
             #expect(expected.shape == [inputs.count] + out.outputShape)
             let mismatches = zip(out.outputs, expected.values).filter { $0 != $1 }.count
-            #expect(mismatches == 0, "\(testCase) fastPath=\(fastPath): \(mismatches) of \(expected.values.count) outputs differ")
+            #expect(
+                mismatches == 0,
+                "\(testCase) fastPath=\(fastPath): \(mismatches) of \(expected.values.count) outputs differ")
             #expect(Set(expected.values).count > 10, "outputs should spread over the range")
         }
     }

@@ -10,15 +10,15 @@ import Testing
     @Test func knownDoubleVersusSingleCase() {
         // Real value 7984 · 1583594044 · 2^(−9−31) = 11.4991: the doubling high multiply gives
         // 5888 (5887.5 rounded up), then /512 = 11.5 rounds away to 12; single rounding gives 11.
-        #expect(Requant.doublingHighMul(7984, 1583594044) == 5888)
-        #expect(fixed(7984, 1583594044, -9, .double) == 12)
-        #expect(fixed(7984, 1583594044, -9, .single) == 11)
-        #expect(fixed(-7984, 1583594044, -9, .double) == -12)
-        #expect(fixed(-7984, 1583594044, -9, .single) == -11)
+        #expect(Requant.doublingHighMul(7984, 1_583_594_044) == 5888)
+        #expect(fixed(7984, 1_583_594_044, -9, .double) == 12)
+        #expect(fixed(7984, 1_583_594_044, -9, .single) == 11)
+        #expect(fixed(-7984, 1_583_594_044, -9, .double) == -12)
+        #expect(fixed(-7984, 1_583_594_044, -9, .single) == -11)
     }
 
     @Test func tiesAndNegatives() {
-        let half: Int32 = 1 << 30                      // 0.5 in Q31
+        let half: Int32 = 1 << 30  // 0.5 in Q31
         // 3 · 0.5 = 1.5: both fixed-point modes round ties toward +∞; onnx rounds half to even.
         #expect(fixed(3, half, 0, .double) == 2)
         #expect(fixed(3, half, 0, .single) == 2)
@@ -52,20 +52,28 @@ import Testing
         #expect(Requant.onnx(5, fractionBits: 1, scale: 1, zeroPoint: 0, qmin: -128, qmax: 127) == 2)
         // Wide accumulators use 128-bit products and agree with the int32 fast branch.
         let big: Int64 = 3_000_000_000
-        #expect(fixed(big, 1_583_594_044, -20, .single) == Int64((Double(big) * 1_583_594_044 / 2_147_483_648 / 1_048_576).rounded()))
+        #expect(
+            fixed(big, 1_583_594_044, -20, .single)
+                == Int64((Double(big) * 1_583_594_044 / 2_147_483_648 / 1_048_576).rounded()))
         // With F fraction bits the double mode's final RoundingDivideByPOT also divides by 2^F, so
         // the first rounding keeps 8 more bits and the known case no longer double-rounds.
-        #expect(fixed(7984 << 8, 1583594044, -9, .double, f: 8) == 11)
-        #expect(fixed(7984 << 8, 1583594044, -9, .single, f: 8) == 11)
+        #expect(fixed(7984 << 8, 1_583_594_044, -9, .double, f: 8) == 11)
+        #expect(fixed(7984 << 8, 1_583_594_044, -9, .single, f: 8) == 11)
     }
 
     @Test func clampAndZeroPoint() {
-        #expect(Requant.apply(100_000, fractionBits: 0, mode: .double, scale: 0, multiplier: 1 << 30, shift: 0,
-                              zeroPoint: -3, qmin: -128, qmax: 127) == 127)
-        #expect(Requant.apply(-100_000, fractionBits: 0, mode: .onnx, scale: 0.5, multiplier: 0, shift: 0,
-                              zeroPoint: 10, qmin: 0, qmax: 255) == 0)
-        #expect(Requant.apply(20, fractionBits: 0, mode: .single, scale: 0, multiplier: 1 << 30, shift: 0,
-                              zeroPoint: 10, qmin: 0, qmax: 255) == 20)
+        #expect(
+            Requant.apply(
+                100_000, fractionBits: 0, mode: .double, scale: 0, multiplier: 1 << 30, shift: 0,
+                zeroPoint: -3, qmin: -128, qmax: 127) == 127)
+        #expect(
+            Requant.apply(
+                -100_000, fractionBits: 0, mode: .onnx, scale: 0.5, multiplier: 0, shift: 0,
+                zeroPoint: 10, qmin: 0, qmax: 255) == 0)
+        #expect(
+            Requant.apply(
+                20, fractionBits: 0, mode: .single, scale: 0, multiplier: 1 << 30, shift: 0,
+                zeroPoint: 10, qmin: 0, qmax: 255) == 20)
     }
 
     @Test func quantizedMultiplierMatchesTFLite() {

@@ -1,8 +1,8 @@
 import Foundation
 import PolybitHDF5
 import PolybitSim
-import Testing
 import PolybitTestSupport
+import Testing
 
 /// The synthetic ResNet-20 used by `bench sim`: valid, bit-exact against onnxruntime, and the same
 /// on the fast and integer paths in every requant mode.
@@ -16,7 +16,7 @@ import PolybitTestSupport
         #expect(model.layers.filter { $0.op.name == "conv" }.count == 21)
         let full = try IntegerSimulator(model: IntegerModel.syntheticResNet())
         let macs = full.macsPerImage.reduce(0, +)
-        #expect(macs > 30_000_000 && macs < 32_000_000)   // ≈ 31 M MACs for 1×28×28
+        #expect(macs > 30_000_000 && macs < 32_000_000)  // ≈ 31 M MACs for 1×28×28
     }
 
     @Test func agreesWithOnnxRuntime() throws {
@@ -55,9 +55,10 @@ import PolybitTestSupport
         var labels = predicted
         labels[0] = (labels[0] + 1) % 10
         labels[5] = (labels[5] + 1) % 10
-        let report = try SimulationReport.evaluate(model: model, modelName: "synthetic",
-                                                   inputs: InputSet(images: images, labels: labels, count: 8),
-                                                   config: SimulationConfig())
+        let report = try SimulationReport.evaluate(
+            model: model, modelName: "synthetic",
+            inputs: InputSet(images: images, labels: labels, count: 8),
+            config: SimulationConfig())
         #expect(report.correct == 6 && report.accuracy == 0.75)
         #expect(report.macsPerImage == sim.macsPerImage.reduce(0, +))
     }

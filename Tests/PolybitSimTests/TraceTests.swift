@@ -1,7 +1,7 @@
 import Foundation
 import PolybitSim
-import Testing
 import PolybitTestSupport
+import Testing
 
 /// Traces written by Polybit are read and checked by h5py alone.
 @Suite struct TraceTests {
@@ -9,15 +9,18 @@ import PolybitTestSupport
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var rng = TestRNG(9)
-        var model = convModel(c: 2, h: 5, w: 5, weights: rng.ints(4 * 2 * 9, -128...127), o: 4, k: 3, padding: 1,
-                              bias: rng.ints(4, -500...500),
-                              input: Quantization(bits: 8, signed: true, scale: 0.1, zeroPoint: -3),
-                              output: Quantization(bits: 8, signed: true, scale: 0.2, zeroPoint: 5),
-                              requantReal: [0.004, 0.003, 0.002, 0.005])
+        var model = convModel(
+            c: 2, h: 5, w: 5, weights: rng.ints(4 * 2 * 9, -128...127), o: 4, k: 3, padding: 1,
+            bias: rng.ints(4, -500...500),
+            input: Quantization(bits: 8, signed: true, scale: 0.1, zeroPoint: -3),
+            output: Quantization(bits: 8, signed: true, scale: 0.2, zeroPoint: 5),
+            requantReal: [0.004, 0.003, 0.002, 0.005])
         let q = model.layers[0].output
         model.layers.append(IntegerLayer(name: "relu", op: .relu, inputs: ["conv"], output: q))
-        model.layers.append(IntegerLayer(name: "gap", op: .globalAvgpool(Requantization(reals: [1.0 / 25])),
-                                         inputs: ["relu"], output: q))
+        model.layers.append(
+            IntegerLayer(
+                name: "gap", op: .globalAvgpool(Requantization(reals: [1.0 / 25])),
+                inputs: ["relu"], output: q))
         let sim = try IntegerSimulator(model: model)
         let images = rng.ints(3 * 50, -128...127)
         let (_, traces) = sim.trace(images: images, count: 3, layers: ["conv", "gap"])

@@ -1,5 +1,5 @@
-import Testing
 import PolybitTensor
+import Testing
 
 /// Naive row-major product of op(A) (m×k) and op(B) (k×n), in Double.
 func naiveProduct(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transA: Bool, transB: Bool) -> [Double] {
@@ -45,14 +45,21 @@ func naiveProduct(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transA: Bo
         let a = (0..<(m * k)).map { Double(($0 * 37) % 255 - 127) }
         let b = (0..<(k * n)).map { Double(($0 * 91) % 255) }
         var c = [Double](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-            BLAS.dgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n,
-                       c: cp.baseAddress!, ldc: n)
-        } } }
-        for i in 0..<m { for j in 0..<n {
-            var s: Int64 = 0
-            for p in 0..<k { s += Int64(a[i * k + p]) * Int64(b[p * n + j]) }
-            #expect(c[i * n + j] == Double(s))
-        } }
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    BLAS.dgemm(
+                        m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n,
+                        c: cp.baseAddress!, ldc: n)
+                }
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Int64 = 0
+                for p in 0..<k { s += Int64(a[i * k + p]) * Int64(b[p * n + j]) }
+                #expect(c[i * n + j] == Double(s))
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PolybitTensor
+import Testing
 
 /// The one JSON encoder path: full-precision numbers, sorted keys, JSONValue through it.
 @Suite struct JSONTextTests {
@@ -12,7 +12,7 @@ import PolybitTensor
     }
 
     @Test func numbersRoundTripAtFullPrecision() throws {
-        let value = 0.123456789012345   // %.6g would write 0.123457
+        let value = 0.123456789012345  // %.6g would write 0.123457
         #expect(String(format: "%.6g", value) == "0.123457")
         let text = JSONValue.object([("v", .number(value)), ("tiny", .number(1.2345678e-9))]).text
         let back = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Double])
@@ -25,8 +25,10 @@ import PolybitTensor
     }
 
     @Test func jsonValueKeepsItsShapes() {
-        let v = JSONValue.object([("b", .array([.integer(3), .number(2), .null, .bool(true)])),
-                                  ("a", .string("x\"y\n")), ("c", .number(.nan))])
+        let v = JSONValue.object([
+            ("b", .array([.integer(3), .number(2), .null, .bool(true)])),
+            ("a", .string("x\"y\n")), ("c", .number(.nan)),
+        ])
         #expect(v.text == #"{"a":"x\"y\n","b":[3,2,null,true],"c":null}"#)
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import PolybitTensor
+import Testing
 
 @Suite struct MicroGemmTests {
     @Test(arguments: [(16, 784, 144), (144, 196, 16), (5, 49, 9), (4, 24, 1), (7, 31, 13), (1, 8, 3)])
@@ -10,10 +10,16 @@ import PolybitTensor
         for transposeA in [false, true] {
             for accumulate in [false, true] {
                 var c = [Float](repeating: 1, count: m * n)
-                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                    MicroGemm.nn(m: m, n: n, k: k, a: ap.baseAddress!, aRow: transposeA ? 1 : k, aCol: transposeA ? m : 1,
-                                 b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n, accumulate: accumulate)
-                } } }
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            MicroGemm.nn(
+                                m: m, n: n, k: k, a: ap.baseAddress!, aRow: transposeA ? 1 : k,
+                                aCol: transposeA ? m : 1,
+                                b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n, accumulate: accumulate)
+                        }
+                    }
+                }
                 let ref = naiveProduct(a, b, m: m, n: n, k: k, transA: transposeA, transB: false)
                 for i in 0..<(m * n) {
                     #expect(abs(Double(c[i]) - ref[i] - (accumulate ? 1 : 0)) < 1e-3 * Double(k).squareRoot())
@@ -41,17 +47,23 @@ import PolybitTensor
         let refNT = naiveProduct(a, bNT, m: m, n: n, k: k, transA: false, transB: true)
         for accumulate in [false, true] {
             var cNN = [Float](repeating: 1, count: m * n), cNT = cNN
-            a.withUnsafeBufferPointer { ap in pool.withUnsafeBufferPointer { bp in offsets.withUnsafeBufferPointer { op in
-                let rows = OffsetRows(base: bp.baseAddress!, offsets: op.baseAddress!)
-                cNN.withUnsafeMutableBufferPointer { cp in
-                    MicroGemm.nn(m: m, n: n, k: k, a: ap.baseAddress!, aRow: k, aCol: 1, rows: rows,
-                                 c: cp.baseAddress!, ldc: n, accumulate: accumulate)
+            a.withUnsafeBufferPointer { ap in
+                pool.withUnsafeBufferPointer { bp in
+                    offsets.withUnsafeBufferPointer { op in
+                        let rows = OffsetRows(base: bp.baseAddress!, offsets: op.baseAddress!)
+                        cNN.withUnsafeMutableBufferPointer { cp in
+                            MicroGemm.nn(
+                                m: m, n: n, k: k, a: ap.baseAddress!, aRow: k, aCol: 1, rows: rows,
+                                c: cp.baseAddress!, ldc: n, accumulate: accumulate)
+                        }
+                        cNT.withUnsafeMutableBufferPointer { cp in
+                            MicroGemm.nt(
+                                m: m, n: n, k: k, a: ap.baseAddress!, lda: k, rows: rows,
+                                c: cp.baseAddress!, ldc: n, accumulate: accumulate)
+                        }
+                    }
                 }
-                cNT.withUnsafeMutableBufferPointer { cp in
-                    MicroGemm.nt(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, rows: rows,
-                                 c: cp.baseAddress!, ldc: n, accumulate: accumulate)
-                }
-            } } }
+            }
             let tolerance = 1e-3 * Double(k).squareRoot(), offset: Double = accumulate ? 1 : 0
             for i in 0..<(m * n) {
                 #expect(abs(Double(cNN[i]) - refNN[i] - offset) < tolerance)
@@ -66,22 +78,27 @@ import PolybitTensor
     @Test func groupsSumTheirProducts() {
         let (m, n, k, groups) = (6, 5, 16, 3)
         var rng = SeededRNG(seed: 11)
-        let a = (0..<(groups * m * k)).map { _ in rng.nextNormal() }, b = (0..<(groups * n * k)).map { _ in rng.nextNormal() }
+        let a = (0..<(groups * m * k)).map { _ in rng.nextNormal() },
+            b = (0..<(groups * n * k)).map { _ in rng.nextNormal() }
         var grouped = [Float](repeating: 0, count: m * n), separate = grouped
-        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
-            let rows = StridedRows(base: bp.baseAddress!, stride: k)
-            grouped.withUnsafeMutableBufferPointer { cp in
-                MicroGemm.nt(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, rows: rows, c: cp.baseAddress!, ldc: n,
-                             accumulate: false, groups: groups, aGroupStride: m * k, bGroupStride: n * k)
-            }
-            separate.withUnsafeMutableBufferPointer { cp in
-                for g in 0..<groups {
-                    MicroGemm.nt(m: m, n: n, k: k, a: ap.baseAddress! + g * m * k, lda: k,
-                                 rows: StridedRows(base: bp.baseAddress! + g * n * k, stride: k),
-                                 c: cp.baseAddress!, ldc: n, accumulate: g > 0)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                let rows = StridedRows(base: bp.baseAddress!, stride: k)
+                grouped.withUnsafeMutableBufferPointer { cp in
+                    MicroGemm.nt(
+                        m: m, n: n, k: k, a: ap.baseAddress!, lda: k, rows: rows, c: cp.baseAddress!, ldc: n,
+                        accumulate: false, groups: groups, aGroupStride: m * k, bGroupStride: n * k)
+                }
+                separate.withUnsafeMutableBufferPointer { cp in
+                    for g in 0..<groups {
+                        MicroGemm.nt(
+                            m: m, n: n, k: k, a: ap.baseAddress! + g * m * k, lda: k,
+                            rows: StridedRows(base: bp.baseAddress! + g * n * k, stride: k),
+                            c: cp.baseAddress!, ldc: n, accumulate: g > 0)
+                    }
                 }
             }
-        } }
+        }
         for i in 0..<(m * n) { #expect(abs(grouped[i] - separate[i]) < 1e-4) }
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import PolybitTensor
+import Testing
 
 @Suite struct UtilityTests {
     @Test func rngIsDeterministicAndSeedDependent() {
@@ -56,13 +56,17 @@ import PolybitTensor
         let x = (0..<n).map { _ in rng.nextNormal() + 3 }, y = (0..<n).map { _ in rng.nextNormal() }
         let sum = x.reduce(0.0) { $0 + Double($1) }
         let mean = Float(sum / Double(n))
-        let squares = x.reduce(0.0) { let d = Double($1 - mean); return $0 + d * d }
+        let squares = x.reduce(0.0) {
+            let d = Double($1 - mean); return $0 + d * d
+        }
         let dot = zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
-            let tolerance = 1e-5 * Double(n)
-            #expect(abs(Vec.sum(n, xp.baseAddress!) - sum) < tolerance)
-            #expect(abs(Vec.squaredDeviations(n, xp.baseAddress!, center: mean) - squares) < tolerance)
-            #expect(abs(Vec.dot(n, xp.baseAddress!, yp.baseAddress!) - dot) < tolerance)
-        } }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                let tolerance = 1e-5 * Double(n)
+                #expect(abs(Vec.sum(n, xp.baseAddress!) - sum) < tolerance)
+                #expect(abs(Vec.squaredDeviations(n, xp.baseAddress!, center: mean) - squares) < tolerance)
+                #expect(abs(Vec.dot(n, xp.baseAddress!, yp.baseAddress!) - dot) < tolerance)
+            }
+        }
     }
 }

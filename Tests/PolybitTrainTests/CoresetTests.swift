@@ -21,11 +21,13 @@ import Testing
         let labels: [Int32] = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
         let scores: [Float] = [0.1, 0.9, 0.5, 0.7, 0.2, 0.8, 0.3, 0.6, 0.4, 0.95]
         var rng = SeededRNG(seed: 1)
-        let balanced = CoresetSelection.select(.top, scores: scores, labels: labels, classes: 2, fraction: 0.5,
-                                               classBalanced: true, rng: &rng)
+        let balanced = CoresetSelection.select(
+            .top, scores: scores, labels: labels, classes: 2, fraction: 0.5,
+            classBalanced: true, rng: &rng)
         #expect(balanced == [1, 3, 5, 7, 9])  // class 0 keeps 2 of 4, class 1 keeps 3 of 6
-        let global = CoresetSelection.select(.top, scores: scores, labels: labels, classes: 2, fraction: 0.3,
-                                             classBalanced: false, rng: &rng)
+        let global = CoresetSelection.select(
+            .top, scores: scores, labels: labels, classes: 2, fraction: 0.3,
+            classBalanced: false, rng: &rng)
         #expect(global == [1, 5, 9])
         #expect(CoresetSelection.subsetSize(labels: labels, classes: 2, fraction: 0.5, classBalanced: true) == 5)
     }
@@ -36,20 +38,29 @@ import Testing
         let nan = Float.nan
         let scores: [Float] = [0.9, nan, 0.1, nan, 0.5, nan, 0.7, nan, 0.3, nan]
         var rng = SeededRNG(seed: 1)
-        #expect(CoresetSelection.select(.top, scores: scores, labels: labels, classes: 1, fraction: 0.3,
-                                        classBalanced: true, rng: &rng) == [0, 4, 6])
-        let stratified = CoresetSelection.select(.stratified, scores: scores, labels: labels, classes: 1, fraction: 0.4,
-                                                 classBalanced: true, hardCut: 0, rng: &rng)
+        #expect(
+            CoresetSelection.select(
+                .top, scores: scores, labels: labels, classes: 1, fraction: 0.3,
+                classBalanced: true, rng: &rng) == [0, 4, 6])
+        let stratified = CoresetSelection.select(
+            .stratified, scores: scores, labels: labels, classes: 1, fraction: 0.4,
+            classBalanced: true, hardCut: 0, rng: &rng)
         #expect(stratified.count == 4 && stratified.allSatisfy { $0 % 2 == 0 })
         // Candidates: round(pool · subset size) per class, 2 · round(0.25 · 8) = 4 of each class of 8.
         let two = (0..<16).map { Int32($0 % 2) }
         var a = SeededRNG(seed: 5), b = SeededRNG(seed: 5), c = SeededRNG(seed: 6)
-        let pool = CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &a)
+        let pool = CoresetSelection.candidates(
+            labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &a)
         #expect(pool.count == 8 && pool.filter { $0 % 2 == 0 }.count == 4 && pool == pool.sorted())
-        #expect(CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &b) == pool)
-        #expect(CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &c) != pool)
-        #expect(CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 9, rng: &c)
-            == Array(0..<16), "a pool larger than a class takes all of it")
+        #expect(
+            CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &b)
+                == pool)
+        #expect(
+            CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 2, rng: &c)
+                != pool)
+        #expect(
+            CoresetSelection.candidates(labels: two, classes: 2, fraction: 0.25, classBalanced: true, pool: 9, rng: &c)
+                == Array(0..<16), "a pool larger than a class takes all of it")
     }
 
     /// Hand-worked: 95 scores of 0 and 5 of 1 fall in the first and last of 50 strata. The small
@@ -58,8 +69,9 @@ import Testing
         let scores = [Float](repeating: 0, count: 95) + [Float](repeating: 1, count: 5)
         let labels = [Int32](repeating: 0, count: 100)
         var rng = SeededRNG(seed: 3)
-        let chosen = CoresetSelection.select(.stratified, scores: scores, labels: labels, classes: 1, fraction: 0.2,
-                                             classBalanced: true, hardCut: 0, rng: &rng)
+        let chosen = CoresetSelection.select(
+            .stratified, scores: scores, labels: labels, classes: 1, fraction: 0.2,
+            classBalanced: true, hardCut: 0, rng: &rng)
         #expect(chosen.count == 20)
         #expect(chosen.filter { $0 >= 95 }.count == 5)
         // Top selection would keep the 5 ones and the 15 lowest-index zeros; stratified draws the zeros at random.
@@ -74,8 +86,9 @@ import Testing
         let labels = (0..<n).map { Int32($0 % 2) }
         func draw(_ seed: UInt64) -> [Int] {
             var rng = SeededRNG(seed: seed)
-            return CoresetSelection.select(.stratified, scores: scores, labels: labels, classes: 2, fraction: 0.2,
-                                           classBalanced: false, hardCut: 0.1, rng: &rng)
+            return CoresetSelection.select(
+                .stratified, scores: scores, labels: labels, classes: 2, fraction: 0.2,
+                classBalanced: false, hardCut: 0.1, rng: &rng)
         }
         let chosen = draw(7)
         #expect(chosen.count == 200)
@@ -84,13 +97,15 @@ import Testing
         #expect(draw(7) == chosen, "deterministic under a seed")
         #expect(draw(8) != chosen)
         var rng = SeededRNG(seed: 7)
-        let balanced = CoresetSelection.select(.stratified, scores: scores, labels: labels, classes: 2, fraction: 0.2,
-                                               classBalanced: true, hardCut: 0.1, rng: &rng)
+        let balanced = CoresetSelection.select(
+            .stratified, scores: scores, labels: labels, classes: 2, fraction: 0.2,
+            classBalanced: true, hardCut: 0.1, rng: &rng)
         #expect(balanced.filter { $0 % 2 == 0 }.count == 100 && balanced.count == 200)
     }
 
     @Test func coresetConfigDecodesRecipesWrittenBeforeSelectionExisted() throws {
-        let old = #"{"fraction":0.2,"redrawEpochs":3,"warmupEpochs":1,"score":"random","classBalanced":true,"shared":false}"#
+        let old =
+            #"{"fraction":0.2,"redrawEpochs":3,"warmupEpochs":1,"score":"random","classBalanced":true,"shared":false}"#
         let c = try JSONDecoder().decode(CoresetConfig.self, from: Data(old.utf8))
         #expect(c.redrawEpochs == 3 && c.score == .random && c.selection == .top && c.hardCut == 0.1)
         #expect(c.candidatePool == nil && c.statisticsRefreshBatches == 0, "old runs resume without a refresh")
@@ -167,8 +182,9 @@ import Testing
         #expect(d.subsets.allSatisfy { $0.count == 64 } && t.subsets.allSatisfy { $0.count == 64 })
         func top(_ scores: [Float]) -> [Int] {
             var rng = SeededRNG(seed: 0)
-            return CoresetSelection.select(.top, scores: scores, labels: recipe(config).1.train.labels,
-                                           classes: 4, fraction: 0.25, classBalanced: true, rng: &rng)
+            return CoresetSelection.select(
+                .top, scores: scores, labels: recipe(config).1.train.labels,
+                classes: 4, fraction: 0.25, classBalanced: true, rng: &rng)
         }
         #expect(t.subsets[0] == top(t.scores[0]), "top keeps the highest scores")
         #expect(d.subsets[0] != top(d.scores[0]), "stratified differs from the top scores")
@@ -187,8 +203,10 @@ import Testing
         }
         #expect(d.scores[0].map(\.isNaN) != d.scores[2].map(\.isNaN), "each precision draws its own candidates")
         let again = try firstDraw(config)  // NaN != NaN, so compare the scores' bits
-        #expect(again.subsets == d.subsets && again.scores.map { $0.map(\.bitPattern) } == d.scores.map { $0.map(\.bitPattern) },
-                "deterministic")
+        #expect(
+            again.subsets == d.subsets
+                && again.scores.map { $0.map(\.bitPattern) } == d.scores.map { $0.map(\.bitPattern) },
+            "deterministic")
     }
 
     /// The refresh after a subset epoch continues the running statistics' moving average over
@@ -201,7 +219,8 @@ import Testing
         let plain = temporaryRunDirectory(), refreshed = temporaryRunDirectory()
         try run(off, stopAfter: 2, dir: plain)
         try run(on, stopAfter: 2, dir: refreshed)
-        let a = try Checkpoint.read(from: plain + "/checkpoint.h5"), b = try Checkpoint.read(from: refreshed + "/checkpoint.h5")
+        let a = try Checkpoint.read(from: plain + "/checkpoint.h5"),
+            b = try Checkpoint.read(from: refreshed + "/checkpoint.h5")
         var statisticsDiffer = 0
         for (name, t) in a.parameters {
             if name.hasSuffix("running_mean") || name.hasSuffix("running_var") {
@@ -215,13 +234,15 @@ import Testing
         // each at 8, 4 and 2 bits, momentum 0.1, starting from the subset epoch's statistics.
         let (r, splits) = recipe(on)
         let model = try ModelFactory.make(r, for: splits.train)
-        let quant = try QuantizedNetwork(model: model, bitWidths: r.trainedBits()!.bits + r.deployedBits().bits,
-                                         options: r.quantizer, quantizeFirstLast: r.quantizeFirstLast)
+        let quant = try QuantizedNetwork(
+            model: model, bitWidths: r.trainedBits()!.bits + r.deployedBits().bits,
+            options: r.quantizer, quantizeFirstLast: r.quantizeFirstLast)
         try a.restore(into: model, file: plain)
         let train = a.normalization.apply(to: splits.train)
-        let loader = BatchLoader(dataset: train, batchSize: r.batch, shuffle: true,
-                                 augmentation: Augmentation(padding: r.cropPadding, flip: r.flip),
-                                 dropLast: true, seed: r.seed &+ 0xB4_7C4)
+        let loader = BatchLoader(
+            dataset: train, batchSize: r.batch, shuffle: true,
+            augmentation: Augmentation(padding: r.cropPadding, flip: r.flip),
+            dropLast: true, seed: r.seed &+ 0xB4_7C4)
         for batch in loader.epoch(1).prefix(3) {
             for bits in [8, 4, 2] {
                 quant.set(.uniform(bits))
@@ -242,7 +263,8 @@ import Testing
         try run(config, dir: straight)
         try run(config, stopAfter: 2, dir: resumed)
         try run(config, resume: true, dir: resumed)
-        let a = try Checkpoint.read(from: straight + "/checkpoint.h5"), b = try Checkpoint.read(from: resumed + "/checkpoint.h5")
+        let a = try Checkpoint.read(from: straight + "/checkpoint.h5"),
+            b = try Checkpoint.read(from: resumed + "/checkpoint.h5")
         for (name, t) in a.parameters { #expect(t == b.parameters[name], "\(name) differs after resume") }
     }
 }

@@ -19,7 +19,8 @@ import Testing
     /// Trains `recipe` in a fresh run folder; returns the folder.
     func train(_ recipe: TrainingRecipe, _ splits: DatasetSplits, stopAfter: Int? = nil) throws -> String {
         let dir = temporaryRunDirectory()
-        let trainer = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
+        let trainer = try Trainer(
+            recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
         trainer.stopAfterEpochs = stopAfter
         _ = try trainer.run(resume: false)
         return dir
@@ -60,13 +61,17 @@ import Testing
         #expect(model.parameters.filter { $0.name.contains("bit.running_var") }.count == 18)
         for p in model.parameters { #expect(p.value == ckpt.parameters[p.name], "\(p.name) restored") }
         let logged = try TrainingLog(runDirectory: dir).records().last!.test_accuracy_by_precision!
-        for (p, r) in Evaluator.evaluate(quantized!, at: [.uniform(4), .uniform(3), .uniform(2)], trained: [2, 4], on: test) {
+        for (p, r) in Evaluator.evaluate(
+            quantized!, at: [.uniform(4), .uniform(3), .uniform(2)], trained: [2, 4], on: test)
+        {
             #expect(r.accuracy == logged[p.description], "\(p) after restoring")
         }
 
         let resumedDir = try train(recipe, splits, stopAfter: 1)
-        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: resumedDir, progress: ProgressLine(enabled: false))
-            .run(resume: true)
+        _ = try Trainer(
+            recipe: recipe, splits: splits, runDirectory: resumedDir, progress: ProgressLine(enabled: false)
+        )
+        .run(resume: true)
         let resumed = try Checkpoint.read(from: resumedDir + "/checkpoint.h5")
         #expect(resumed.parameters.keys.sorted() == ckpt.parameters.keys.sorted())
         for (name, t) in ckpt.parameters { #expect(t == resumed.parameters[name], "\(name) differs after resume") }
@@ -104,7 +109,8 @@ import Testing
         #expect(failingField { try recipe.validate() } == .batchNorm)  // no BatchNorm
         recipe.model = .resnet(depth: 8)
         try recipe.validate()
-        let stored = try JSONDecoder().decode(TrainingRecipe.self, from: Data(#"{"model": "resnet8", "bits": "2,4"}"#.utf8))
+        let stored = try JSONDecoder().decode(
+            TrainingRecipe.self, from: Data(#"{"model": "resnet8", "bits": "2,4"}"#.utf8))
         #expect(stored.batchNorm == .shared)
         let roundTrip = try JSONDecoder().decode(TrainingRecipe.self, from: try JSONEncoder().encode(recipe))
         #expect(roundTrip == recipe)

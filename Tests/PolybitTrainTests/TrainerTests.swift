@@ -35,8 +35,10 @@ func failingField(_ check: () throws -> Void) -> RecipeField? {
 
     @Test func tinyModelLearnsSyntheticData() throws {
         let (recipe, splits) = tinyRecipe(epochs: 6)
-        let summary = try Trainer(recipe: recipe, splits: splits, runDirectory: temporaryRunDirectory(),
-                                  progress: ProgressLine(enabled: false)).run(resume: false)
+        let summary = try Trainer(
+            recipe: recipe, splits: splits, runDirectory: temporaryRunDirectory(),
+            progress: ProgressLine(enabled: false)
+        ).run(resume: false)
         #expect(summary.epochs.count == 6)
         #expect(summary.epochs.last!.train_loss < summary.epochs.first!.train_loss)
         #expect(summary.final_test_accuracy > 0.6, "test accuracy \(summary.final_test_accuracy) on 4 classes")
@@ -50,8 +52,10 @@ func failingField(_ check: () throws -> Void) -> RecipeField? {
         distilled.distillation = 1
         func train(_ r: TrainingRecipe) throws -> (TrainingSummary, [Float]) {
             let dir = temporaryRunDirectory()
-            let summary = try Trainer(recipe: r, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
-                .run(resume: false)
+            let summary = try Trainer(
+                recipe: r, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)
+            )
+            .run(resume: false)
             let ckpt = try Checkpoint.read(from: dir + "/checkpoint.h5")
             let (model, _) = try ckpt.instantiate(for: splits.test, extraBits: [], file: dir + "/checkpoint.h5")
             return (summary, model.weightedLayers[1].weight.value.storage)
@@ -72,14 +76,19 @@ func failingField(_ check: () throws -> Void) -> RecipeField? {
     @Test func resumedRunEqualsUninterruptedRun() throws {
         let (recipe, splits) = tinyRecipe(epochs: 4)
         let straightDir = temporaryRunDirectory(), resumedDir = temporaryRunDirectory()
-        let straight = try Trainer(recipe: recipe, splits: splits, runDirectory: straightDir,
-                                   progress: ProgressLine(enabled: false)).run(resume: false)
-        let first = try Trainer(recipe: recipe, splits: splits, runDirectory: resumedDir, progress: ProgressLine(enabled: false))
+        let straight = try Trainer(
+            recipe: recipe, splits: splits, runDirectory: straightDir,
+            progress: ProgressLine(enabled: false)
+        ).run(resume: false)
+        let first = try Trainer(
+            recipe: recipe, splits: splits, runDirectory: resumedDir, progress: ProgressLine(enabled: false))
         first.stopAfterEpochs = 2
         _ = try first.run(resume: false)
         #expect(try Checkpoint.read(from: resumedDir + "/checkpoint.h5").epochsCompleted == 2)
-        let resumed = try Trainer(recipe: recipe, splits: splits, runDirectory: resumedDir,
-                                  progress: ProgressLine(enabled: false)).run(resume: true)
+        let resumed = try Trainer(
+            recipe: recipe, splits: splits, runDirectory: resumedDir,
+            progress: ProgressLine(enabled: false)
+        ).run(resume: true)
         let a = try Checkpoint.read(from: straightDir + "/checkpoint.h5")
         let b = try Checkpoint.read(from: resumedDir + "/checkpoint.h5")
         #expect(a.parameters.keys.sorted() == b.parameters.keys.sorted())
@@ -92,15 +101,18 @@ func failingField(_ check: () throws -> Void) -> RecipeField? {
     @Test func existingRunIsNotOverwrittenWithoutResume() throws {
         let (recipe, splits) = tinyRecipe(epochs: 1)
         let dir = temporaryRunDirectory()
-        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)
+        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(
+            resume: false)
         let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/checkpoint.h5"))
         #expect(throws: (any Error).self) {
-            _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)
+            _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
+                .run(resume: false)
         }
         var other = recipe
         other.learningRate = 0.5
         #expect(throws: (any Error).self) {
-            _ = try Trainer(recipe: other, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: true)
+            _ = try Trainer(recipe: other, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
+                .run(resume: true)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/checkpoint.h5")) == before)
     }
@@ -123,15 +135,19 @@ func failingField(_ check: () throws -> Void) -> RecipeField? {
     @Test func checkpointIsReadableWithoutPolybitAndRejectsForeignFiles() throws {
         let (recipe, splits) = tinyRecipe(epochs: 1)
         let dir = temporaryRunDirectory()
-        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(resume: false)
+        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false)).run(
+            resume: false)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", """
+        p.arguments = [
+            "python3", "-c",
+            """
             import h5py, json, sys
             f = h5py.File(sys.argv[1], 'r')
             r = json.loads(f.attrs['recipe'])
             print(f.attrs['format'], int(f.attrs['epochs_completed']), r['model'], f['parameters/stem.conv.weight'].shape)
-            """, dir + "/checkpoint.h5"]
+            """, dir + "/checkpoint.h5",
+        ]
         let out = Pipe()
         p.standardOutput = out
         try p.run(); p.waitUntilExit()

@@ -8,21 +8,30 @@ import Testing
         let dir = CLI.temporaryDirectory()
         let checkpoint = dir + "/run/checkpoint.h5"
         let profile = CLI.repository + "/hwprofiles/bitfusion.yaml"
-        let train = try CLI.run(["train", "--dataset", "synthetic", "--limit", "256", "--model", "resnet8", "--epochs", "1",
-                                 "--batch", "32", "--bits", "2,4,8", "--threads", "2", "--out", dir + "/run"])
+        let train = try CLI.run([
+            "train", "--dataset", "synthetic", "--limit", "256", "--model", "resnet8", "--epochs", "1",
+            "--batch", "32", "--bits", "2,4,8", "--threads", "2", "--out", dir + "/run",
+        ])
         #expect(train.status == 0, "\(train.stderr)")
         // Energy of uniform 2 and 4 bits on BitFusion for this network, to set a budget between them.
-        let cost = try CLI.run(["cost", "--network", "resnet8", "--input", "1x28x28", "--profile", profile, "--bits", "2,4", "--json"])
+        let cost = try CLI.run([
+            "cost", "--network", "resnet8", "--input", "1x28x28", "--profile", profile, "--bits", "2,4", "--json",
+        ])
         let costJSON = try JSONSerialization.jsonObject(with: Data(cost.stdout.utf8)) as? [String: Any]
         let precisions = ((costJSON?["profiles"] as? [[String: Any]])?.first?["precisions"] as? [[String: Any]]) ?? []
         let energies = precisions.compactMap { $0["energy_uJ"] as? Double }
         try #require(energies.count == 2 && energies[0] < energies[1], "\(cost.stdout)\(cost.stderr)")
         let limit = (energies[0] + energies[1]) / 2
 
-        let common = ["pick", "--checkpoint", checkpoint, "--profile", profile, "--bits", "2,4", "--validation", "100",
-                      "--limit", "100", "--max-evaluations", "12", "--threads", "2"]
-        let r = try CLI.run(common + ["--budget", "energy_uJ=\(limit)", "--budget", "bitops_G=1000",
-                                      "--out-policy", dir + "/policy.json", "--json"])
+        let common = [
+            "pick", "--checkpoint", checkpoint, "--profile", profile, "--bits", "2,4", "--validation", "100",
+            "--limit", "100", "--max-evaluations", "12", "--threads", "2",
+        ]
+        let r = try CLI.run(
+            common + [
+                "--budget", "energy_uJ=\(limit)", "--budget", "bitops_G=1000",
+                "--out-policy", dir + "/policy.json", "--json",
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         // synthetic holds out its last 1000 training images by default (train --validation auto).
@@ -49,21 +58,33 @@ import Testing
         #expect(policy.contains("\"stage2.block0.shortcut.conv\"") && policy.contains("\"classifier\""))
 
         let text = try CLI.run(common + ["--budget", "energy_uJ=\(limit)", "--search", "uniform"])
-        #expect(text.status == 0 && text.stdout.contains("uniform pick:") && !text.stdout.contains("mixed pick:"),
-                "\(text.stdout)\(text.stderr)")
-        let export = try CLI.run(["export", "--checkpoint", checkpoint, "--policy", dir + "/policy.json",
-                                  "--out", dir + "/mixed.h5", "--verify", "50", "--json"])
+        #expect(
+            text.status == 0 && text.stdout.contains("uniform pick:") && !text.stdout.contains("mixed pick:"),
+            "\(text.stdout)\(text.stderr)")
+        let export = try CLI.run([
+            "export", "--checkpoint", checkpoint, "--policy", dir + "/policy.json",
+            "--out", dir + "/mixed.h5", "--verify", "50", "--json",
+        ])
         #expect(export.status == 0, "\(export.stderr)")
 
         let cases: [([String], String)] = [
-            (common + ["--budget", "energy_uJ=\(energies[0] / 2)"], "--budget energy_uJ=\(energies[0] / 2) (BitFusion: "),
-            (common + ["--budget", "energy_uJ=\(energies[0] / 2)"], "): nothing fits; that is the cost of the cheapest policy"),
+            (
+                common + ["--budget", "energy_uJ=\(energies[0] / 2)"],
+                "--budget energy_uJ=\(energies[0] / 2) (BitFusion: "
+            ),
+            (
+                common + ["--budget", "energy_uJ=\(energies[0] / 2)"],
+                "): nothing fits; that is the cost of the cheapest policy"
+            ),
             (common + ["--budget", "power_mW=3"], "--budget power_mW=3: unknown kind"),
             (common + ["--budget", "energy_uJ"], "--budget energy_uJ: expected KIND=VALUE"),
             (common + ["--budget", "energy_uJ=1", "--search", "random"], "--search random"),
             (common, "--budget: give at least one budget"),
             (["pick", "--checkpoint", dir + "/none.h5", "--profile", profile, "--budget", "energy_uJ=1"], "none.h5"),
-            (["pick", "--checkpoint", checkpoint, "--profile", dir + "/none.yaml", "--budget", "energy_uJ=1"], "none.yaml"),
+            (
+                ["pick", "--checkpoint", checkpoint, "--profile", dir + "/none.yaml", "--budget", "energy_uJ=1"],
+                "none.yaml"
+            ),
         ]
         for (args, fragment) in cases {
             let bad = try CLI.run(args)

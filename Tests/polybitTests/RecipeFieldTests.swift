@@ -20,7 +20,11 @@ import polybit
                 let name = prefix + String(child.label!.trimmingCharacters(in: ["_"]))
                 if name == "quantizer" { walk(child.value, "quantizer."); continue }
                 if name == "coreset", let c = recipe.coreset { walk(c, "coreset."); continue }
-                if let set = child.value as? BitWidthsAsText { out[name] = set.wrappedValue as Any } else { out[name] = child.value }
+                if let set = child.value as? BitWidthsAsText {
+                    out[name] = set.wrappedValue as Any
+                } else {
+                    out[name] = child.value
+                }
             }
         }
         walk(recipe, "")
@@ -54,9 +58,12 @@ import polybit
     /// whitespace collapsed.
     static func entry(_ flag: String, in help: String) -> String? {
         let lines = help.components(separatedBy: "\n")
-        guard let start = lines.firstIndex(where: { $0.hasPrefix("  \(flag) ") || $0 == "  \(flag)" }) else { return nil }
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("  \(flag) ") || $0 == "  \(flag)" }) else {
+            return nil
+        }
         let rest = lines[(start + 1)...].prefix { !$0.hasPrefix("  -") && !$0.isEmpty }
-        return ([lines[start]] + rest).joined(separator: " ").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return ([lines[start]] + rest).joined(separator: " ").split(whereSeparator: \.isWhitespace).joined(
+            separator: " ")
     }
 
     @Test(arguments: [["train"], ["experiment", "cost"]])
@@ -72,7 +79,8 @@ import polybit
             let value = values[field.path]!
             if let on = value as? Bool {
                 #expect(field.flag.hasPrefix("--no-") == on, "\(field.flag) turns \(field.path) (default \(on)) around")
-            } else if Self.isNil(value) || field == .coresetFraction {  // unset by default: the help says what that means
+            } else if Self.isNil(value) || field == .coresetFraction {
+                // Unset by default: the help says what that means.
                 #expect(entry.contains("[default: "), "\(entry)")
             } else {
                 #expect(entry.contains("[default: \(Self.spelled(value))]"), "\(entry)")
@@ -85,7 +93,8 @@ import polybit
     /// A recipe with every field away from its default (a coreset's too).
     static func everyFieldChanged() -> TrainingRecipe {
         var r = TrainingRecipe()
-        r.model = .vit; r.width = 2; r.dataset = "synthetic"; r.dataDir = "/data"; r.validation = .images(700); r.limit = 300
+        r.model = .vit; r.width = 2; r.dataset = "synthetic"; r.dataDir = "/data"; r.validation = .images(700);
+        r.limit = 300
         r.epochs = 7; r.batch = 64; r.seed = (1 << 63) + 5; r.optimizer = .adamw; r.learningRate = 0.0123
         r.momentum = 0.8; r.weightDecay = 1e-5; r.warmupEpochs = 2; r.labelSmoothing = 0.1; r.cropPadding = 4
         r.flip = false; r.patch = 2; r.dim = 32; r.depth = 3; r.heads = 8
@@ -108,28 +117,35 @@ import polybit
         }
         let path = NSTemporaryDirectory() + "polybit-recipe-" + UUID().uuidString + ".h5"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try Checkpoint(recipe: changed, epochsCompleted: 1, stepsCompleted: 2, parameters: ["w": Tensor(shape: [2], storage: [1, 2])], optimizerState: [:],
-                       normalization: ChannelNormalization(mean: [0.5], std: [0.25])).write(to: path)
+        try Checkpoint(
+            recipe: changed, epochsCompleted: 1, stepsCompleted: 2,
+            parameters: ["w": Tensor(shape: [2], storage: [1, 2])], optimizerState: [:],
+            normalization: ChannelNormalization(mean: [0.5], std: [0.25])
+        ).write(to: path)
         #expect(try Checkpoint.read(from: path).recipe == changed)
     }
 
     /// Each flag sets its own field: the flags of `everyFieldChanged()` rebuild it from the defaults.
     @Test func everyFlagSetsItsField() throws {
-        let flags = ["--model", "vit", "--width", "2", "--dataset", "synthetic", "--data-dir", "/data", "--validation", "700", "--limit", "300",
-                     "--epochs", "7", "--batch", "64", "--seed", "\((1 << 63) + 5 as UInt64)", "--optimizer", "adamw",
-                     "--lr", "0.0123", "--momentum", "0.8", "--weight-decay", "1e-5", "--warmup-epochs", "2",
-                     "--label-smoothing", "0.1", "--crop-padding", "4", "--no-flip", "--patch", "2", "--dim", "32",
-                     "--depth", "3", "--heads", "8", "--bits", "2,3,8,32", "--deploy-bits", "2-6,32",
-                     "--bias-correction", "exact", "--correction-statistics", "tensor", "--weight-step", "learned",
-                     "--no-step-gradient-scale", "--weight-rounding", "double-floor", "--alrs", "--quantize-first-last",
-                     "--distill", "0.5", "--bn", "switchable", "--coreset", "0.3", "--redraw", "3", "--coreset-warmup", "0",
-                     "--coreset-score", "random", "--coreset-selection", "top", "--coreset-shared", "--coreset-pool", "2",
-                     "--coreset-bn-refresh", "5", "--no-class-balance"]
+        let flags = [
+            "--model", "vit", "--width", "2", "--dataset", "synthetic", "--data-dir", "/data", "--validation", "700",
+            "--limit", "300",
+            "--epochs", "7", "--batch", "64", "--seed", "\((1 << 63) + 5 as UInt64)", "--optimizer", "adamw",
+            "--lr", "0.0123", "--momentum", "0.8", "--weight-decay", "1e-5", "--warmup-epochs", "2",
+            "--label-smoothing", "0.1", "--crop-padding", "4", "--no-flip", "--patch", "2", "--dim", "32",
+            "--depth", "3", "--heads", "8", "--bits", "2,3,8,32", "--deploy-bits", "2-6,32",
+            "--bias-correction", "exact", "--correction-statistics", "tensor", "--weight-step", "learned",
+            "--no-step-gradient-scale", "--weight-rounding", "double-floor", "--alrs", "--quantize-first-last",
+            "--distill", "0.5", "--bn", "switchable", "--coreset", "0.3", "--redraw", "3", "--coreset-warmup", "0",
+            "--coreset-score", "random", "--coreset-selection", "top", "--coreset-shared", "--coreset-pool", "2",
+            "--coreset-bn-refresh", "5", "--no-class-balance",
+        ]
         var r = try RecipeOptions.parse(flags).apply(to: TrainingRecipe())
         #expect(r.coreset?.hardCut == 0.1)  // --coreset-hard-cut applies to stratified selection only
         r.coreset?.hardCut = 0.2
         #expect(r == Self.everyFieldChanged())
-        let hardCut = try RecipeOptions.parse(["--coreset", "0.3", "--coreset-hard-cut", "0.2"]).apply(to: TrainingRecipe())
+        let hardCut = try RecipeOptions.parse(["--coreset", "0.3", "--coreset-hard-cut", "0.2"]).apply(
+            to: TrainingRecipe())
         #expect(hardCut.coreset?.hardCut == 0.2)
         let resumed = try RecipeOptions.parse(["--epochs", "9"]).apply(to: Self.everyFieldChanged())
         var expected = Self.everyFieldChanged()

@@ -22,23 +22,30 @@ import Testing
     @Test func switchableRunEvaluatesAndExportsEachWidthsBatchNorm() throws {
         let dir = CLI.temporaryDirectory()
         let checkpoint = dir + "/run/checkpoint.h5"
-        let train = try CLI.run(["train", "--dataset", "synthetic", "--limit", "300", "--model", "resnet8", "--epochs", "2",
-                                 "--batch", "32", "--bits", "2,4", "--deploy-bits", "2-4", "--bn", "switchable", "--threads", "2",
-                                 "--out", dir + "/run"])
+        let train = try CLI.run([
+            "train", "--dataset", "synthetic", "--limit", "300", "--model", "resnet8", "--epochs", "2",
+            "--batch", "32", "--bits", "2,4", "--deploy-bits", "2-4", "--bn", "switchable", "--threads", "2",
+            "--out", dir + "/run",
+        ])
         #expect(train.status == 0, "\(train.stderr)")
-        let eval = try CLI.run(["eval", "--checkpoint", checkpoint, "--bits", "3", "--limit", "200", "--recalibrate-bn", "2",
-                                "--json"])
+        let eval = try CLI.run([
+            "eval", "--checkpoint", checkpoint, "--bits", "3", "--limit", "200", "--recalibrate-bn", "2",
+            "--json",
+        ])
         #expect(eval.status == 0 && eval.stdout.contains("\"precision\":\"3-bit\""), "\(eval.stdout)\(eval.stderr)")
         func export(_ name: String) throws -> [String: Any] {
-            let r = try CLI.run(["export", "--checkpoint", checkpoint, "--bits", "4", "--out", dir + "/" + name,
-                                 "--verify", "200", "--threads", "2", "--json"])
+            let r = try CLI.run([
+                "export", "--checkpoint", checkpoint, "--bits", "4", "--out", dir + "/" + name,
+                "--verify", "200", "--threads", "2", "--json",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
             return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
         }
         let verification = try export("a.h5")["verification"] as? [String: Any]
         #expect((verification?["top1_agreement"] as? Double ?? 0) >= 0.95, "\(verification ?? [:])")
         func shiftRunningMeans(_ width: String) throws {
-            _ = try CLI.python("""
+            _ = try CLI.python(
+                """
                 import h5py, sys
                 with h5py.File(sys.argv[1], 'r+') as f:
                     for name, d in f['parameters'].items():
@@ -60,9 +67,13 @@ import Testing
             """
         try shiftRunningMeans("2bit")
         _ = try export("b.h5")
-        #expect(try CLI.python(same, [dir + "/a.h5", dir + "/b.h5"]) == "True", "width 2's BatchNorm is not exported at 4 bits")
+        #expect(
+            try CLI.python(same, [dir + "/a.h5", dir + "/b.h5"]) == "True",
+            "width 2's BatchNorm is not exported at 4 bits")
         try shiftRunningMeans("4bit")
         _ = try export("c.h5")
-        #expect(try CLI.python(same, [dir + "/a.h5", dir + "/c.h5"]) == "False", "width 4's BatchNorm is exported at 4 bits")
+        #expect(
+            try CLI.python(same, [dir + "/a.h5", dir + "/c.h5"]) == "False", "width 4's BatchNorm is exported at 4 bits"
+        )
     }
 }

@@ -6,8 +6,10 @@ import Testing
 /// `train` holds the validation split out of training and records it; `pick` and `eval --split
 /// validation` use it; a checkpoint without one is refused unless asked for.
 @Suite(.serialized) struct ValidationSplitCommandTests {
-    static let tiny = ["--dataset", "synthetic", "--model", "resnet8", "--epochs", "1", "--batch", "32", "--bits", "2,4",
-                       "--threads", "2"]
+    static let tiny = [
+        "--dataset", "synthetic", "--model", "resnet8", "--epochs", "1", "--batch", "32", "--bits", "2,4",
+        "--threads", "2",
+    ]
 
     /// Training sees only the images before the held-out ones: its input statistics (measured on
     /// the training split) are those of the first 100 images, not of all 6000.
@@ -23,15 +25,20 @@ import Testing
 
         let auto = try CLI.run(["train", "--limit", "64", "--out", dir + "/auto"] + Self.tiny)
         #expect(auto.status == 0, "\(auto.stderr)")
-        #expect(try Checkpoint.read(from: dir + "/auto/checkpoint.h5").recipe.validation == .images(1000),
-                "the dataset's default is recorded as a count")
-        let eval = try CLI.run(["eval", "--checkpoint", dir + "/auto/checkpoint.h5", "--split", "validation",
-                                "--limit", "50", "--bits", "4", "--json"])
+        #expect(
+            try Checkpoint.read(from: dir + "/auto/checkpoint.h5").recipe.validation == .images(1000),
+            "the dataset's default is recorded as a count")
+        let eval = try CLI.run([
+            "eval", "--checkpoint", dir + "/auto/checkpoint.h5", "--split", "validation",
+            "--limit", "50", "--bits", "4", "--json",
+        ])
         #expect(eval.status == 0, "\(eval.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(report["split"] as? String == "validation" && report["images"] as? Int == 50)
-        let foreign = try CLI.run(["eval", "--checkpoint", dir + "/auto/checkpoint.h5", "--split", "validation",
-                                   "--dataset", "fashion-mnist"])
+        let foreign = try CLI.run([
+            "eval", "--checkpoint", dir + "/auto/checkpoint.h5", "--split", "validation",
+            "--dataset", "fashion-mnist",
+        ])
         #expect(foreign.status == 2 && foreign.stderr.contains("--split validation: "), "\(foreign.stderr)")
     }
 
@@ -43,12 +50,15 @@ import Testing
         let train = try CLI.run(["train", "--validation", "0", "--limit", "256", "--out", dir + "/run"] + Self.tiny)
         #expect(train.status == 0, "\(train.stderr)")
         #expect(try Checkpoint.read(from: checkpoint).recipe.validation == .images(0))
-        let pick = ["pick", "--checkpoint", checkpoint, "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml",
-                    "--budget", "bitops_G=1000", "--search", "uniform", "--validation", "100", "--limit", "50",
-                    "--threads", "2", "--json"]
+        let pick = [
+            "pick", "--checkpoint", checkpoint, "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml",
+            "--budget", "bitops_G=1000", "--search", "uniform", "--validation", "100", "--limit", "50",
+            "--threads", "2", "--json",
+        ]
         let refused = try CLI.run(pick)
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("\(checkpoint): trained without a held-out validation split")
+        #expect(
+            refused.stderr.contains("\(checkpoint): trained without a held-out validation split")
                 && refused.stderr.contains("--validation-from-training"), "\(refused.stderr)")
         #expect(refused.stderr.split(separator: "\n").count == 1, "one line: \(refused.stderr)")
 

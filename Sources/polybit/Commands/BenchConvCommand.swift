@@ -36,7 +36,9 @@ struct BenchConvCommand: ParsableCommand {
                 }
             }
             func ms(_ s: Double) -> String { String(format: "%7.2f", s / Double(repeats) * 1000) }
-            print("\(channels)×\(size)×\(size): forward GEMM \(ms(forward[false]!)) ms, Winograd \(ms(forward[true]!)) ms (\(String(format: "%.2f", forward[false]! / forward[true]!))×); backward GEMM \(ms(backward[false]!)) ms, Winograd \(ms(backward[true]!)) ms")
+            print(
+                "\(channels)×\(size)×\(size): forward GEMM \(ms(forward[false]!)) ms, Winograd \(ms(forward[true]!)) ms (\(String(format: "%.2f", forward[false]! / forward[true]!))×); backward GEMM \(ms(backward[false]!)) ms, Winograd \(ms(backward[true]!)) ms"
+            )
         }
     }
 }

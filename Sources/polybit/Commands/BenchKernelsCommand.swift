@@ -33,21 +33,36 @@ struct BenchKernelsCommand: ParsableCommand {
                 return 2.0 * Double(m * n * k * reps) / (Clock.seconds() - t0) / 1e9
             }
             var micro = 0.0, blas = 0.0
-            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                let A = ap.baseAddress!, B = bp.baseAddress!, C = cp.baseAddress!
-                switch kind {
-                case "nn":
-                    micro = time { MicroGemm.nn(m: m, n: n, k: k, a: A, aRow: k, aCol: 1, b: B, ldb: n, c: C, ldc: n, accumulate: false) }
-                    blas = time { BLAS.sgemm(m: m, n: n, k: k, a: A, lda: k, b: B, ldb: n, c: C, ldc: n) }
-                case "nt":
-                    micro = time { MicroGemm.nt(m: m, n: n, k: k, a: A, lda: k, rows: StridedRows(base: B, stride: k),
-                                                c: C, ldc: n, accumulate: false) }
-                    blas = time { BLAS.sgemm(transB: true, m: m, n: n, k: k, a: A, lda: k, b: B, ldb: k, c: C, ldc: n) }
-                default:
-                    preconditionFailure("unknown kernel \(kind)")
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        let A = ap.baseAddress!, B = bp.baseAddress!, C = cp.baseAddress!
+                        switch kind {
+                        case "nn":
+                            micro = time {
+                                MicroGemm.nn(
+                                    m: m, n: n, k: k, a: A, aRow: k, aCol: 1, b: B, ldb: n, c: C, ldc: n,
+                                    accumulate: false)
+                            }
+                            blas = time { BLAS.sgemm(m: m, n: n, k: k, a: A, lda: k, b: B, ldb: n, c: C, ldc: n) }
+                        case "nt":
+                            micro = time {
+                                MicroGemm.nt(
+                                    m: m, n: n, k: k, a: A, lda: k, rows: StridedRows(base: B, stride: k),
+                                    c: C, ldc: n, accumulate: false)
+                            }
+                            blas = time {
+                                BLAS.sgemm(transB: true, m: m, n: n, k: k, a: A, lda: k, b: B, ldb: k, c: C, ldc: n)
+                            }
+                        default:
+                            preconditionFailure("unknown kernel \(kind)")
+                        }
+                    }
                 }
-            } } }
-            print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) m=\(m) n=\(n) k=\(k): micro \(String(format: "%5.1f", micro)) GFLOP/s, OpenBLAS \(String(format: "%5.1f", blas)) GFLOP/s, ratio \(String(format: "%.2f", micro / blas))")
+            }
+            print(
+                "\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) m=\(m) n=\(n) k=\(k): micro \(String(format: "%5.1f", micro)) GFLOP/s, OpenBLAS \(String(format: "%5.1f", blas)) GFLOP/s, ratio \(String(format: "%.2f", micro / blas))"
+            )
         }
     }
 }

@@ -37,14 +37,18 @@ struct BenchTrainCommand: ParsableCommand {
         let network = try CIFARResNet(name: model)
         let net = ResNet(depth: network.depth, inputChannels: shape.channels, classes: 10, seed: 1)
         let widths = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits").bits } ?? []
-        let quantized = widths.isEmpty ? nil : try QuantizedNetwork(model: net, bitWidths: widths, options: QuantizerOptions())
-        let macs = Double(network.layers(input: shape, classes: 10, precision: .uniform(8), edgeBits: 8)
-                            .reduce(0) { $0 + $1.macs })
+        let quantized =
+            widths.isEmpty ? nil : try QuantizedNetwork(model: net, bitWidths: widths, options: QuantizerOptions())
+        let macs = Double(
+            network.layers(input: shape, classes: 10, precision: .uniform(8), edgeBits: 8)
+                .reduce(0) { $0 + $1.macs })
         let sgd = SGD(learningRate: 0.01)
         let params = net.parameters
         let passes: [Int?] = widths.isEmpty ? [nil] : widths
-        let r = TrainBenchmark.run(batch: batch, channels: shape.channels, height: shape.height, width: shape.width,
-                                   classes: 10, macsPerImage: macs * Double(passes.count), steps: steps) { x, y in
+        let r = TrainBenchmark.run(
+            batch: batch, channels: shape.channels, height: shape.height, width: shape.width,
+            classes: 10, macsPerImage: macs * Double(passes.count), steps: steps
+        ) { x, y in
             for b in passes {
                 if let b { quantized?.set(.uniform(b)) }
                 net.backward(crossEntropy(logits: net.forward(x, training: true), labels: y).gradient)
@@ -52,12 +56,16 @@ struct BenchTrainCommand: ParsableCommand {
             sgd.step(params)
         }
         let peak = TrainBenchmark.sgemmPeak(threads: threads)
-        let report = Report(model: model, input: inputShape.input, batch: batch, threads: threads, bits: bits ?? "fp32",
-                            images_per_s: r.images_per_s, step_ms: r.step_ms, gflop_per_s: r.gflop_per_s,
-                            sgemm_peak_gflop_per_s: peak, fraction_of_sgemm_peak: r.gflop_per_s / peak)
+        let report = Report(
+            model: model, input: inputShape.input, batch: batch, threads: threads, bits: bits ?? "fp32",
+            images_per_s: r.images_per_s, step_ms: r.step_ms, gflop_per_s: r.gflop_per_s,
+            sgemm_peak_gflop_per_s: peak, fraction_of_sgemm_peak: r.gflop_per_s / peak)
         if json { try printJSON(report); return }
-        print(String(format: "%@ %@ batch %d, %d threads, %@: %.1f images/s (%.1f ms/step), %.1f GFLOP/s = %.0f%% of the %.0f GFLOP/s sgemm peak",
-                     model, inputShape.input, batch, threads, bits ?? "fp32", r.images_per_s, r.step_ms, r.gflop_per_s,
-                     100 * r.gflop_per_s / peak, peak))
+        print(
+            String(
+                format:
+                    "%@ %@ batch %d, %d threads, %@: %.1f images/s (%.1f ms/step), %.1f GFLOP/s = %.0f%% of the %.0f GFLOP/s sgemm peak",
+                model, inputShape.input, batch, threads, bits ?? "fp32", r.images_per_s, r.step_ms, r.gflop_per_s,
+                100 * r.gflop_per_s / peak, peak))
     }
 }

@@ -9,7 +9,8 @@ import PolybitTensor
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
-        abstract: "Cost a network at each precision on hardware profiles (BitOPs, memory, DRAM traffic, cycles, latency, energy).",
+        abstract:
+            "Cost a network at each precision on hardware profiles (BitOPs, memory, DRAM traffic, cycles, latency, energy).",
         discussion: """
             Example: polybit cost --network resnet20 --input 1x28x28 --classes 10 \
             --profile hwprofiles/bitfusion.yaml --bits 2-8
@@ -29,7 +30,10 @@ struct CostCommand: ParsableCommand {
 
     @OptionGroup var profileOptions: ProfileOptions
 
-    @Option(help: "Uniform bit-widths b (layers run at b x b), e.g. 2-8 or 2,4,8; each 2-16, or 32 for float (costed as 32-bit operands).")
+    @Option(
+        help:
+            "Uniform bit-widths b (layers run at b x b), e.g. 2-8 or 2,4,8; each 2-16, or 32 for float (costed as 32-bit operands)."
+    )
     var bits: String = "2-8"
 
     @Flag(help: "Run the stem and classifier at the swept width too (default 8x8).")
@@ -45,7 +49,9 @@ struct CostCommand: ParsableCommand {
     var timing = false
 
     func run() throws {
-        guard !profileOptions.profile.isEmpty else { throw InputError("--profile: at least one hardware profile is required (see hwprofiles/)") }
+        guard !profileOptions.profile.isEmpty else {
+            throw InputError("--profile: at least one hardware profile is required (see hwprofiles/)")
+        }
         guard classes > 0 else { throw InputError("--classes: expected a positive integer, found \(classes)") }
         let start = Clock.seconds()
         let profiles = try profileOptions.load()
@@ -57,8 +63,10 @@ struct CostCommand: ParsableCommand {
             let shape = try inputShape.shape()
             let widths = try BitWidthSet(parsing: bits, flag: "--bits").operandWidths
             let edge: Int? = quantizeEdges ? nil : 8
-            sweep = try CostSweep(networkName: net.name, input: shape, classes: classes, edgeBits: edge,
-                                  bits: widths, profiles: profiles) {
+            sweep = try CostSweep(
+                networkName: net.name, input: shape, classes: classes, edgeBits: edge,
+                bits: widths, profiles: profiles
+            ) {
                 net.layers(input: shape, classes: classes, precision: $0, edgeBits: edge)
             }
         }
@@ -70,8 +78,9 @@ struct CostCommand: ParsableCommand {
             print(sweep.table, terminator: "")
         }
         if timing {
-            let msg = String(format: "cost: %d precisions x %d profiles in %.1f ms (profiles loaded and costed)\n",
-                             sweep.bits.count, profiles.count, elapsed * 1e3)
+            let msg = String(
+                format: "cost: %d precisions x %d profiles in %.1f ms (profiles loaded and costed)\n",
+                sweep.bits.count, profiles.count, elapsed * 1e3)
             Console.writeError(msg)
         }
     }
@@ -83,16 +92,20 @@ struct CostCommand: ParsableCommand {
         for (path, m) in loaded {
             let b = m.nominalWeightBits
             guard byBits[b] == nil else {
-                throw InputError("--model \(path): another model given also runs at \(b) bits; give one model per bit-width")
+                throw InputError(
+                    "--model \(path): another model given also runs at \(b) bits; give one model per bit-width")
             }
             byBits[b] = try m.workloads(file: path)
         }
         let first = loaded[0].1
         let classes = first.layers.last.flatMap { try? first.shapes()[$0.name]?.reduce(1, *) } ?? 0
-        return try CostSweep(networkName: models.count == 1 ? models[0] : "integer models",
-                             input: TensorShape(channels: first.inputShape[0], height: first.inputShape[1],
-                                                width: first.inputShape[2]),
-                             classes: classes, edgeBits: nil, bits: byBits.keys.sorted(), profiles: profiles) {
+        return try CostSweep(
+            networkName: models.count == 1 ? models[0] : "integer models",
+            input: TensorShape(
+                channels: first.inputShape[0], height: first.inputShape[1],
+                width: first.inputShape[2]),
+            classes: classes, edgeBits: nil, bits: byBits.keys.sorted(), profiles: profiles
+        ) {
             byBits[$0.weightOperandBits]!
         }
     }

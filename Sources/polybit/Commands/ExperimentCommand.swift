@@ -17,7 +17,8 @@ struct ExperimentCommand: ParsableCommand {
 struct CostExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
-        abstract: "Training cost: dedicated models per bit-width vs one multi-bit model on full data, bit-wise coresets and random subsets.",
+        abstract:
+            "Training cost: dedicated models per bit-width vs one multi-bit model on full data, bit-wise coresets and random subsets.",
         discussion: """
             Writes DIR/experiment.md, DIR/experiment.csv and DIR/accuracy.svg, and each arm's run folder; \
             rerunning resumes; --arm trains single arms (e.g. one per process). Every training flag of `train` \
@@ -30,7 +31,10 @@ struct CostExperimentCommand: ParsableCommand {
     @OptionGroup var recipeOptions: RecipeOptions
     @Option(help: "Results folder.") var out = "runs/experiment-cost"
     @Option(help: "Threads.") var threads = System.activeProcessorCount
-    @Option(help: "Train only this arm (repeatable): dedicated-<b>bit, multibit-full, multibit-coreset or multibit-random. Arms can then run in parallel processes; run without --arm to write the report.")
+    @Option(
+        help:
+            "Train only this arm (repeatable): dedicated-<b>bit, multibit-full, multibit-coreset or multibit-random. Arms can then run in parallel processes; run without --arm to write the report."
+    )
     var arm: [String] = []
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -63,21 +67,30 @@ struct CostExperimentCommand: ParsableCommand {
         let arms = try experiment.run()
         let deployed = r.deployedBits().bits
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let md = "# Training-cost experiment\n\n\(r.model) on \(r.dataset)\(r.limit.map { ", first \($0) images" } ?? ""), "
+        let md =
+            "# Training-cost experiment\n\n\(r.model) on \(r.dataset)\(r.limit.map { ", first \($0) images" } ?? ""), "
             + "\(r.epochs) epochs, multi-bit arms train {\(bits.description)}, coreset fraction \(c.fraction), redraw every \(c.redrawEpochs) epochs.\n"
             + "Bit-wise coreset arm: \(c.selection.rawValue) EL2N selection"
-            + (c.selection == .stratified ? " dropping the highest-scoring \(String(format: "%g", 100 * c.hardCut))% of each class, " : ", ")
-            + (c.candidatePool.map { "a random candidate pool of \(String(format: "%g", $0))× the subset size scored per class" } ?? "every image scored")
+            + (c.selection == .stratified
+                ? " dropping the highest-scoring \(String(format: "%g", 100 * c.hardCut))% of each class, " : ", ")
+            + (c.candidatePool.map {
+                "a random candidate pool of \(String(format: "%g", $0))× the subset size scored per class"
+            } ?? "every image scored")
             + "; both subset arms refresh the BatchNorm running statistics with \(c.statisticsRefreshBatches) batches after each subset epoch.\n\n"
             + CostExperiment.markdown(arms, bits: deployed)
         try md.write(toFile: out + "/experiment.md", atomically: true, encoding: .utf8)
-        try CostExperiment.csv(arms, bits: deployed).write(toFile: out + "/experiment.csv", atomically: true, encoding: .utf8)
-        let plot = SVGScatterPlot(title: "Accuracy per bit-width", xLabel: "bit-width", yLabel: "top-1 accuracy (%)",
-                                  series: arms.map { a in
-                                      (name: a.name, points: deployed.compactMap { b in
-                                          a.accuracy["\(b)-bit"].map { SVGScatterPlot.Point(x: Double(b), y: 100 * $0, label: "") }
-                                      })
-                                  })
+        try CostExperiment.csv(arms, bits: deployed).write(
+            toFile: out + "/experiment.csv", atomically: true, encoding: .utf8)
+        let plot = SVGScatterPlot(
+            title: "Accuracy per bit-width", xLabel: "bit-width", yLabel: "top-1 accuracy (%)",
+            series: arms.map { a in
+                (
+                    name: a.name,
+                    points: deployed.compactMap { b in
+                        a.accuracy["\(b)-bit"].map { SVGScatterPlot.Point(x: Double(b), y: 100 * $0, label: "") }
+                    }
+                )
+            })
         try plot.svg.write(toFile: out + "/accuracy.svg", atomically: true, encoding: .utf8)
         if json { try printJSON(Report(arms: arms, deployed_bits: deployed, directory: out)); return }
         print(CostExperiment.markdown(arms, bits: deployed), terminator: "")

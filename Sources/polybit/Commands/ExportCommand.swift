@@ -18,16 +18,25 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "A multi-bit checkpoint (trained with --bits).") var checkpoint: String
     @Option(help: "Uniform bit-width of weights and activations (stem and classifier stay at 8 bits).") var bits: Int?
-    @Option(help: "Per-layer policy JSON ({\"layers\": {name: {\"weight_bits\": b, \"activation_bits\": b}}, \"default\": {...}}, either part optional).")
+    @Option(
+        help:
+            "Per-layer policy JSON ({\"layers\": {name: {\"weight_bits\": b, \"activation_bits\": b}}, \"default\": {...}}, either part optional)."
+    )
     var policy: String?
     @Option(help: "Output integer model (HDF5, written atomically).") var out: String
     @Option(help: "Training images used to calibrate the residual stream.") var calibrationImages = 512
-    @Option(help: "Bits of the residual stream and pre-add sums (float in training), 8...24.") var residualBits = ExportOptions().residualBits
-    @Option(help: "Fraction bits F of the bias-correction constants Z_c and bias fractions, 0...30 (lowered per layer when a Z_c would not fit).")
+    @Option(help: "Bits of the residual stream and pre-add sums (float in training), 8...24.") var residualBits =
+        ExportOptions().residualBits
+    @Option(
+        help:
+            "Fraction bits F of the bias-correction constants Z_c and bias fractions, 0...30 (lowered per layer when a Z_c would not fit)."
+    )
     var fractionBits = ExportOptions().fractionBits
-    @Flag(help: "Round biases to whole accumulator units (int32 only, as TFLite/ONNX) instead of keeping bias_fraction.")
+    @Flag(
+        help: "Round biases to whole accumulator units (int32 only, as TFLite/ONNX) instead of keeping bias_fraction.")
     var integerBias = false
-    @Option(help: "Compare top-1 classes with the fake-quantized model on the first N test images (0: skip).") var verify = 0
+    @Option(help: "Compare top-1 classes with the fake-quantized model on the first N test images (0: skip).")
+    var verify = 0
     @Option(help: "Where the dataset's files are. [default: the checkpoint's]") var dataDir: String?
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
@@ -44,11 +53,17 @@ struct ExportCommand: ParsableCommand {
     private func checkFlags() throws {
         guard (bits == nil) != (policy == nil) else { throw InputError("give exactly one of --bits and --policy") }
         if let bits, !ResNetExporter.supportedBits.contains(bits) {
-            throw InputError("--bits \(bits): expected \(ResNetExporter.supportedBits.lowerBound)...\(ResNetExporter.supportedBits.upperBound)")
+            throw InputError(
+                "--bits \(bits): expected \(ResNetExporter.supportedBits.lowerBound)...\(ResNetExporter.supportedBits.upperBound)"
+            )
         }
         guard calibrationImages > 0 else { throw InputError("--calibration-images: expected a positive number") }
-        guard (8...24).contains(residualBits) else { throw InputError("--residual-bits \(residualBits): expected 8...24") }
-        guard (0...30).contains(fractionBits) else { throw InputError("--fraction-bits \(fractionBits): expected 0...30") }
+        guard (8...24).contains(residualBits) else {
+            throw InputError("--residual-bits \(residualBits): expected 8...24")
+        }
+        guard (0...30).contains(fractionBits) else {
+            throw InputError("--fraction-bits \(fractionBits): expected 0...30")
+        }
     }
 
     func run() throws {
@@ -59,8 +74,9 @@ struct ExportCommand: ParsableCommand {
         guard ckpt.recipe.trainedBits() != nil else {
             throw InputError("\(checkpoint): a float checkpoint; export needs one trained with --bits")
         }
-        let splits = try DatasetCatalog.load(name: ckpt.recipe.dataset, dataDir: dataDir ?? ckpt.recipe.dataDir,
-                                             limit: ckpt.recipe.limit)
+        let splits = try DatasetCatalog.load(
+            name: ckpt.recipe.dataset, dataDir: dataDir ?? ckpt.recipe.dataDir,
+            limit: ckpt.recipe.limit)
         // Steps for every width the network will run at (a policy's default included); widths
         // outside what export supports are rejected by `validate` below, naming the field.
         let extra = bits.map { [$0] } ?? policyValue!.bitWidths.filter(ResNetExporter.supportedBits.contains)
@@ -76,43 +92,61 @@ struct ExportCommand: ParsableCommand {
         options.residualBits = residualBits
         options.fractionBits = fractionBits
         options.biasFraction = !integerBias
-        let (model, report) = try ResNetExporter.export(net, normalization: ckpt.normalization, calibration: calibration,
-                                                        options: options)
+        let (model, report) = try ResNetExporter.export(
+            net, normalization: ckpt.normalization, calibration: calibration,
+            options: options)
         try model.write(to: out)
         var agreement: ExportAgreement?
         var codes: [LayerCodeAgreement]?
         if verify > 0 {
-            agreement = try ExportVerification.compare(net, normalization: ckpt.normalization, model: model,
-                                                       data: splits.test, limit: verify,
-                                                       config: SimulationConfig(threads: threads))
-            codes = try ExportVerification.compareCodes(net, normalization: ckpt.normalization, model: model,
-                                                        data: splits.test, limit: min(verify, Self.codeImages))
+            agreement = try ExportVerification.compare(
+                net, normalization: ckpt.normalization, model: model,
+                data: splits.test, limit: verify,
+                config: SimulationConfig(threads: threads))
+            codes = try ExportVerification.compareCodes(
+                net, normalization: ckpt.normalization, model: model,
+                data: splits.test, limit: min(verify, Self.codeImages))
         }
         let precision = bits.map { "\($0)-bit" } ?? "policy \(policy!)"
         if json {
-            try printJSON(Summary(model: out, precision: precision, layers: model.layers.count, export: report,
-                                  verification: agreement, layer_codes: codes))
+            try printJSON(
+                Summary(
+                    model: out, precision: precision, layers: model.layers.count, export: report,
+                    verification: agreement, layer_codes: codes))
             return
         }
-        printSummary(model: model, precision: precision, report: report, agreement: agreement, codes: codes,
-                     testImages: splits.test.count)
+        printSummary(
+            model: model, precision: precision, report: report, agreement: agreement, codes: codes,
+            testImages: splits.test.count)
     }
 
     /// The human-readable summary: what was written, and the verification figures when asked.
-    private func printSummary(model: IntegerModel, precision: String, report: ExportReport, agreement: ExportAgreement?,
-                              codes: [LayerCodeAgreement]?, testImages: Int) {
-        print("wrote \(out): \(model.layers.count) integer layers at \(precision)"
-              + (report.flipped_channels > 0 ? " (\(report.flipped_channels) channels with negative BatchNorm scale flipped, \(report.clamped_weights) weights clamped)" : ""))
+    private func printSummary(
+        model: IntegerModel, precision: String, report: ExportReport, agreement: ExportAgreement?,
+        codes: [LayerCodeAgreement]?, testImages: Int
+    ) {
+        print(
+            "wrote \(out): \(model.layers.count) integer layers at \(precision)"
+                + (report.flipped_channels > 0
+                    ? " (\(report.flipped_channels) channels with negative BatchNorm scale flipped, \(report.clamped_weights) weights clamped)"
+                    : ""))
         if let a = agreement {
-            print(String(format: "verified on %d test images: top-1 agreement %.2f%%, fake-quant accuracy %.2f%%, integer accuracy %.2f%%",
-                         a.images, 100 * a.top1_agreement, 100 * a.float_accuracy, 100 * a.integer_accuracy))
+            print(
+                String(
+                    format:
+                        "verified on %d test images: top-1 agreement %.2f%%, fake-quant accuracy %.2f%%, integer accuracy %.2f%%",
+                    a.images, 100 * a.top1_agreement, 100 * a.float_accuracy, 100 * a.integer_accuracy))
         }
         if let codes {
             let n = min(verify, Self.codeImages, testImages)
             if let first = codes.first(where: { $0.mismatched > 0 }) {
                 let worst = codes.max { $0.mismatched < $1.mismatched }!
-                print(String(format: "activation codes on %d images: first differ at %@ (%.4f%% of codes), most at %@ (%.4f%%, up to %d steps)",
-                             n, first.tensor, 100 * first.mismatched, worst.tensor, 100 * worst.mismatched, worst.max_difference))
+                print(
+                    String(
+                        format:
+                            "activation codes on %d images: first differ at %@ (%.4f%% of codes), most at %@ (%.4f%%, up to %d steps)",
+                        n, first.tensor, 100 * first.mismatched, worst.tensor, 100 * worst.mismatched,
+                        worst.max_difference))
             } else {
                 print("activation codes on \(n) images: identical at all \(codes.count) quantized tensors")
             }

@@ -8,7 +8,10 @@ struct InputSource: ParsableArguments {
     @Option(help: "Input images (HDF5: /images [N, C, H, W], optional /labels [N]; docs/integer-model.md).")
     var inputs: String?
 
-    @Option(help: "Dataset whose test split to use instead of --inputs (fashion-mnist, mnist, cifar10, cifar100, synthetic, hdf5).")
+    @Option(
+        help:
+            "Dataset whose test split to use instead of --inputs (fashion-mnist, mnist, cifar10, cifar100, synthetic, hdf5)."
+    )
     var dataset: String?
 
     @Option(help: "Where the dataset's files are.")

@@ -25,12 +25,18 @@ struct PickCommand: ParsableCommand {
 
     @Option(help: "A multi-bit ResNet checkpoint (trained with --bits).") var checkpoint: String
     @OptionGroup var profileOptions: ProfileOptions
-    @Option(help: ArgumentHelp("KIND=VALUE, e.g. energy_uJ=40; repeat for several (all must hold on every profile).",
-                               valueName: "KIND=VALUE"))
+    @Option(
+        help: ArgumentHelp(
+            "KIND=VALUE, e.g. energy_uJ=40; repeat for several (all must hold on every profile).",
+            valueName: "KIND=VALUE"))
     var budget: [String] = []
     @Option(help: "Bit-widths to sweep and search (2-16). [default: the checkpoint's deploy bits]") var bits: String?
-    @Option(help: ArgumentHelp("Validation images: at most N of the checkpoint's held-out split.", valueName: "N")) var validation = 2000
-    @Flag(help: "For a checkpoint trained without a held-out split (older versions, train --validation 0): validate on the last --validation training images, which it may have trained on, instead of refusing.")
+    @Option(help: ArgumentHelp("Validation images: at most N of the checkpoint's held-out split.", valueName: "N"))
+    var validation = 2000
+    @Flag(
+        help:
+            "For a checkpoint trained without a held-out split (older versions, train --validation 0): validate on the last --validation training images, which it may have trained on, instead of refusing."
+    )
     var validationFromTraining = false
     @Option(help: "Test the picks on the first N test images. [default: all]") var limit: Int?
     @Option(help: "uniform (the sweep only) or greedy (the sweep, then the per-layer search).") var search = "greedy"
@@ -50,7 +56,9 @@ struct PickCommand: ParsableCommand {
         guard maxEvaluations >= 0 else { throw InputError("--max-evaluations \(maxEvaluations): expected 0 or more") }
         let widths = try bits.map { text -> [Int] in
             let set = try BitWidthSet(parsing: text, flag: "--bits")
-            guard !set.includesFloat else { throw InputError("--bits \(text): pick chooses among quantized widths; drop 32") }
+            guard !set.includesFloat else {
+                throw InputError("--bits \(text): pick chooses among quantized widths; drop 32")
+            }
             return set.bits
         }
         if let outPolicy {
@@ -60,9 +68,10 @@ struct PickCommand: ParsableCommand {
             }
         }
         if let limit, limit < 1 { throw InputError("--limit \(limit): expected a positive number of test images") }
-        var request = PickRequest(checkpoint: checkpoint,
-                                  profiles: try profileOptions.load(),
-                                  budgets: budgets)
+        var request = PickRequest(
+            checkpoint: checkpoint,
+            profiles: try profileOptions.load(),
+            budgets: budgets)
         request.bits = widths
         request.validationImages = validation
         request.validationFromTraining = validationFromTraining
@@ -73,7 +82,8 @@ struct PickCommand: ParsableCommand {
         let report = try CheckpointPick.run(request, progress: ProgressLine())
         if let outPolicy {
             let policy = report.mixed?.policy ?? report.uniform.policy!
-            try CostCommand.writeAtomically(try jsonText(policy, pretty: true) + "\n", to: outPolicy, flag: "--out-policy")
+            try CostCommand.writeAtomically(
+                try jsonText(policy, pretty: true) + "\n", to: outPolicy, flag: "--out-policy")
         }
         if json { try printJSON(report) } else { print(report.text, terminator: "") }
     }

@@ -9,7 +9,8 @@ import PolybitTrain
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write a Markdown report with SVG plots of energy, latency and memory against accuracy per precision and profile.",
+        abstract:
+            "Write a Markdown report with SVG plots of energy, latency and memory against accuracy per precision and profile.",
         discussion: """
             Accuracy per bit-width comes from the run's last evaluated epoch (RUN/log.jsonl). Costs come from \
             the run's exported integer models RUN/int<b>.h5 when there are any (what 'polybit export' and \
@@ -23,38 +24,51 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let ckpt = try Checkpoint.read(from: runDirectory + "/checkpoint.h5")
-        guard let last = try TrainingLog(runDirectory: runDirectory).records().last, let byPrecision = last.test_accuracy_by_precision else {
-            throw InputError("\(runDirectory)/log.jsonl: no multi-bit evaluation; report needs a run trained with --bits")
+        guard let last = try TrainingLog(runDirectory: runDirectory).records().last,
+            let byPrecision = last.test_accuracy_by_precision
+        else {
+            throw InputError(
+                "\(runDirectory)/log.jsonl: no multi-bit evaluation; report needs a run trained with --bits")
         }
         var accuracy: [Int: Double] = [:]
         for (key, value) in byPrecision {
             if key.hasSuffix("-bit"), let b = Int(key.dropLast(4)) { accuracy[b] = value }
         }
         let profiles = try ProfileOptions.load(profile)
-        let exported = accuracy.keys.sorted().map { "\(runDirectory)/int\($0).h5" }.filter { FileManager.default.fileExists(atPath: $0) }
+        let exported = accuracy.keys.sorted().map { "\(runDirectory)/int\($0).h5" }.filter {
+            FileManager.default.fileExists(atPath: $0)
+        }
         let sweep: CostSweep
         let source: String
         if !exported.isEmpty {
             sweep = try CostCommand.sweep(models: exported, profiles: profiles)
-            source = "costs of the exported integer models (\(exported.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))"
+            source =
+                "costs of the exported integer models (\(exported.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))"
         } else {
             let net = try CIFARResNet(name: ckpt.recipe.model.description, width: ckpt.recipe.width)
             let data = try DatasetCatalog.load(name: ckpt.recipe.dataset, dataDir: ckpt.recipe.dataDir, limit: 1).test
             let shape = TensorShape(channels: data.channels, height: data.height, width: data.width)
-            sweep = try CostSweep(networkName: net.name, input: shape, classes: data.classes, edgeBits: 8,
-                                  bits: accuracy.keys.sorted(), profiles: profiles) {
+            sweep = try CostSweep(
+                networkName: net.name, input: shape, classes: data.classes, edgeBits: 8,
+                bits: accuracy.keys.sorted(), profiles: profiles
+            ) {
                 net.layers(input: shape, classes: data.classes, precision: $0, edgeBits: 8)
             }
-            source = "costs of the analytic \(net.name) (b-bit activations everywhere; export the run for the 16-bit residual stream)"
+            source =
+                "costs of the analytic \(net.name) (b-bit activations everywhere; export the run for the 16-bit residual stream)"
         }
         let r = ckpt.recipe
         let report = PrecisionReport(
             title: "Polybit report: \(runDirectory)", accuracy: accuracy, sweep: sweep,
-            notes: ["model \(r.model) on \(r.dataset)\(r.limit.map { " (first \($0) images)" } ?? ""), trained bits \(r.bits?.description ?? "-"), "
-                        + "\(ckpt.epochsCompleted) epochs, bias correction \(r.quantizer.biasCorrection.rawValue)",
-                    "accuracy: test split after epoch \(last.epoch) (RUN/log.jsonl), no fine-tuning at any width",
-                    source])
+            notes: [
+                "model \(r.model) on \(r.dataset)\(r.limit.map { " (first \($0) images)" } ?? ""), trained bits \(r.bits?.description ?? "-"), "
+                    + "\(ckpt.epochsCompleted) epochs, bias correction \(r.quantizer.biasCorrection.rawValue)",
+                "accuracy: test split after epoch \(last.epoch) (RUN/log.jsonl), no fine-tuning at any width",
+                source,
+            ])
         try report.write(to: out)
-        print("wrote \(out)/report.md with energy.svg, latency.svg, memory.svg (\(accuracy.count) precisions x \(profiles.count) profiles)")
+        print(
+            "wrote \(out)/report.md with energy.svg, latency.svg, memory.svg (\(accuracy.count) precisions x \(profiles.count) profiles)"
+        )
     }
 }

@@ -9,7 +9,9 @@ struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Run an integer model bit-accurately: top-1 accuracy, overflow counts per layer, throughput.",
-        discussion: "Inputs: --inputs IN.h5 with /images [N, C, H, W] (integers in the model's input range, or reals to quantize) and optional /labels [N], or --dataset. See docs/integer-model.md. With --profile the profile sets the arithmetic (requant, accumulator_bits, accumulator_overflow; the flags override it; several profiles must agree), the model must run on each profile exactly as `cost --model` requires, and it is costed there; the settings used, where each came from, and the widths each profile runs are printed on stderr and in --json.")
+        discussion:
+            "Inputs: --inputs IN.h5 with /images [N, C, H, W] (integers in the model's input range, or reals to quantize) and optional /labels [N], or --dataset. See docs/integer-model.md. With --profile the profile sets the arithmetic (requant, accumulator_bits, accumulator_overflow; the flags override it; several profiles must agree), the model must run on each profile exactly as `cost --model` requires, and it is costed there; the settings used, where each came from, and the widths each profile runs are printed on stderr and in --json."
+    )
 
     @OptionGroup var modelInputs: IntegerModelInputs
 
@@ -37,8 +39,9 @@ struct SimulateCommand: ParsableCommand {
         let set = try modelInputs.source.load(for: model, limit: limit)
         let inputs = modelInputs.source.name
         let line = ProgressLine(enabled: true)
-        let report = try SimulationReport.evaluate(model: model, modelName: modelInputs.model, inputs: set,
-                                                   config: config, progress: simulationProgress(line))
+        let report = try SimulationReport.evaluate(
+            model: model, modelName: modelInputs.model, inputs: set,
+            config: config, progress: simulationProgress(line))
         line.finish("simulated \(report.images) images in " + ProgressLine.duration(report.seconds))
         if json {
             let widths = costs?.profiles.map {
@@ -47,15 +50,18 @@ struct SimulateCommand: ParsableCommand {
             try printJSON(ReportWithCost(report: report, arithmetic: arithmetic, widthsRun: widths, cost: costs?.json))
             return
         }
-        print("model \(report.model): \(report.images) images, requant \(report.requant.rawValue), "
-              + "\(report.accumulatorBits)-bit accumulator (\(report.overflow.rawValue))")
+        print(
+            "model \(report.model): \(report.images) images, requant \(report.requant.rawValue), "
+                + "\(report.accumulatorBits)-bit accumulator (\(report.overflow.rawValue))")
         if let accuracy = report.accuracy, let correct = report.correct {
             print(String(format: "top-1 accuracy %.2f%% (%d/%d)", accuracy * 100, correct, report.images))
         } else {
             print("top-1 accuracy: no labels in \(inputs)")
         }
-        print(String(format: "throughput %.1f images/s, %.2f GMAC/s (%.2f s, %d MACs/image)",
-                     report.imagesPerSecond, report.macsPerSecond / 1e9, report.seconds, report.macsPerImage))
+        print(
+            String(
+                format: "throughput %.1f images/s, %.2f GMAC/s (%.2f s, %d MACs/image)",
+                report.imagesPerSecond, report.macsPerSecond / 1e9, report.seconds, report.macsPerImage))
         let overflowing = report.layers.filter { $0.overflow.events > 0 }
         if overflowing.isEmpty {
             print("accumulator overflows: none")

@@ -8,7 +8,9 @@ struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Write per-layer integer traces (HDF5) for hardware teams.",
-        discussion: "For the first --samples images: each layer's integer input, weights, bias, accumulator (before requantization), requantization parameters and output, with bits/signed/scale/zero_point/shape_order attributes. Readable with h5py or h5dump.")
+        discussion:
+            "For the first --samples images: each layer's integer input, weights, bias, accumulator (before requantization), requantization parameters and output, with bits/signed/scale/zero_point/shape_order attributes. Readable with h5py or h5dump."
+    )
 
     @OptionGroup var modelInputs: IntegerModelInputs
 
@@ -42,7 +44,9 @@ struct TraceCommand: ParsableCommand {
             let names = layers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             let known = Set(model.layers.map(\.name))
             if let bad = names.first(where: { !known.contains($0) }) {
-                throw InputError("--layers: no layer '\(bad)' in \(modelInputs.model) (layers: \(model.layers.map(\.name).joined(separator: ", ")))")
+                throw InputError(
+                    "--layers: no layer '\(bad)' in \(modelInputs.model) (layers: \(model.layers.map(\.name).joined(separator: ", ")))"
+                )
             }
             wanted = Set(names)
         }

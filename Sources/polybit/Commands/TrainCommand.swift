@@ -41,13 +41,17 @@ struct TrainCommand: ParsableCommand {
             if json { try printJSON(summary) }
             return
         }
-        guard recipe.bits != nil else { throw InputError("--dedicated needs --bits (and --deploy-bits) to know which widths to train") }
+        guard recipe.bits != nil else {
+            throw InputError("--dedicated needs --bits (and --deploy-bits) to know which widths to train")
+        }
         var summaries: [String: TrainingSummary] = [:]
         for b in recipe.deployedBits().bits {
             var single = recipe
             single.bits = BitWidthSet(bits: [b], includesFloat: false); single.deployBits = single.bits
-            summaries["\(b)-bit"] = try Trainer(recipe: single, splits: splits, runDirectory: out + "/dedicated-\(b)bit")
-                .run(resume: resume)
+            summaries["\(b)-bit"] = try Trainer(
+                recipe: single, splits: splits, runDirectory: out + "/dedicated-\(b)bit"
+            )
+            .run(resume: resume)
         }
         if json { try printJSON(summaries) }
     }

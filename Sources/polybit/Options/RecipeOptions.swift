@@ -18,15 +18,23 @@ private let recipeDefaults = TrainingRecipe(), coresetDefaults = CoresetConfig(f
 public struct RecipeOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: help("resnet20, resnet32, resnet56 (any resnet 6n+2) or vit.", recipeDefaults.model)) var model: ModelArchitecture?
+    @Option(help: help("resnet20, resnet32, resnet56 (any resnet 6n+2) or vit.", recipeDefaults.model)) var model:
+        ModelArchitecture?
     @Option(help: help("Channel multiplier of ResNet stages.", recipeDefaults.width)) var width: Int?
-    @Option(help: help("fashion-mnist, mnist, cifar10, cifar100, synthetic or hdf5.", recipeDefaults.dataset)) var dataset: String?
-    @Option(help: "Where the dataset's files are (the HDF5 file for hdf5). [default: none; fashion-mnist has a standard place]")
+    @Option(help: help("fashion-mnist, mnist, cifar10, cifar100, synthetic or hdf5.", recipeDefaults.dataset))
+    var dataset: String?
+    @Option(
+        help:
+            "Where the dataset's files are (the HDF5 file for hdf5). [default: none; fashion-mnist has a standard place]"
+    )
     var dataDir: String?
-    @Option(help: help("Training images held out for validation: the last N of the dataset's training split, taken before --limit; never trained on, used by pick. auto: 5000 for fashion-mnist, mnist, cifar10 and cifar100, 1000 for synthetic, a tenth of an hdf5 file's; 0: none.",
-                       recipeDefaults.validation, valueName: "N|auto"))
+    @Option(
+        help: help(
+            "Training images held out for validation: the last N of the dataset's training split, taken before --limit; never trained on, used by pick. auto: 5000 for fashion-mnist, mnist, cifar10 and cifar100, 1000 for synthetic, a tenth of an hdf5 file's; 0: none.",
+            recipeDefaults.validation, valueName: "N|auto"))
     var validation: ValidationSplitSize?
-    @Option(help: "Use only the first N training images (after the held-out split) and test images. [default: all]") var limit: Int?
+    @Option(help: "Use only the first N training images (after the held-out split) and test images. [default: all]")
+    var limit: Int?
     @Option(help: help("Epochs.", recipeDefaults.epochs)) var epochs: Int?
     @Option(help: help("Batch size.", recipeDefaults.batch)) var batch: Int?
     @Option(help: help("Seed of initialization, data order and augmentation.", recipeDefaults.seed)) var seed: UInt64?
@@ -43,8 +51,11 @@ public struct RecipeOptions: ParsableArguments {
     @Option(help: help("ViT width.", recipeDefaults.dim)) var dim: Int?
     @Option(help: help("ViT depth.", recipeDefaults.depth)) var depth: Int?
     @Option(help: help("ViT heads.", recipeDefaults.heads)) var heads: Int?
-    @Option(help: "Bit-widths to train, e.g. 2,4,8 or 2-8; add 32 for float. [default: none, a float model]") var bits: String?
-    @Option(help: "Bit-widths to evaluate each epoch. [default: 2-8 and the trained widths (with 32 when float is trained)]")
+    @Option(help: "Bit-widths to train, e.g. 2,4,8 or 2-8; add 32 for float. [default: none, a float model]") var bits:
+        String?
+    @Option(
+        help: "Bit-widths to evaluate each epoch. [default: 2-8 and the trained widths (with 32 when float is trained)]"
+    )
     var deployBits: String?
     @OptionGroup var quantizer: QuantizerArguments
     @OptionGroup var coresetOptions: CoresetArguments
@@ -87,24 +98,38 @@ struct QuantizerArguments: ParsableArguments {
     @Option(help: help("Weight bias correction: paper, exact or off.", recipeDefaults.quantizer.biasCorrection))
     var biasCorrection: BiasCorrection?
     @Flag(help: "Same as --bias-correction off.") var noBiasCorrection = false
-    @Option(help: help("Bias-correction statistics per output channel or per tensor: channel or tensor.",
-                       recipeDefaults.quantizer.correctionStatistics))
+    @Option(
+        help: help(
+            "Bias-correction statistics per output channel or per tensor: channel or tensor.",
+            recipeDefaults.quantizer.correctionStatistics))
     var correctionStatistics: CorrectionStatistics?
-    @Option(help: help("Weight steps: statistics (Gaussian-optimal clipping of the latent weights) or learned (LSQ; only with --bias-correction off).",
-                       recipeDefaults.quantizer.weightStep))
+    @Option(
+        help: help(
+            "Weight steps: statistics (Gaussian-optimal clipping of the latent weights) or learned (LSQ; only with --bias-correction off).",
+            recipeDefaults.quantizer.weightStep))
     var weightStep: WeightStepRule?
-    @Option(help: help("Weight integers of lower bit-widths: direct (each width rounds the latent weights) or double / double-floor (Double Rounding: a rounding / floor shift of the highest width's integers, so only those need storing).",
-                       recipeDefaults.quantizer.weightRounding))
+    @Option(
+        help: help(
+            "Weight integers of lower bit-widths: direct (each width rounds the latent weights) or double / double-floor (Double Rounding: a rounding / floor shift of the highest width's integers, so only those need storing).",
+            recipeDefaults.quantizer.weightRounding))
     var weightRounding: WeightRounding?
-    @Flag(help: "ALRS: quantizer step sizes at bit-width b learn at 10^(-Δ/2) (even Δ) or 5·10^(-(Δ+1)/2) (odd Δ) times the learning rate, Δ = highest trained width − b.")
+    @Flag(
+        help:
+            "ALRS: quantizer step sizes at bit-width b learn at 10^(-Δ/2) (even Δ) or 5·10^(-(Δ+1)/2) (odd Δ) times the learning rate, Δ = highest trained width − b."
+    )
     var alrs = false
-    @Flag(help: "Quantize the stem and classifier like the other layers (default: 8 bits).") var quantizeFirstLast = false
+    @Flag(help: "Quantize the stem and classifier like the other layers (default: 8 bits).") var quantizeFirstLast =
+        false
     @Flag(help: "Turn off LSQ's step-gradient scale 1/sqrt(N·Qp).") var noStepGradientScale = false
-    @Option(help: help("In-place distillation: lower bit-widths also learn the highest trained bit-width's outputs on their batch, loss CE + α·KL (costs one extra forward each).",
-                       recipeDefaults.distillation, valueName: "α"))
+    @Option(
+        help: help(
+            "In-place distillation: lower bit-widths also learn the highest trained bit-width's outputs on their batch, loss CE + α·KL (costs one extra forward each).",
+            recipeDefaults.distillation, valueName: "α"))
     var distill: Float?
-    @Option(help: help("BatchNorm across bit-widths: shared (the method) or switchable (ablation: gamma, beta and running statistics per trained bit-width; an untrained width uses the nearest trained width's, ties to the higher).",
-                       recipeDefaults.batchNorm))
+    @Option(
+        help: help(
+            "BatchNorm across bit-widths: shared (the method) or switchable (ablation: gamma, beta and running statistics per trained bit-width; an untrained width uses the nearest trained width's, ties to the higher).",
+            recipeDefaults.batchNorm))
     var bn: BatchNormMode?
 
     func apply(to r: inout TrainingRecipe) throws {
@@ -123,33 +148,51 @@ struct QuantizerArguments: ParsableArguments {
 
 /// The recipe's bit-wise coreset fields; all but `--coreset` need a coreset (given, or in the base).
 struct CoresetArguments: ParsableArguments {
-    @Option(help: "Bit-wise coreset: the fraction of the training set each precision keeps, e.g. 0.2 (pruning rate 0.8). [default: none, all data]")
+    @Option(
+        help:
+            "Bit-wise coreset: the fraction of the training set each precision keeps, e.g. 0.2 (pruning rate 0.8). [default: none, all data]"
+    )
     var coreset: Double?
     @Option(help: help("Redraw the coresets every R epochs.", coresetDefaults.redrawEpochs)) var redraw: Int?
-    @Option(help: help("Full-data epochs before the first coreset.", coresetDefaults.warmupEpochs)) var coresetWarmup: Int?
-    @Option(help: help("Coreset ranking: el2n (gradient-based, per precision) or random (baseline).", coresetDefaults.score))
+    @Option(help: help("Full-data epochs before the first coreset.", coresetDefaults.warmupEpochs)) var coresetWarmup:
+        Int?
+    @Option(
+        help: help("Coreset ranking: el2n (gradient-based, per precision) or random (baseline).", coresetDefaults.score)
+    )
     var coresetScore: CoresetConfig.Score?
-    @Option(help: help("Coreset selection: stratified (coverage-centric: drop the hardest --coreset-hard-cut share, then draw evenly across score strata) or top (the highest scores, as in EMQ; far worse at high pruning rates, see docs/results-coreset.md).",
-                       coresetDefaults.selection))
+    @Option(
+        help: help(
+            "Coreset selection: stratified (coverage-centric: drop the hardest --coreset-hard-cut share, then draw evenly across score strata) or top (the highest scores, as in EMQ; far worse at high pruning rates, see docs/results-coreset.md).",
+            coresetDefaults.selection))
     var coresetSelection: CoresetSelection.Rule?
-    @Option(help: help("With --coreset-selection stratified: the share of highest scores dropped first.", coresetDefaults.hardCut))
+    @Option(
+        help: help(
+            "With --coreset-selection stratified: the share of highest scores dropped first.", coresetDefaults.hardCut))
     var coresetHardCut: Double?
     @Flag(help: "One coreset (the highest precision's) for every precision (baseline).") var coresetShared = false
-    @Option(help: "Score only a random candidate pool of K times the subset size per class at each redraw, and select from it (K >= 1; cheaper scoring). [default: score every image]")
+    @Option(
+        help:
+            "Score only a random candidate pool of K times the subset size per class at each redraw, and select from it (K >= 1; cheaper scoring). [default: score every image]"
+    )
     var coresetPool: Double?
-    @Option(help: help("After each subset epoch, refresh the BatchNorm running statistics: N random training batches at the trained precisions continue training's moving average, so they reflect all the data, not the subsets (0: off).",
-                       coresetDefaults.statisticsRefreshBatches))
+    @Option(
+        help: help(
+            "After each subset epoch, refresh the BatchNorm running statistics: N random training batches at the trained precisions continue training's moving average, so they reflect all the data, not the subsets (0: off).",
+            coresetDefaults.statisticsRefreshBatches))
     var coresetBnRefresh: Int?
     @Flag(help: "Rank the whole set instead of keeping each class's share.") var noClassBalance = false
 
     func apply(to r: inout TrainingRecipe) throws {
         if let coreset { r.coreset = CoresetConfig(fraction: coreset) }
-        let given = redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetSelection != nil
+        let given =
+            redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetSelection != nil
             || coresetHardCut != nil || coresetShared || coresetPool != nil || coresetBnRefresh != nil || noClassBalance
         guard var c = r.coreset else {
             guard !given else {
                 let flags = RecipeField.coresetOptions.map(\.flag)
-                throw InputError("\(flags.dropLast().joined(separator: ", ")) and \(flags.last!) need \(RecipeField.coresetFraction.flag)")
+                throw InputError(
+                    "\(flags.dropLast().joined(separator: ", ")) and \(flags.last!) need \(RecipeField.coresetFraction.flag)"
+                )
             }
             return
         }
