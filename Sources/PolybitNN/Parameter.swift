@@ -8,6 +8,9 @@ public enum ParameterRole: String, Sendable, Codable {
     case bias
     /// Quantizer step sizes (own learning-rate scaling, no weight decay).
     case stepSize
+    /// Quantizer step sizes recomputed from the weights' statistics on every use: stored in
+    /// checkpoints for inspection, never trained, and rebuilt when a checkpoint lacks them.
+    case statisticsStep
     /// Persistent state that is not trained (e.g. BatchNorm running statistics).
     case buffer
 }
@@ -33,7 +36,7 @@ public final class Parameter: @unchecked Sendable {
     }
 
     /// True for everything the optimizer updates.
-    public var isTrainable: Bool { role != .buffer }
+    public var isTrainable: Bool { role == .weight || role == .bias || role == .stepSize }
 
     /// Sets the gradient to zero.
     public func zeroGrad() {

@@ -74,7 +74,7 @@ public final class WeightQuantizer: WeightTransform {
                 ? WeightQuantizer.statisticsStep(weight, bits: b, clip: { _ in 3 })
                 : WeightQuantizer.statisticsStep(weight, bits: b)
             let step = Parameter(
-                name: "\(name).wstep\(b)", role: learned ? .stepSize : .buffer,
+                name: "\(name).wstep\(b)", role: learned ? .stepSize : .statisticsStep,
                 value: Tensor(shape: [1], storage: [value]))
             step.lowerBound = 1e-8
             steps[b] = step

@@ -105,12 +105,13 @@ public struct Checkpoint {
     }
 
     /// Copies the stored values into `model`; every model parameter must be present with its
-    /// shape, except quantizer steps of bit-widths the checkpoint never had (left uninitialized,
-    /// for interpolation from the trained ones).
+    /// shape, except quantizer steps of bit-widths the checkpoint never had (learned steps are
+    /// left uninitialized, for interpolation from the trained ones; statistics steps are
+    /// recomputed from the weights on use).
     public func restore(into model: any ImageClassifier, file: String) throws {
         for p in model.parameters {
             guard let t = parameters[p.name] else {
-                if p.role == .stepSize { continue }
+                if p.role == .stepSize || p.role == .statisticsStep { continue }
                 throw InputError("\(file): parameters/\(p.name) is missing (checkpoint of another model?)")
             }
             guard t.shape == p.value.shape else {

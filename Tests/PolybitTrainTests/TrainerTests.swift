@@ -73,6 +73,24 @@ func failingField(_ check: () throws -> Void) -> RecipeField? {
     }
 
     /// A run stopped after epoch 2 and resumed ends with exactly the weights of an uninterrupted run.
+    /// A checkpoint with statistics weight steps (the default) evaluates at a width it has no
+    /// stored steps for: the steps follow the weights (this used to fail with "parameters/
+    /// stem.conv.wstep12 is missing").
+    @Test func statisticsStepsOfUnstoredWidthsAreRebuilt() throws {
+        var (recipe, splits) = tinyRecipe(epochs: 1)
+        recipe.bits = widths("2,4"); recipe.deployBits = widths("2,4")
+        let dir = temporaryRunDirectory()
+        _ = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
+            .run(resume: false)
+        let ckpt = try Checkpoint.read(from: dir + "/checkpoint.h5")
+        #expect(ckpt.parameters["stem.conv.wstep12"] == nil)
+        let (_, quantized) = try ckpt.instantiate(for: splits.test, extraBits: [12], file: dir + "/checkpoint.h5")
+        let net = try #require(quantized)
+        net.set(.uniform(12))
+        let accuracy = Evaluator.evaluate(net.model, on: ckpt.normalization.apply(to: splits.test)).accuracy
+        #expect(accuracy > 0.25)
+    }
+
     @Test func resumedRunEqualsUninterruptedRun() throws {
         let (recipe, splits) = tinyRecipe(epochs: 4)
         let straightDir = temporaryRunDirectory(), resumedDir = temporaryRunDirectory()
