@@ -46,7 +46,7 @@ public struct Checkpoint {
 
     /// Writes the checkpoint to `path` atomically.
     public func write(to path: String) throws {
-        let recipeJSON = String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self)
+        let recipeJSON = try jsonText(recipe)
         try HDF5File.writeAtomically(to: path) { file in
             let root = file.root
             try root.setAttribute("format", .string(Checkpoint.format))
