@@ -26,14 +26,14 @@ public struct CostSweep: Sendable {
     public init(
         networkName: String, input: TensorShape, classes: Int, edgeBits: Int?, bits: [Int],
         profiles: [(file: String, profile: HardwareProfile)],
-        layers: (Precision) -> [LayerWorkload]
+        layers: (Precision) throws -> [LayerWorkload]
     ) throws {
         self.networkName = networkName
         self.input = input
         self.classes = classes
         self.edgeBits = edgeBits
         self.bits = bits
-        let lists = bits.map { layers(Precision(operandBits: $0, $0)) }
+        let lists = try bits.map { try layers(Precision(operandBits: $0, $0)) }
         self.profiles = try profiles.map { entry in
             let model = CostModel(profile: entry.profile)
             return ProfileCosts(file: entry.file, profile: entry.profile, costs: try lists.map { try model.cost($0) })

@@ -4,8 +4,9 @@ extension IntegerModel {
     /// The cost model's view of this integer model: one workload per layer that computes
     /// (conv, linear, add, pooling, requantization), with the bit-widths the file stores.
     /// Shape-only layers (flatten) and in-place clamps (relu, clamp) are folded into their input.
-    public func workloads(file: String = "<memory>") throws -> [LayerWorkload] {
-        let shapes = try shapes(file: file)
+    /// `checkingValues` as in `shapes(file:checkingValues:)`.
+    public func workloads(file: String = "<memory>", checkingValues: Bool = true) throws -> [LayerWorkload] {
+        let shapes = try shapes(file: file, checkingValues: checkingValues)
         var alias: [String: String] = [:]
         var bits: [String: Int] = [IntegerModel.inputName: input.bits]
         func source(_ name: String) -> String { alias[name] ?? name }

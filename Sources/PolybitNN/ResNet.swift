@@ -78,32 +78,38 @@ public final class ResNet: ImageClassifier {
     /// Called in forward with "stem" (the stem's ReLU output) and "logits".
     public var observer: ((String, Tensor) -> Void)?
 
+    /// The description this network was built from (layer names, channels, strides).
+    public let topology: ResNetTopology
+
+    /// Builds the trainable layers of `topology`, initialized from `seed`.
+    public init(topology: ResNetTopology, seed: UInt64) {
+        self.topology = topology
+        architecture = topology.name
+        var rng = SeededRNG(seed: seed)
+        stem = Conv2d(
+            name: ResNetTopology.stemName, inChannels: topology.inputChannels, outChannels: topology.stemChannels,
+            kernel: 3, padding: 1, rng: &rng)
+        stem.needsInputGradient = false
+        stemBN = BatchNorm2d(name: "stem.bn", channels: topology.stemChannels, appliesReLU: true)
+        blocks = topology.blocks.map {
+            BasicBlock(
+                name: $0.name, inChannels: $0.inChannels, outChannels: $0.outChannels, stride: $0.stride, rng: &rng)
+        }
+        classifier = Linear(
+            name: ResNetTopology.classifierName, inFeatures: topology.featureChannels, outFeatures: topology.classes,
+            rng: &rng)
+    }
+
     /// - Parameters: depth 6n+2 (20, 32, 56, ...); `inputChannels` of the images; `classes`;
     ///   `width` multiplies every stage's channels.
-    public init(depth: Int, inputChannels: Int, classes: Int, width: Int = 1, seed: UInt64) {
-        precondition(depth >= 8 && (depth - 2) % 6 == 0, "ResNet depth must be 6n+2, got \(depth)")
-        architecture = "resnet\(depth)"
-        var rng = SeededRNG(seed: seed)
-        let n = (depth - 2) / 6
-        let widths = [16, 32, 64].map { $0 * width }
-        stem = Conv2d(
-            name: "stem.conv", inChannels: inputChannels, outChannels: widths[0], kernel: 3,
-            padding: 1, rng: &rng)
-        stem.needsInputGradient = false
-        stemBN = BatchNorm2d(name: "stem.bn", channels: widths[0], appliesReLU: true)
-        var blocks: [BasicBlock] = []
-        var channels = widths[0]
-        for (s, w) in widths.enumerated() {
-            for b in 0..<n {
-                blocks.append(
-                    BasicBlock(
-                        name: "stage\(s + 1).block\(b)", inChannels: channels, outChannels: w,
-                        stride: (s > 0 && b == 0) ? 2 : 1, rng: &rng))
-                channels = w
-            }
+    public convenience init(depth: Int, inputChannels: Int, classes: Int, width: Int = 1, seed: UInt64) {
+        do {
+            let topology = try ResNetTopology(
+                depth: depth, width: width, inputChannels: inputChannels, classes: classes)
+            self.init(topology: topology, seed: seed)
+        } catch {
+            preconditionFailure("\(error)")
         }
-        self.blocks = blocks
-        classifier = Linear(name: "classifier", inFeatures: channels, outFeatures: classes, rng: &rng)
     }
 
     public var parameters: [Parameter] {

@@ -1,6 +1,7 @@
 import PolybitData
 import PolybitHardware
 import PolybitQuant
+import PolybitSim
 import PolybitTensor
 import PolybitTrain
 
@@ -34,7 +35,7 @@ public struct PickRequest {
 
 /// The uniform sweep, then (optionally) the greedy search, on a multi-bit checkpoint: accuracy
 /// from the fake-quantized network on the validation images its training held out (never the
-/// test split, which only scores the final picks), cost from the analytic ResNet on each profile.
+/// test split, which only scores the final picks), cost from the integer model `export` writes for it, on each profile.
 public enum CheckpointPick {
     /// Runs `request` and reports the picks.
     /// - Throws: `InputError` for a missing or foreign checkpoint, a float or ViT checkpoint, a
@@ -53,7 +54,7 @@ public enum CheckpointPick {
         guard recipe.trainedBits() != nil else {
             throw InputError("\(file): a float checkpoint; pick needs one trained with --bits")
         }
-        guard let depth = recipe.resnetDepth else {
+        guard recipe.resnetDepth != nil else {
             throw InputError(
                 "\(file): a \(recipe.model) checkpoint; pick costs ResNets only (the cost model has no \(recipe.model) layer list)"
             )
@@ -71,12 +72,15 @@ public enum CheckpointPick {
 
         let space = SearchSpace(network: net, widths: widths)
         let profileNames = request.profiles.map(\.profile.name)
-        let figures = costFigures(
-            space: space, network: try CIFARResNet(depth: depth, width: recipe.width),
-            input: data.validation, profiles: request.profiles)
-        func accuracy(_ a: BitAssignment, on data: Dataset) -> Double {
-            // A uniform assignment runs exactly as `eval --bits b` and `export --bits b`.
+        /// Sets the network to `a`: a uniform assignment runs exactly as `eval --bits b` and
+        /// `export --bits b`, a mixed one as `export --policy`.
+        func apply(_ a: BitAssignment) {
             if let b = a.uniformWidth { net.set(Precision.uniform(b)) } else { net.set(space.policy(a)) }
+        }
+        let figures = costFigures(
+            network: net, apply: apply, input: data.validation, profiles: request.profiles)
+        func accuracy(_ a: BitAssignment, on data: Dataset) -> Double {
+            apply(a)
             return Evaluator.evaluate(net.model, on: data).accuracy
         }
         let picks = try search(
@@ -108,21 +112,18 @@ public enum CheckpointPick {
             pareto_front: picks.search.evaluated.paretoFront().map { point($0) })
     }
 
-    /// The cost figures of an assignment on every profile: the analytic ResNet at the
-    /// assignment's policy, for one image shaped like `input`'s.
+    /// The cost figures of an assignment on every profile: the network set to the assignment,
+    /// lowered to the integer plan that `export` fills (`ResNetExporter.plan`), costed through the
+    /// same workloads as `cost --model` of the exported file.
     private static func costFigures(
-        space: SearchSpace, network: CIFARResNet, input: Dataset,
+        network: QuantizedNetwork, apply: @escaping (BitAssignment) -> Void, input: Dataset,
         profiles: [(file: String, profile: HardwareProfile)]
     ) -> (BitAssignment) throws -> CostFigures {
-        let shape = TensorShape(channels: input.channels, height: input.height, width: input.width)
+        let shape = [input.channels, input.height, input.width]
         let models = profiles.map { CostModel(profile: $0.profile) }
         return { a in
-            let policy = space.policy(a)
-            let layers = network.layers(input: shape, classes: input.classes) { name in
-                let p = policy.precision(of: name)
-                // Only the stem's input is never quantized: raw 8-bit pixels.
-                return Precision(weightBits: p.weightBits, activationBits: p.activationBits ?? 8)
-            }
+            apply(a)
+            let layers = try ResNetExporter.plan(of: network, inputShape: shape).workloads()
             return CostFigures(try models.map { try $0.cost(layers) })
         }
     }

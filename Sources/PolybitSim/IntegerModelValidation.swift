@@ -1,22 +1,25 @@
 extension IntegerModel {
     /// Checks every layer and returns the per-image shape of every tensor (`"input"` and each
     /// layer name): `[C, H, W]` or `[F]`. Throws `IntegerModelError` naming `file`, the layer and
-    /// the field at the first problem.
-    public func shapes(file: String = "<memory>") throws -> [String: [Int]] {
+    /// the field at the first problem. With `checkingValues` false only the structure is checked
+    /// (names, inputs, shapes), not widths, scales, weights or multipliers: what the cost model
+    /// needs of a plan costed at float's 32-bit operands, which no integer model file can hold.
+    public func shapes(file: String = "<memory>", checkingValues: Bool = true) throws -> [String: [Int]] {
         guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
             throw IntegerModelError(
                 file: file, layer: nil, field: "input/shape",
                 message: "expected [C, H, W] with positive extents, got \(inputShape)")
         }
-        try Self.check(input, file: file, layer: nil, prefix: "input/")
+        if checkingValues { try Self.check(input, file: file, layer: nil, prefix: "input/") }
         guard !layers.isEmpty else {
             throw IntegerModelError(file: file, layer: nil, field: "layers", message: "the model has no layers")
         }
         var shapes: [String: [Int]] = [Self.inputName: inputShape]
         var quant: [String: Quantization] = [Self.inputName: input]
         for layer in layers {
-            let check = try LayerCheck(layer, file: file, shapes: shapes, quant: quant)
-            try Self.check(layer.output, file: file, layer: layer.name, prefix: "")
+            let check = try LayerCheck(
+                layer, file: file, shapes: shapes, quant: quant, checkingValues: checkingValues)
+            if checkingValues { try Self.check(layer.output, file: file, layer: layer.name, prefix: "") }
             shapes[layer.name] = try check.outputShape()
             quant[layer.name] = layer.output
         }
@@ -136,12 +139,18 @@ private struct LayerCheck {
     let file: String
     /// Per-image shapes and quantizations of `layer.inputs`, in order.
     let inShapes: [[Int]], inQuant: [Quantization]
+    /// False: structure only (see `IntegerModel.shapes(file:checkingValues:)`).
+    let checkingValues: Bool
 
     /// Checks the name (non-empty, no `/`, unique) and resolves the inputs in `shapes`/`quant`
     /// (`"input"` and the layers before this one).
-    init(_ layer: IntegerLayer, file: String, shapes: [String: [Int]], quant: [String: Quantization]) throws {
+    init(
+        _ layer: IntegerLayer, file: String, shapes: [String: [Int]], quant: [String: Quantization],
+        checkingValues: Bool
+    ) throws {
         self.layer = layer
         self.file = file
+        self.checkingValues = checkingValues
         let name = layer.name
         func fail(_ field: String, _ message: String) -> IntegerModelError {
             IntegerModelError(file: file, layer: name, field: field, message: message)
@@ -201,11 +210,11 @@ private struct LayerCheck {
         case .avgpool(let p, let r):
             try needImage()
             let out = [x[0]] + (try window(p.kernel, p.stride, p.padding, field: "kernel"))
-            try IntegerModel.check(r, channels: 1, file: file, layer: name)
+            if checkingValues { try IntegerModel.check(r, channels: 1, file: file, layer: name) }
             return out
         case .globalAvgpool(let r):
             try needImage()
-            try IntegerModel.check(r, channels: 1, file: file, layer: name)
+            if checkingValues { try IntegerModel.check(r, channels: 1, file: file, layer: name) }
             return [x[0], 1, 1]
         case .flatten:
             return [x.reduce(1, *)]
@@ -221,7 +230,7 @@ private struct LayerCheck {
         guard w.weightShape[1] == x[0] else {
             throw fail("weights", "has \(w.weightShape[1]) input channels, the input '\(layer.inputs[0])' has \(x[0])")
         }
-        try IntegerModel.check(w, file: file, layer: name)
+        if checkingValues { try IntegerModel.check(w, file: file, layer: name) }
         let hw = try window(Array(w.weightShape[2...]), w.stride, w.padding, field: "stride")
         return [w.weightShape[0]] + hw
     }
@@ -236,7 +245,7 @@ private struct LayerCheck {
                 "weights",
                 "has \(w.weightShape[1]) inputs, the input '\(layer.inputs[0])' has \(x.reduce(1, *)) values \(x)")
         }
-        try IntegerModel.check(w, file: file, layer: name)
+        if checkingValues { try IntegerModel.check(w, file: file, layer: name) }
         return [w.weightShape[0]]
     }
 
@@ -245,6 +254,7 @@ private struct LayerCheck {
         guard inShapes[0] == inShapes[1] else {
             throw fail("inputs", "'\(layer.inputs[0])' is \(inShapes[0]) but '\(layer.inputs[1])' is \(inShapes[1])")
         }
+        guard checkingValues else { return }
         guard r.inputs.count == 2 else {
             throw fail("input_multipliers", "expected 2 multipliers, got \(r.inputs.count)")
         }

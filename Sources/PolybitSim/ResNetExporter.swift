@@ -28,15 +28,17 @@ public struct ExportReport: Sendable, Codable, Equatable {
     public var clamped_weights: Int
 }
 
-/// Exports a quantized ResNet at its current per-layer precisions as a bit-accurate integer model.
+/// Exports a quantized ResNet at its current per-layer precisions as a bit-accurate integer model:
+/// the network's `ResNetIntegerPlan` filled with its numbers.
 ///
 /// - Input: 8-bit unsigned covering the normalized pixel range (training fed the stem float pixels).
-/// - Every conv/linear input is the layer's LSQ grid at its bit-width (step = the learned step),
-///   so ReLU is the clamp of an unsigned output; BatchNorm (evaluation statistics) is folded into
-///   the int32 bias and the requantization multiplier; weight bias correction `A_c·s·q + B_c` is
-///   kept exact through `Z_c = round(2^F·B_c / (A_c·s))`.
-/// - The residual stream and the pre-add sums, float in training, are `residualBits` integers
-///   with scales calibrated on `calibration` images (max |value| × headroom).
+/// - Every tensor a quantizer produced in training is stored on that quantizer's grid at its
+///   bit-width (step = the learned step), so ReLU is the clamp of an unsigned output; BatchNorm
+///   (evaluation statistics) is folded into the int32 bias and the requantization multiplier;
+///   weight bias correction `A_c·s·q + B_c` is kept exact through `Z_c = round(2^F·B_c / (A_c·s))`.
+/// - Tensors training kept in float (the logits; with `ResidualPath.float` also the residual
+///   stream and the pre-add sums) are `residualBits` integers with scales calibrated on
+///   `calibration` images (max |value| × headroom).
 public enum ResNetExporter {
     /// Weight and activation bit-widths a quantized layer can be exported at (the widths
     /// multi-bit training trains and derives steps for).
@@ -48,6 +50,20 @@ public enum ResNetExporter {
     ) throws
         -> (IntegerModel, ExportReport)
     {
+        let plan = try self.plan(of: net, inputShape: [calibration.channels, calibration.height, calibration.width])
+        let resnet = net.model as! ResNet
+        var values = NetworkValues(
+            net: net, maxima: calibrate(resnet, on: calibration), normalization: normalization, options: options)
+        let model = try plan.integerModel(values: &values, normalization: normalization)
+        try model.validate(file: "exported model")
+        return (model, values.report)
+    }
+
+    /// The integer plan of `net` at its current per-layer precisions, on images shaped `inputShape`.
+    /// - Throws: `InputError` for a network that is not a ResNet or runs some layer in float.
+    public static func plan(
+        of net: QuantizedNetwork, inputShape: [Int], floatBits: Int = ExportOptions().residualBits
+    ) throws -> ResNetIntegerPlan {
         guard let resnet = net.model as? ResNet else {
             throw InputError("export supports ResNet models; \(net.model.architecture) is not one")
         }
@@ -55,32 +71,13 @@ public enum ResNetExporter {
             throw InputError(
                 "layer \(l.name) runs in float at this precision; an integer model needs every layer quantized")
         }
-        let (maxima, plane) = calibrate(resnet, on: calibration)
-        var builder = LayerListBuilder(
-            byName: Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) }),
-            maxima: maxima, options: options)
-        let input = inputQuantization(normalization)
-        let stemOut = builder.stream("stem", signed: false)
-        try builder.weighted(
-            "stem.conv", from: IntegerModel.inputName, input: input, bn: resnet.stemBN, output: stemOut)
-        var current = (name: "stem.conv", q: stemOut)
-        for (i, block) in resnet.blocks.enumerated() {
-            current = try builder.block(block, index: i, after: current)
+        let byName = Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) })
+        return try ResNetIntegerPlan(
+            topology: resnet.topology, inputShape: inputShape, residual: net.residual, floatBits: floatBits
+        ) { name in
+            let l = byName[name]!
+            return Precision(weightBits: l.weights.bits, activationBits: l.input?.bits)
         }
-        let classifier = builder.byName["classifier"]!
-        let poolQ = builder.grid(of: classifier.input!)
-        builder.layers.append(
-            IntegerLayer(
-                name: "pool", op: .globalAvgpool(Requantization(reals: [current.q.scale / (plane * poolQ.scale)])),
-                inputs: [current.name], output: poolQ))
-        try builder.weighted(
-            "classifier", from: "pool", input: poolQ, bn: nil,
-            output: builder.stream("logits", signed: true))
-        let model = IntegerModel(
-            inputShape: [calibration.channels, calibration.height, calibration.width],
-            input: input, layers: builder.layers, inputNormalization: normalization)
-        try model.validate(file: "exported model")
-        return (model, builder.report)
     }
 
     /// The model input: uint8 over the normalized range of pixels in [0, 1] (zero included).
@@ -91,76 +88,52 @@ public enum ResNetExporter {
         return Quantization(bits: 8, signed: false, scale: scale, zeroPoint: Int((-min(lo, 0) / scale).rounded()))
     }
 
-    /// The integer layers of an export, appended in order, with the grids they run on.
-    struct LayerListBuilder {
+    /// A trained network's numbers for its plan: quantizer grids, calibrated grids, folded layers.
+    struct NetworkValues: ResNetPlanValues {
         let byName: [String: QuantizedLayer]
+        let quantizers: [String: ActivationQuantizer]
         /// Calibrated max |value| per float-kept tensor (see `calibrate`).
         let maxima: [String: Double]
+        let normalization: ChannelNormalization
         let options: ExportOptions
-        var layers: [IntegerLayer] = []
         var report = ExportReport(calibrated_max: [:], flipped_channels: 0, clamped_weights: 0)
 
-        init(byName: [String: QuantizedLayer], maxima: [String: Double], options: ExportOptions) {
-            self.byName = byName; self.maxima = maxima; self.options = options
+        init(
+            net: QuantizedNetwork, maxima: [String: Double], normalization: ChannelNormalization, options: ExportOptions
+        ) {
+            byName = Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) })
+            quantizers = Dictionary(uniqueKeysWithValues: net.activationQuantizers.map { ($0.name, $0) })
+            self.maxima = maxima; self.normalization = normalization; self.options = options
             report.calibrated_max = maxima
         }
 
-        /// The `residualBits` grid of a tensor training kept in float, from its calibrated range.
-        func stream(_ key: String, signed: Bool) -> Quantization {
-            let bits = options.residualBits
-            let qmax = Double(signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1)
-            return Quantization(
-                bits: bits, signed: signed, scale: max(maxima[key] ?? 1, 1e-6) * options.headroom / qmax,
-                zeroPoint: 0)
-        }
-
-        /// The grid of activation quantizer `q` at its current bit-width (step = the learned step).
-        func grid(of q: ActivationQuantizer) -> Quantization {
-            let b = q.bits!
-            return Quantization(bits: b, signed: q.signed, scale: Double(q.steps[b]!.value.storage[0]), zeroPoint: 0)
-        }
-
-        /// Appends the integer conv/linear of layer `name`, reading tensor `source`.
-        mutating func weighted(
-            _ name: String, from source: String, input x: Quantization, bn: BatchNorm2d?,
-            output y: Quantization
-        ) throws {
-            let op = try ResNetExporter.weightedOp(
-                byName[name]!, input: x, bn: bn, output: y, options: options,
-                report: &report)
-            layers.append(IntegerLayer(name: name, op: op, inputs: [source], output: y))
-        }
-
-        /// Appends residual block `index` reading the stream `previous`; returns its output tensor.
-        mutating func block(_ block: BasicBlock, index i: Int, after previous: (name: String, q: Quantization)) throws
-            -> (name: String, q: Quantization)
-        {
-            let prefix = block.conv1.weight.name.replacingOccurrences(of: ".conv1.weight", with: "")
-            let inQ = grid(of: byName[prefix + ".conv1"]!.input!)
-            // Requantize the residual stream to conv1's input grid (a 1x1 average pool is a requantization).
-            layers.append(
-                IntegerLayer(
-                    name: prefix + ".input",
-                    op: .avgpool(
-                        PoolWindow(kernel: [1, 1], stride: [1, 1]),
-                        Requantization(reals: [previous.q.scale / inQ.scale])),
-                    inputs: [previous.name], output: inQ))
-            let midQ = grid(of: byName[prefix + ".conv2"]!.input!)
-            try weighted(prefix + ".conv1", from: prefix + ".input", input: inQ, bn: block.bn1, output: midQ)
-            let residualQ = stream("block\(i).residual", signed: true)
-            try weighted(prefix + ".conv2", from: prefix + ".conv1", input: midQ, bn: block.bn2, output: residualQ)
-            var shortcut = previous
-            if let p = block.projection {
-                shortcut = (prefix + ".shortcut.conv", stream("block\(i).shortcut", signed: true))
-                try weighted(shortcut.name, from: prefix + ".input", input: inQ, bn: p.bn, output: shortcut.q)
+        func quantization(of t: ResNetIntegerPlan.Tensor) throws -> Quantization {
+            switch t.scale {
+            case .input:
+                return ResNetExporter.inputQuantization(normalization)
+            case .calibrated(let key):
+                let qmax = Double(t.signed ? (1 << (t.bits - 1)) - 1 : (1 << t.bits) - 1)
+                return Quantization(
+                    bits: t.bits, signed: t.signed, scale: max(maxima[key] ?? 1, 1e-6) * options.headroom / qmax,
+                    zeroPoint: 0)
+            case .quantizer(let name):
+                guard let q = quantizers[name], let b = q.bits, let step = q.steps[b] else {
+                    throw InputError("the network has no quantized activation \(name), which its integer model needs")
+                }
+                guard b == t.bits, q.signed == t.signed else {
+                    throw InputError(
+                        "activation \(name) runs at \(b) bits in the network but the integer model stores it at \(t.bits)"
+                    )
+                }
+                return Quantization(bits: b, signed: q.signed, scale: Double(step.value.storage[0]), zeroPoint: 0)
             }
-            let outQ = stream("block\(i).output", signed: false)
-            layers.append(
-                IntegerLayer(
-                    name: prefix + ".add",
-                    op: .add(AddRescale(scaleA: residualQ.scale, scaleB: shortcut.q.scale, scaleOut: outQ.scale)),
-                    inputs: [prefix + ".conv2", shortcut.name], output: outQ))
-            return (prefix + ".add", outQ)
+        }
+
+        mutating func weightedLayer(
+            _ name: String, geometry: ResNetIntegerPlan.Weighted, input: Quantization, output: Quantization
+        ) throws -> WeightedLayer {
+            try ResNetExporter.weightedLayer(
+                byName[name]!, input: input, output: output, options: options, report: &report)
         }
     }
 
@@ -174,16 +147,13 @@ public enum ResNetExporter {
     }
 
     /// Max |value| of the stem output, each block's pre-add, shortcut and output, and the logits,
-    /// over `data` in evaluation mode at the network's current precision; and the spatial size
-    /// (H·W) of the last block's output, which the global pool averages over.
-    static func calibrate(_ net: ResNet, on data: Dataset) -> ([String: Double], Double) {
+    /// over `data` in evaluation mode at the network's current precision.
+    static func calibrate(_ net: ResNet, on data: Dataset) -> [String: Double] {
         var maxima: [String: Double] = [:]
-        var plane = 1.0
         func observe(_ key: String) -> (String, Tensor) -> Void {
             { name, t in
                 let k = key.isEmpty ? name : key + "." + name
                 maxima[k] = max(maxima[k] ?? 0, Double(t.storage.reduce(0) { max($0, abs($1)) }))
-                if name == "output" && t.rank == 4 { plane = Double(t.shape[2] * t.shape[3]) }
             }
         }
         net.observer = observe("")
@@ -195,16 +165,17 @@ public enum ResNetExporter {
         for batch in BatchLoader.evaluation(data, batchSize: 256).epoch(0) {
             _ = net.forward(batch.images, training: false)
         }
-        return (maxima, plane)
+        return maxima
     }
 
-    /// The integer conv/linear of quantized layer `l`, BatchNorm `bn` folded.
+    /// The integer conv/linear of quantized layer `l`, its BatchNorm (`l.norm`) folded.
     /// - Throws: `InputError` when a folded bias does not fit int32 accumulator units (at high
     ///   weight and input widths one unit is tiny); clamping it would export a different model.
-    static func weightedOp(
-        _ l: QuantizedLayer, input x: Quantization, bn: BatchNorm2d?, output y: Quantization,
+    static func weightedLayer(
+        _ l: QuantizedLayer, input x: Quantization, output y: Quantization,
         options: ExportOptions, report: inout ExportReport
-    ) throws -> LayerOp {
+    ) throws -> WeightedLayer {
+        let bn = l.norm
         let w = l.layer.weight.value, bits = l.weights.bits!
         let form = l.weights.integerForm(w, bits: bits)
         let outC = w.shape[0], k = w.count / outC
@@ -260,7 +231,7 @@ public enum ResNetExporter {
         }
         let hasCorrection = zc.contains { $0 != 0 }
         let hasFraction = options.biasFraction && fraction.contains { $0 != 0 }
-        let layer = WeightedLayer(
+        return WeightedLayer(
             weights: q, weightShape: w.shape, weightBits: bits, weightScale: scales, bias: bias,
             zc: hasCorrection ? zc : nil,
             zcFractionBits: hasCorrection || hasFraction ? fractionBits : 0,
@@ -268,6 +239,5 @@ public enum ResNetExporter {
             requant: Requantization(reals: reals),
             stride: [(l.layer as? Conv2d)?.stride ?? 1, (l.layer as? Conv2d)?.stride ?? 1],
             padding: [(l.layer as? Conv2d)?.padding ?? 0, (l.layer as? Conv2d)?.padding ?? 0])
-        return l.layer is Conv2d ? .conv(layer) : .linear(layer)
     }
 }

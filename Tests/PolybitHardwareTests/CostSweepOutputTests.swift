@@ -1,20 +1,25 @@
 import Foundation
 import PolybitHardware
+import PolybitNN
+import PolybitSim
 import Testing
 
 /// The report formats of a sweep: one JSON object, CSV rows per layer plus totals, a table.
 @Suite struct CostSweepOutputTests {
     func sweep() throws -> CostSweep {
-        let net = try CIFARResNet(depth: 20)
+        let topology = try ResNetTopology(depth: 20, inputChannels: 1, classes: 10)
         let input = TensorShape(channels: 1, height: 28, width: 28)
         let profiles = [
             (file: "toy.yaml", profile: try Fixtures.toy()),
             (file: "bitfusion.yaml", profile: try ProfileLoader.load(path: Fixtures.profilePath("bitfusion.yaml"))),
         ]
         return try CostSweep(
-            networkName: net.name, input: input, classes: 10, edgeBits: 8, bits: [2, 3, 8],
+            networkName: topology.name, input: input, classes: 10, edgeBits: 8, bits: [2, 3, 8],
             profiles: profiles
-        ) { net.layers(input: input, classes: 10, precision: $0) }
+        ) {
+            try ResNetIntegerPlan(topology: topology, inputShape: [1, 28, 28], residual: .activation, precision: $0)
+                .workloads()
+        }
     }
 
     @Test func jsonIsOneObjectWithUnitsInTheNames() throws {

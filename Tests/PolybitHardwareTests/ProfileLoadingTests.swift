@@ -1,6 +1,8 @@
 import Foundation
 import PolybitHardware
+import PolybitNN
 import PolybitQuant
+import PolybitSim
 import Testing
 
 @Suite struct ProfileLoadingTests {
@@ -13,9 +15,10 @@ import Testing
         ] {
             #expect(files.contains(required), "missing \(required)")
         }
-        let layers = try CIFARResNet(depth: 20).layers(
-            input: TensorShape(channels: 1, height: 28, width: 28),
-            classes: 10, precision: Precision.uniform(8))
+        let layers = try ResNetIntegerPlan(
+            topology: ResNetTopology(depth: 20, inputChannels: 1, classes: 10), inputShape: [1, 28, 28],
+            residual: .activation, precision: Precision.uniform(8)
+        ).workloads()
         for file in files {
             let profile = try ProfileLoader.load(path: dir + "/" + file)
             #expect(profile.source.count > 40, "\(file): source too short")

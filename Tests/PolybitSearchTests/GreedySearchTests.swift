@@ -3,6 +3,7 @@ import PolybitData
 import PolybitHardware
 import PolybitQuant
 import PolybitSearch
+import PolybitSim
 import PolybitTensor
 import PolybitTrain
 import Testing
@@ -139,13 +140,9 @@ final class CallLog: @unchecked Sendable {
                 .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
                     "hwprofiles/bitfusion.yaml"
                 ).path)
-        let resnet = try CIFARResNet(depth: 8)
         func figures(_ a: BitAssignment) throws -> CostFigures {
-            let policy = space.policy(a)
-            let layers = resnet.layers(input: TensorShape(channels: 1, height: 8, width: 8), classes: 4) {
-                let p = policy.precision(of: $0)
-                return Precision(weightBits: p.weightBits, activationBits: p.activationBits ?? 8)
-            }
+            net.set(space.policy(a))
+            let layers = try ResNetExporter.plan(of: net, inputShape: [1, 8, 8]).workloads()
             return CostFigures([try CostModel(profile: profile).cost(layers)])
         }
         let e2 = try figures(space.uniform(2)).perProfile[0][.energy_uJ]!

@@ -66,6 +66,23 @@ import Testing
             "--out", dir + "/mixed.h5", "--verify", "50", "--json",
         ])
         #expect(export.status == 0, "\(export.stderr)")
+        let uniformExport = try CLI.run([
+            "export", "--checkpoint", checkpoint, "--bits", "2", "--out", dir + "/int2.h5", "--json",
+        ])
+        #expect(uniformExport.status == 0, "\(uniformExport.stderr)")
+        // What pick decides on is what export writes: its costs of the uniform and the mixed pick
+        // are `cost --model` of the exported files.
+        for (point, file) in [(uniform, "int2.h5"), (mixed, "mixed.h5")] {
+            let costed = try CLI.run(["cost", "--model", dir + "/" + file, "--profile", profile, "--json"])
+            let json = try JSONSerialization.jsonObject(with: Data(costed.stdout.utf8)) as? [String: Any]
+            let row = ((json?["profiles"] as? [[String: Any]])?.first?["precisions"] as? [[String: Any]])?.first ?? [:]
+            let picked = (point["costs"] as? [[String: Any]])?.first ?? [:]
+            for key in ["energy_uJ", "latency_ms", "memory_KiB"] {
+                let a = picked[key] as? Double ?? -1
+                let b = key == "memory_KiB" ? Self.memoryKiB(row) : row[key] as? Double ?? -2
+                #expect(abs(a - b) <= 0.01 * abs(b), "\(file) \(key): pick \(a), cost --model \(b)")
+            }
+        }
 
         let cases: [([String], String)] = [
             (
@@ -91,5 +108,10 @@ import Testing
             #expect(bad.status == 2, "\(args) exited \(bad.status): \(bad.stderr)")
             #expect(bad.stderr.contains(fragment), "\(args): \(bad.stderr)")
         }
+    }
+
+    /// `memory_KiB` as pick's budgets count it: stored weights plus the stored activation peak.
+    static func memoryKiB(_ row: [String: Any]) -> Double {
+        (row["weight_stored_KiB"] as? Double ?? .nan) + (row["peak_activation_stored_KiB"] as? Double ?? .nan)
     }
 }

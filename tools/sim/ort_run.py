@@ -3,7 +3,7 @@
 
   python3 tools/sim/ort_run.py MODEL.h5 INPUTS.h5 OUT.h5
 
-INPUTS.h5 holds /images int8 [N, C, H, W]; OUT.h5 gets /outputs (int8), onnxruntime's result for the
+INPUTS.h5 holds /images [N, C, H, W] (the model's input codes); OUT.h5 gets /outputs (the model's output codes), onnxruntime's result for the
 ONNX equivalent built by polybit_onnx.to_onnx.
 """
 import os
@@ -19,7 +19,10 @@ def main():
     model_path, inputs_path, out_path = sys.argv[1:4]
     with h5py.File(inputs_path, "r") as f:
         x = f["images"][()]
-    y = polybit_onnx.session(polybit_onnx.to_onnx(model_path)).run(None, {"input": x.astype("int8")})[0]
+    model = polybit_onnx.to_onnx(model_path)
+    shift_in, shift_out = polybit_onnx.offsets(model)
+    y = polybit_onnx.session(model).run(None, {"input": (x.astype("int16") - shift_in).astype("int8")})[0]
+    y = y.astype("int16") + shift_out
     with h5py.File(out_path, "w") as f:
         f.create_dataset("outputs", data=y)
     print("ok", list(y.shape))

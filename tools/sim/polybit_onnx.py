@@ -13,7 +13,8 @@ that onnxruntime computes with the same integer arithmetic as Polybit's `onnx` r
   global_avgpool  requant_scale)
   flatten         Flatten(axis=1)
 
-Only int8 activations and 8-bit signed weights without bias correction (no `zc`) convert.
+Only 8-bit activations (unsigned ones carried as int8, see `to_onnx`) and 8-bit signed weights
+without bias correction (no `zc`) convert.
 Graph optimizations must be off (the QDQ fusion would turn DQ/Add/Q into QLinearAdd).
 """
 import h5py
@@ -46,10 +47,15 @@ def read_model(path):
 
 
 def to_onnx(path, opset=13):
-    """An onnx.ModelProto equivalent to the Polybit model at `path` (int8 in, int8 out)."""
+    """An onnx.ModelProto equivalent to the Polybit model at `path` (int8 in, int8 out).
+
+    An unsigned 8-bit tensor (codes v, zero point z) is carried as int8 codes v − 128 with zero point
+    z − 128, which is the same real value, so every node runs onnxruntime's exact s8s8 kernels;
+    `input_offset` / `output_offset` say what to subtract from the inputs and add to the outputs."""
     inp, layers = read_model(path)
     nodes, inits = [], []
-    quant = {"input": (float(inp["scale"]), int(inp["zero_point"]))}
+    signed_input = "signed" not in inp or int(inp["signed"]) == 1
+    quant = {"input": (float(inp["scale"]), int(inp["zero_point"]) - (0 if signed_input else 128))}
     shapes = {"input": [int(v) for v in inp["shape"]]}
 
     def const(name, arr):
@@ -59,8 +65,8 @@ def to_onnx(path, opset=13):
     for L in layers:
         n, op, src = L["name"], L["op"], L["inputs"]
         zp_in = quant[src[0]][1]
-        zp_out = int(L["zero_point"])
-        assert int(L["bits"]) == 8 and int(L["signed"]) == 1, f"{n}: only int8 activations convert"
+        assert int(L["bits"]) == 8, f"{n}: only 8-bit activations convert"
+        zp_out = int(L["zero_point"]) - (0 if int(L["signed"]) == 1 else 128)
         s_in = shapes[src[0]]
         if op in ("conv", "avgpool", "global_avgpool") or (op == "linear"):
             if op == "conv":
@@ -135,8 +141,8 @@ def to_onnx(path, opset=13):
             nodes.append(helper.make_node("QuantizeLinear", [s, const(n + "_ys", np.float32(float(L["scale"]))), const(n + "_yz", np.int8(zp_out))], [n]))
             shapes[n] = s_in
         elif op in ("relu", "clamp"):
-            lo = zp_out if op == "relu" else int(L["min"])
-            hi = 127 if op == "relu" else int(L["max"])
+            lo = zp_out if op == "relu" else int(L["min"]) + zp_out - int(L["zero_point"])
+            hi = 127 if op == "relu" else int(L["max"]) + zp_out - int(L["zero_point"])
             nodes.append(helper.make_node("Clip", [src[0], const(n + "_lo", np.int8(lo)), const(n + "_hi", np.int8(hi))], [n]))
             shapes[n] = s_in
         elif op == "maxpool":
@@ -158,8 +164,18 @@ def to_onnx(path, opset=13):
         [helper.make_tensor_value_info(last, TensorProto.INT8, ["N"] + shapes[last])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
+    helper.set_model_props(model, {
+        "input_offset": "0" if signed_input else "128",
+        "output_offset": "0" if int(layers[-1]["signed"]) == 1 else "128"})
     onnx.checker.check_model(model)
     return model
+
+
+def offsets(model):
+    """(input_offset, output_offset): ONNX input = Polybit input − input_offset, Polybit output =
+    ONNX output + output_offset (128 for an unsigned 8-bit tensor, else 0)."""
+    props = {p.key: int(p.value) for p in model.metadata_props}
+    return props.get("input_offset", 0), props.get("output_offset", 0)
 
 
 def session(model, threads=1, optimize=False):

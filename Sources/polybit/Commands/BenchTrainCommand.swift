@@ -3,6 +3,7 @@ import Foundation
 import PolybitHardware
 import PolybitNN
 import PolybitQuant
+import PolybitSim
 import PolybitTensor
 import PolybitTrain
 
@@ -34,14 +35,16 @@ struct BenchTrainCommand: ParsableCommand {
     func run() throws {
         Compute.configure(threads: threads)
         let shape = try inputShape.shape()
-        let network = try CIFARResNet(name: model)
-        let net = ResNet(depth: network.depth, inputChannels: shape.channels, classes: 10, seed: 1)
+        let topology = try ResNetTopology(name: model, inputChannels: shape.channels, classes: 10)
+        let net = ResNet(topology: topology, seed: 1)
         let widths = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits").bits } ?? []
         let quantized =
             widths.isEmpty ? nil : try QuantizedNetwork(model: net, bitWidths: widths, options: QuantizerOptions())
         let macs = Double(
-            network.layers(input: shape, classes: 10, precision: .uniform(8), edgeBits: 8)
-                .reduce(0) { $0 + $1.macs })
+            try ResNetIntegerPlan(
+                topology: topology, inputShape: [shape.channels, shape.height, shape.width], residual: .activation,
+                precision: .uniform(8)
+            ).workloads().reduce(0) { $0 + $1.macs })
         let sgd = SGD(learningRate: 0.01)
         let params = net.parameters
         let passes: [Int?] = widths.isEmpty ? [nil] : widths

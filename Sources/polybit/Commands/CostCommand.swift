@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolybitHardware
+import PolybitNN
 import PolybitQuant
 import PolybitSim
 import PolybitTensor
@@ -39,6 +40,12 @@ struct CostCommand: ParsableCommand {
     @Flag(help: "Run the stem and classifier at the swept width too (default 8x8).")
     var quantizeEdges = false
 
+    @Option(
+        help:
+            "The residual stream of --network: activation (stored at the reader's activation width, what train's default exports), float (a 24-bit stream, as float-residual checkpoints export) or a width R."
+    )
+    var residual: ResidualPath = .activation
+
     @Flag(help: "Print one JSON object on stdout instead of tables.")
     var json = false
 
@@ -59,15 +66,23 @@ struct CostCommand: ParsableCommand {
         if !model.isEmpty {
             sweep = try Self.sweep(models: model, profiles: profiles)
         } else {
-            let net = try CIFARResNet(name: network)
             let shape = try inputShape.shape()
+            let topology: ResNetTopology
+            do {
+                topology = try ResNetTopology(name: network, inputChannels: shape.channels, classes: classes)
+            } catch let e as InputError {
+                throw InputError("--network: \(e.message)")
+            }
             let widths = try BitWidthSet(parsing: bits, flag: "--bits").operandWidths
             let edge: Int? = quantizeEdges ? nil : 8
             sweep = try CostSweep(
-                networkName: net.name, input: shape, classes: classes, edgeBits: edge,
+                networkName: topology.name, input: shape, classes: classes, edgeBits: edge,
                 bits: widths, profiles: profiles
             ) {
-                net.layers(input: shape, classes: classes, precision: $0, edgeBits: edge)
+                try ResNetIntegerPlan(
+                    topology: topology, inputShape: [shape.channels, shape.height, shape.width], residual: residual,
+                    precision: $0, edgeBits: edge
+                ).workloads()
             }
         }
         let elapsed = Clock.seconds() - start

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolybitData
 import PolybitHardware
+import PolybitNN
 import PolybitSim
 import PolybitTensor
 import PolybitTrain
@@ -45,17 +46,23 @@ struct ReportCommand: ParsableCommand {
             source =
                 "costs of the exported integer models (\(exported.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))"
         } else {
-            let net = try CIFARResNet(name: ckpt.recipe.model.description, width: ckpt.recipe.width)
             let data = try DatasetCatalog.load(name: ckpt.recipe.dataset, dataDir: ckpt.recipe.dataDir, limit: 1).test
+            let topology = try ResNetTopology(
+                name: ckpt.recipe.model.description, width: ckpt.recipe.width, inputChannels: data.channels,
+                classes: data.classes)
             let shape = TensorShape(channels: data.channels, height: data.height, width: data.width)
+            let residual = ckpt.recipe.residual
             sweep = try CostSweep(
-                networkName: net.name, input: shape, classes: data.classes, edgeBits: 8,
+                networkName: topology.name, input: shape, classes: data.classes, edgeBits: 8,
                 bits: accuracy.keys.sorted(), profiles: profiles
             ) {
-                net.layers(input: shape, classes: data.classes, precision: $0, edgeBits: 8)
+                try ResNetIntegerPlan(
+                    topology: topology, inputShape: [data.channels, data.height, data.width], residual: residual,
+                    precision: $0
+                ).workloads()
             }
             source =
-                "costs of the analytic \(net.name) (b-bit activations everywhere; export the run for the 16-bit residual stream)"
+                "costs of the integer plan of \(topology.name) with the \(residual) residual path (what export writes at each width)"
         }
         let r = ckpt.recipe
         let report = PrecisionReport(
