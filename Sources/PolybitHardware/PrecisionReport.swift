@@ -11,6 +11,8 @@ public struct PrecisionReport {
     public var sweep: CostSweep
     /// Free text under the title (recipe, where costs come from).
     public var notes: [String]
+    /// Further Markdown sections appended after the cost tables (e.g. the picked policy).
+    public var sections: [String] = []
 
     public init(title: String, accuracy: [Int: Double], sweep: CostSweep, notes: [String]) {
         self.title = title; self.accuracy = accuracy; self.sweep = sweep; self.notes = notes
@@ -65,6 +67,7 @@ public struct PrecisionReport {
                     Double(c.dramBits) / 8192, c.latencySeconds * 1e3, c.energy.totalPJ / 1e6)
             }
         }
+        for section in sections { md += "\n" + section }
         return md
     }
 

@@ -4,21 +4,21 @@ import PolybitQuant
 
 /// What `polybit pick` reports: its `--json` object (units in the field names, accuracies as
 /// fractions) and its text table.
-public struct PickReport: Encodable, Sendable {
+public struct PickReport: Codable, Sendable {
     /// One budget as given: `kind` ≤ `limit` (in the kind's unit).
-    public struct BudgetLimit: Encodable, Sendable {
+    public struct BudgetLimit: Codable, Sendable {
         public var kind: String
         public var limit: Double
     }
 
     /// The costs of one point on one profile.
-    public struct ProfileCost: Encodable, Sendable {
+    public struct ProfileCost: Codable, Sendable {
         public var profile: String
         public var energy_uJ: Double, latency_ms: Double, memory_KiB: Double, weight_KiB: Double, bitops_G: Double
     }
 
     /// One evaluated assignment.
-    public struct Point: Encodable, Sendable {
+    public struct Point: Codable, Sendable {
         /// `4-bit` for a uniform assignment, `mixed` otherwise.
         public var label: String
         /// Mean weight and activation widths over the searched units.

@@ -30,7 +30,7 @@ import Testing
         let r = try CLI.run(
             common + [
                 "--budget", "energy_uJ=\(limit)", "--budget", "bitops_G=1000",
-                "--out-policy", dir + "/policy.json", "--json",
+                "--out-policy", dir + "/policy.json", "--out-report", dir + "/pick.json", "--json",
             ])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -83,6 +83,15 @@ import Testing
                 #expect(abs(a - b) <= 0.01 * abs(b), "\(file) \(key): pick \(a), cost --model \(b)")
             }
         }
+        let written = try CLI.run([
+            "report", "--run", dir + "/run", "--profile", profile, "--pick", dir + "/pick.json",
+            "--pick-model", dir + "/mixed.h5", "--out", dir + "/report",
+        ])
+        #expect(written.status == 0, "\(written.stderr)")
+        let markdown = (try? String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)) ?? ""
+        let pickedEnergy = ((mixed["costs"] as? [[String: Any]])?.first?["energy_uJ"] as? Double) ?? 0
+        #expect(markdown.contains("## The pick and its export"), "\(markdown)")
+        #expect(markdown.contains("| BitFusion | \(Self.formatted(pickedEnergy)) / "), "\(markdown)")
 
         let cases: [([String], String)] = [
             (
@@ -113,5 +122,11 @@ import Testing
     /// `memory_KiB` as pick's budgets count it: stored weights plus the stored activation peak.
     static func memoryKiB(_ row: [String: Any]) -> Double {
         (row["weight_stored_KiB"] as? Double ?? .nan) + (row["peak_activation_stored_KiB"] as? Double ?? .nan)
+    }
+
+    /// Numbers as the pick reports print them (four significant digits, no exponent).
+    static func formatted(_ v: Double) -> String {
+        let digits = v == 0 ? 0 : max(0, 3 - Int(log10(abs(v)).rounded(.down)))
+        return String(format: "%.\(min(digits, 6))f", v)
     }
 }

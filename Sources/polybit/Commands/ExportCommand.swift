@@ -12,8 +12,10 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export a multi-bit checkpoint at a bit-width or per-layer policy as an integer model (HDF5).",
         discussion: """
             The integer model (docs/integer-model.md) is bit-accurate: BatchNorm folded, weight bias correction \
-            exact, conv inputs on the trained LSQ grids; the residual stream (float in training) at --residual-bits \
-            bits (24 by default), calibrated on training images. --verify N compares top-1 classes with the fake-quantized model.
+            exact, every tensor a quantizer made in training on that quantizer's grid (with the default \
+            'train --residual activation', the whole residual stream). What training kept in float (the logits; \
+            with a float-residual checkpoint also the residual stream) is stored at --residual-bits bits, \
+            calibrated on training images. --verify N compares top-1 classes with the fake-quantized model.
             """)
 
     @Option(help: "A multi-bit checkpoint (trained with --bits).") var checkpoint: String
@@ -24,8 +26,10 @@ struct ExportCommand: ParsableCommand {
     )
     var policy: String?
     @Option(help: "Output integer model (HDF5, written atomically).") var out: String
-    @Option(help: "Training images used to calibrate the residual stream.") var calibrationImages = 512
-    @Option(help: "Bits of the residual stream and pre-add sums (float in training), 8...24.") var residualBits =
+    @Option(help: "Training images used to calibrate the tensors training kept in float.") var calibrationImages = 512
+    @Option(
+        help: "Bits of the tensors training kept in float (the logits; a float-residual checkpoint's stream), 8...24.")
+    var residualBits =
         ExportOptions().residualBits
     @Option(
         help:

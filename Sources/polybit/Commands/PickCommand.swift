@@ -46,6 +46,8 @@ struct PickCommand: ParsableCommand {
     @Option(help: "Where the dataset's files are. [default: the checkpoint's]") var dataDir: String?
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Also write the report as JSON to this file (atomically; 'polybit report --pick' reads it).")
+    var outReport: String?
 
     func run() throws {
         Compute.configure(threads: threads)
@@ -61,10 +63,11 @@ struct PickCommand: ParsableCommand {
             }
             return set.bits
         }
-        if let outPolicy {
-            let folder = (outPolicy as NSString).deletingLastPathComponent
+        for (flag, path) in [("--out-policy", outPolicy), ("--out-report", outReport)] {
+            guard let path else { continue }
+            let folder = (path as NSString).deletingLastPathComponent
             guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) else {
-                throw InputError("--out-policy \(outPolicy): no folder \(folder)")
+                throw InputError("\(flag) \(path): no folder \(folder)")
             }
         }
         if let limit, limit < 1 { throw InputError("--limit \(limit): expected a positive number of test images") }
@@ -80,8 +83,12 @@ struct PickCommand: ParsableCommand {
         request.greedy = search == "greedy"
         request.maxEvaluations = maxEvaluations
         let report = try CheckpointPick.run(request, progress: ProgressLine())
+        if let outReport {
+            try CostCommand.writeAtomically(
+                try jsonText(report, pretty: true) + "\n", to: outReport, flag: "--out-report")
+        }
         if let outPolicy {
-            let policy = report.mixed?.policy ?? report.uniform.policy!
+            let policy = report.final.policy!
             try CostCommand.writeAtomically(
                 try jsonText(policy, pretty: true) + "\n", to: outPolicy, flag: "--out-policy")
         }

@@ -3,6 +3,7 @@ import Foundation
 import PolybitData
 import PolybitHardware
 import PolybitNN
+import PolybitSearch
 import PolybitSim
 import PolybitTensor
 import PolybitTrain
@@ -22,6 +23,15 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Hardware profiles; repeatable.")
     var profile: [String] = ["hwprofiles/bitfusion.yaml", "hwprofiles/ethos-u55-128.yaml", "hwprofiles/eyeriss.yaml"]
     @Option(help: "Report folder (report.md, energy.svg, latency.svg, memory.svg).") var out: String
+    @Option(help: "A pick report ('polybit pick --out-report') to set beside the cost of its export (--pick-model).")
+    var pick: String?
+    @Option(help: "The integer model 'polybit export --policy' wrote for --pick.") var pickModel: String?
+
+    func validate() throws {
+        guard (pick == nil) == (pickModel == nil) else {
+            throw ValidationError("--pick and --pick-model go together: the pick report and the export of its policy")
+        }
+    }
 
     func run() throws {
         let ckpt = try Checkpoint.read(from: runDirectory + "/checkpoint.h5")
@@ -65,7 +75,7 @@ struct ReportCommand: ParsableCommand {
                 "costs of the integer plan of \(topology.name) with the \(residual) residual path (what export writes at each width)"
         }
         let r = ckpt.recipe
-        let report = PrecisionReport(
+        var report = PrecisionReport(
             title: "Polybit report: \(runDirectory)", accuracy: accuracy, sweep: sweep,
             notes: [
                 "model \(r.model) on \(r.dataset)\(r.limit.map { " (first \($0) images)" } ?? ""), trained bits \(r.bits?.description ?? "-"), "
@@ -73,9 +83,31 @@ struct ReportCommand: ParsableCommand {
                 "accuracy: test split after epoch \(last.epoch) (RUN/log.jsonl), no fine-tuning at any width",
                 source,
             ])
+        if let pick, let pickModel {
+            report.sections.append(try Self.deploymentSection(pick: pick, model: pickModel, profiles: profiles))
+        }
         try report.write(to: out)
         print(
             "wrote \(out)/report.md with energy.svg, latency.svg, memory.svg (\(accuracy.count) precisions x \(profiles.count) profiles)"
         )
+    }
+
+    /// The pick report's final pick beside `cost --model` of its export, on the report's profiles.
+    static func deploymentSection(
+        pick: String, model: String, profiles: [(file: String, profile: HardwareProfile)]
+    ) throws -> String {
+        guard let data = FileManager.default.contents(atPath: pick) else {
+            throw InputError("--pick \(pick): cannot read the file")
+        }
+        let report: PickReport
+        do {
+            report = try JSONDecoder().decode(PickReport.self, from: data)
+        } catch {
+            throw InputError("--pick \(pick): not a pick report ('polybit pick --out-report' writes one)")
+        }
+        let layers = try IntegerModel.read(path: model).workloads(file: model)
+        var exported: [String: NetworkCost] = [:]
+        for (_, p) in profiles { exported[p.name] = try CostModel(profile: p).cost(layers) }
+        return report.deploymentSection(exported: exported, modelFile: model)
     }
 }
