@@ -2,17 +2,30 @@ import PolybitTensor
 
 /// The basic residual block: conv3x3–BN–ReLU–conv3x3–BN, plus the shortcut (identity, or a
 /// 1x1 strided conv + BN when the shape changes), then ReLU. CNHW in and out.
+///
+/// Optional transforms (quantizers, set by PolybitQuant) act on the tensors of the residual
+/// path; with none set and `identityReadsConvInput` false the block is plain float.
 public final class BasicBlock: Layer {
     public let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d
     public let projection: (conv: Conv2d, bn: BatchNorm2d)?
     /// Applied once to the block input for conv1 and the projection (which read the same tensor);
-    /// the identity shortcut carries the untransformed input.
+    /// the identity shortcut carries the untransformed input unless `identityReadsConvInput`.
     public var convInputTransform: (any Layer)?
-    /// Called in forward with the block's intermediate tensors ("residual" = bn2 output before
-    /// the add, "shortcut" = the projection's output, "output"), e.g. to calibrate ranges.
+    /// The identity shortcut reads `convInputTransform`'s output instead of the block input;
+    /// backward then passes the sum of the identity's and the convs' gradients through the
+    /// transform once.
+    public var identityReadsConvInput = false
+    /// Applied to the bn2 output (the "residual", before the add).
+    public var residualTransform: (any Layer)?
+    /// Applied to the projection's BN output (the "shortcut", before the add; projection blocks).
+    public var shortcutTransform: (any Layer)?
+    /// Applied to the block output (after the add and ReLU).
+    public var outputTransform: (any Layer)?
+    /// Called in forward with the block's intermediate tensors as the add and the next block see
+    /// them, after their transforms ("residual" = bn2 output before the add, "shortcut" = the
+    /// projection's output, "output"), e.g. to calibrate ranges.
     public var observer: ((String, Tensor) -> Void)?
     private let outputReLU = ReLU()
-
     public init(name: String, inChannels: Int, outChannels: Int, stride: Int, rng: inout SeededRNG) {
         conv1 = Conv2d(
             name: name + ".conv1", inChannels: inChannels, outChannels: outChannels,
@@ -35,16 +48,26 @@ public final class BasicBlock: Layer {
     }
 
     public var parameters: [Parameter] {
-        conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters
-            + (projection.map { $0.conv.parameters + $0.bn.parameters } ?? []) + (convInputTransform?.parameters ?? [])
+        let transforms = [convInputTransform, residualTransform, shortcutTransform, outputTransform]
+        return conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters
+            + (projection.map { $0.conv.parameters + $0.bn.parameters } ?? [])
+            + transforms.flatMap { $0?.parameters ?? [] }
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let xq = convInputTransform?.forward(x, training: training) ?? x
         let a = bn1.forward(conv1.forward(xq, training: training), training: training)
-        let b = bn2.forward(conv2.forward(a, training: training), training: training)
-        let s = projection.map { $0.bn.forward($0.conv.forward(xq, training: training), training: training) } ?? x
-        let y = outputReLU.forward(b, adding: s, training: training)
+        var b = bn2.forward(conv2.forward(a, training: training), training: training)
+        if let t = residualTransform { b = t.forward(b, training: training) }
+        let s: Tensor
+        if let p = projection {
+            let projected = p.bn.forward(p.conv.forward(xq, training: training), training: training)
+            s = shortcutTransform?.forward(projected, training: training) ?? projected
+        } else {
+            s = identityReadsConvInput ? xq : x
+        }
+        var y = outputReLU.forward(b, adding: s, training: training)
+        if let t = outputTransform { y = t.forward(y, training: training) }
         if let observer {
             observer("residual", b)
             if projection != nil { observer("shortcut", s) }
@@ -54,11 +77,16 @@ public final class BasicBlock: Layer {
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        let d = outputReLU.backward(gradOutput)
-        let da = conv2.backward(bn2.backward(d))
+        let d = outputReLU.backward(outputTransform?.backward(gradOutput) ?? gradOutput)
+        let db = residualTransform?.backward(d) ?? d
+        let da = conv2.backward(bn2.backward(db))
         var dq = conv1.backward(bn1.backward(da))
         if let p = projection {
-            dq = dq + p.conv.backward(p.bn.backward(d))
+            dq = dq + p.conv.backward(p.bn.backward(shortcutTransform?.backward(d) ?? d))
+            return convInputTransform?.backward(dq) ?? dq
+        }
+        if identityReadsConvInput {
+            dq = dq + d
             return convInputTransform?.backward(dq) ?? dq
         }
         return (convInputTransform?.backward(dq) ?? dq) + d
@@ -75,7 +103,12 @@ public final class ResNet: ImageClassifier {
     public let blocks: [BasicBlock]
     public let classifier: Linear
     private let pool = GlobalAvgPool()
-    /// Called in forward with "stem" (the stem's ReLU output) and "logits".
+    /// Applied to the stem's ReLU output (the first block's input).
+    public var stemOutputTransform: (any Layer)?
+    /// Applied to the last block's output before the global pool.
+    public var poolInputTransform: (any Layer)?
+    /// Called in forward with "stem" (the stem's ReLU output, after `stemOutputTransform`) and
+    /// "logits".
     public var observer: ((String, Tensor) -> Void)?
 
     /// The description this network was built from (layer names, channels, strides).
@@ -113,7 +146,8 @@ public final class ResNet: ImageClassifier {
     }
 
     public var parameters: [Parameter] {
-        stem.parameters + stemBN.parameters + blocks.flatMap(\.parameters) + classifier.parameters
+        stem.parameters + stemBN.parameters + (stemOutputTransform?.parameters ?? []) + blocks.flatMap(\.parameters)
+            + (poolInputTransform?.parameters ?? []) + classifier.parameters
     }
 
     public var weightedLayers: [any WeightedLayer] {
@@ -133,8 +167,10 @@ public final class ResNet: ImageClassifier {
     public func forward(_ images: Tensor, training: Bool) -> Tensor {
         var x = Layout.swapOuter(images)
         x = stemBN.forward(stem.forward(x, training: training), training: training)
+        if let t = stemOutputTransform { x = t.forward(x, training: training) }
         observer?("stem", x)
         for b in blocks { x = b.forward(x, training: training) }
+        if let t = poolInputTransform { x = t.forward(x, training: training) }
         let logits = classifier.forward(pool.forward(x, training: training), training: training)
         observer?("logits", logits)
         return logits
@@ -142,7 +178,9 @@ public final class ResNet: ImageClassifier {
 
     public func backward(_ gradLogits: Tensor) {
         var d = pool.backward(classifier.backward(gradLogits))
+        if let t = poolInputTransform { d = t.backward(d) }
         for b in blocks.reversed() { d = b.backward(d) }
+        if let t = stemOutputTransform { d = t.backward(d) }
         _ = stem.backward(stemBN.backward(d))
     }
 }

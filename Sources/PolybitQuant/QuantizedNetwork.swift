@@ -17,25 +17,37 @@ public struct QuantizedLayer {
 /// Quantizers attached to a ResNet or ViT, and the controls that choose its precision.
 ///
 /// Activations are quantized at the inputs of conv/linear layers (a ResNet block's conv1 and
-/// projection shortcut share one quantizer, as they read the same tensor; the identity shortcut
-/// stays in float, as in the source papers' code). The stem and classifier run at 8 bits in every
-/// configuration unless `quantizeFirstLast` is set; the stem's input is never quantized.
+/// projection shortcut share one quantizer, `<block>.input`, as they read the same tensor). A
+/// ResNet's residual stream (identity shortcut, the add's terms, block outputs) is quantized as
+/// `residual` says (`ResidualPath`; `.float` keeps it float, as in the source papers' code). The
+/// stem and classifier run at 8 bits in every configuration unless `quantizeFirstLast` is set; the
+/// stem's input is never quantized.
 public final class QuantizedNetwork {
     public let model: any ImageClassifier
     public let layers: [QuantizedLayer]
     public var quantizeFirstLast: Bool
-    /// Every activation quantizer once (shared ones appear once).
+    /// Every activation quantizer once (shared ones appear once): layer inputs, then the residual
+    /// stream's.
     public let activationQuantizers: [ActivationQuantizer]
+    /// How the residual stream is quantized; always `.float` for a ViT (it has no such option).
+    public let residual: ResidualPath
+    /// The residual stream's quantizers (ResNet; nil for a ViT).
+    private let stream: ResidualQuantizers?
 
     /// Bit-widths the boundary layers use.
     public static let boundaryBits = 8
 
-    /// Attaches quantizers with steps for `bitWidths` (every width that will be trained or deployed).
+    /// Attaches quantizers with steps for `bitWidths` (every width that will be trained or deployed),
+    /// and a ResNet's residual-stream quantizers for `residual` (a ViT ignores it).
+    /// - Throws: `InputError` for a model other than ResNet or ViT, or `.bits` outside 2...16.
     public init(
         model: any ImageClassifier, bitWidths: [Int], options: QuantizerOptions,
-        quantizeFirstLast: Bool = false
+        quantizeFirstLast: Bool = false, residual: ResidualPath = .float
     ) throws {
         self.model = model; self.quantizeFirstLast = quantizeFirstLast
+        if case .bits(let r) = residual, !ResidualPath.bitsRange.contains(r) {
+            throw InputError("residual path of \(r) bits: expected 2...16")
+        }
         let widths = Array(Set(bitWidths + [QuantizedNetwork.boundaryBits])).sorted()
         var layers: [QuantizedLayer] = []
         var acts: [ActivationQuantizer] = []
@@ -50,17 +62,20 @@ public final class QuantizedNetwork {
                     name: name, layer: layer, weights: wq, input: input, norm: norm,
                     isBoundary: boundary))
         }
-        func activation(_ name: String, signed: Bool) -> ActivationQuantizer {
+        func activation(_ name: String, signed: Bool, widths: [Int] = widths) -> ActivationQuantizer {
             let q = ActivationQuantizer(name: name, signed: signed, bitWidths: widths, options: options)
             acts.append(q)
             return q
         }
+        var stream: ResidualQuantizers?
         switch model {
         case let net as ResNet:
             attach("stem.conv", net.stem, input: nil, boundary: true, norm: net.stemBN)
+            var inputs: [ActivationQuantizer] = []
             for block in net.blocks {
                 let prefix = block.conv1.weight.name.replacingSuffix(".conv1.weight")
                 let shared = activation(prefix + ".input", signed: false)
+                inputs.append(shared)
                 block.convInputTransform = shared
                 attach(prefix + ".conv1", block.conv1, input: shared, boundary: false, norm: block.bn1)
                 let a2 = activation(prefix + ".conv2.input", signed: false)
@@ -73,6 +88,9 @@ public final class QuantizedNetwork {
             let a = activation("classifier.input", signed: false)
             net.classifier.inputTransform = a
             attach("classifier", net.classifier, input: a, boundary: true)
+            stream = ResidualQuantizers(net, path: residual, inputs: inputs, widths: widths) {
+                activation($0, signed: $1, widths: $2)
+            }
         case let net as ViT:
             attach("embed.proj", net.embedding.projection, input: nil, boundary: true)
             for block in net.blocks {
@@ -91,10 +109,19 @@ public final class QuantizedNetwork {
         }
         self.layers = layers
         activationQuantizers = acts
+        self.stream = stream
+        self.residual = stream?.path ?? .float
+    }
+
+    /// The activation quantizer called `name` (e.g. `stage1.block0.input`, `stage1.block0.residual`,
+    /// `pool.input`), or nil when this network has none of that name.
+    public func activationQuantizer(named name: String) -> ActivationQuantizer? {
+        activationQuantizers.first { $0.name == name }
     }
 
     /// Runs every quantized layer at `precision` (boundary layers at 8 bits, or at `precision`
-    /// when `quantizeFirstLast`; float stays float everywhere). Switchable BatchNorms, the stem's
+    /// when `quantizeFirstLast`; float stays float everywhere). The residual stream's quantizers run
+    /// at the precision's activation bits (under `.bits(R)`, at least R). Switchable BatchNorms, the stem's
     /// included, select the set of the network's weight bit-width (`BatchNorm2d.select(bits:)`).
     public func set(_ precision: Precision) {
         for l in layers {
@@ -107,10 +134,14 @@ public final class QuantizedNetwork {
             }
             l.norm?.select(bits: precision.weightBits)
         }
+        stream?.followReaders()
     }
 
     /// Runs each layer at the precision `policy` gives it (boundary layers too: the policy decides).
-    /// A switchable BatchNorm selects the set of the weight bit-width of the layer it follows.
+    /// A switchable BatchNorm selects the set of the weight bit-width of the layer it follows. The
+    /// residual stream's quantizers follow the width of the quantizer that reads the block output
+    /// (`ResidualQuantizers`: the next block's conv1 activation bits; for the last block and
+    /// `pool.input`, the last block's own; under `.bits(R)` at least R).
     public func set(_ policy: PrecisionPolicy) {
         for l in layers {
             let p = policy.precision(of: l.name)
@@ -118,6 +149,7 @@ public final class QuantizedNetwork {
             l.input?.bits = p.activationBits
             l.norm?.select(bits: p.weightBits)
         }
+        stream?.followReaders()
     }
 
     /// ALRS: every step size at bit-width b learns at `adaptiveStepLearningRate(bits: b, highest: h)`
@@ -142,9 +174,12 @@ public final class QuantizedNetwork {
     public func interpolateUntrainedSteps(trained: [Int]) {
         let withBoundary = Array(Set(trained + [QuantizedNetwork.boundaryBits]))
         for l in layers { l.weights.interpolateUntrainedSteps(trained: l.isBoundary ? withBoundary : trained) }
+        let streamQuantizers = stream?.added ?? []
         for a in activationQuantizers {
             let boundary = layers.contains { $0.isBoundary && $0.input === a }
-            a.interpolateUntrainedSteps(trained: boundary ? withBoundary : trained)
+            let inStream = streamQuantizers.contains { $0 === a }
+            a.interpolateUntrainedSteps(
+                trained: inStream ? stream!.trainedStreamBits(trained) : boundary ? withBoundary : trained)
         }
     }
 }

@@ -1,44 +1,60 @@
-/// How a ResNet carries its residual stream (the block inputs and outputs, the pre-add sums).
+/// How a quantized ResNet carries its residual stream: the block inputs, the two terms of each
+/// block's add and the block outputs. Spelled `float`, `activation` or a bit count (`8`) in a
+/// recipe's JSON and on the command line. A ViT has no such choice (its quantized network is
+/// `.float`).
 ///
-/// - `float`: as the source papers' code: only conv inputs are quantized; the identity shortcut,
-///   the pre-add tensors and the block outputs stay float in training, so an integer export must
-///   carry them on wide calibrated grids (`ExportOptions.residualBits`).
-/// - `activation`: the stream is quantized at the activation width of the layer that reads it: a
-///   block's input quantizer feeds conv1, the projection and the identity shortcut; the pre-add
-///   tensors (`<block>.residual`, `<block>.shortcut`) and the last block's output (`pool.input`)
-///   have quantizers of their own. The integer model is the trained model.
-/// - `bits(R)`: the stream (stem and block outputs, pre-add tensors) at max(R, reader's activation
-///   width) bits; conv inputs are requantized from it to their own width.
-public enum ResidualPath: Sendable, Hashable, CustomStringConvertible {
+/// The quantizer names are those of `QuantizedNetwork.activationQuantizer(named:)`; `<block>` is
+/// a block's prefix, e.g. `stage1.block0`.
+public enum ResidualPath: Sendable, Hashable {
+    /// The residual stream stays float (the behaviour of runs before this option existed): only
+    /// conv1 and the projection read a quantized block input (`<block>.input`, unsigned); the
+    /// identity shortcut, the bn2 output, the projection's BN output and the add/ReLU output are
+    /// float, so an integer model has to carry them at a wide accumulator width.
     case float
+    /// The stream at the activation width. `<block>.input` (unsigned) quantizes the block input
+    /// once, and conv1, the projection and the identity shortcut all read it; `<block>.residual`
+    /// (the bn2 output) and `<block>.shortcut` (the projection's BN output) are signed quantizers;
+    /// `pool.input` (unsigned) quantizes the last block's output. Each add output is thus quantized
+    /// by the next block's `<block>.input`, or by `pool.input`.
     case activation
+    /// A wider fixed stream of this many bits (2...16). `stem.output` (the stem's ReLU output) and
+    /// `<block>.output` (each add+ReLU output) are unsigned, `<block>.residual` and
+    /// `<block>.shortcut` signed, all at `max(bits, activation bits)`; the identity shortcut reads
+    /// the block input (already on that grid); conv1 and the projection read `<block>.input`, its
+    /// re-quantization to the activation width; the global pool reads the last `<block>.output`.
     case bits(Int)
 
-    /// Widths a `bits(R)` stream may take.
-    public static let streamBits = 2...16
+    /// Widths `.bits` may take.
+    public static let bitsRange = 2...16
+}
 
-    /// Parses `float`, `activation` or a width in `streamBits`; nil otherwise.
-    public init?(_ text: String) {
-        switch text.lowercased() {
+extension ResidualPath: RawRepresentable, Codable, CustomStringConvertible {
+    /// `float`, `activation`, or a bit count in `bitsRange`.
+    public init?(rawValue: String) {
+        switch rawValue {
         case "float": self = .float
         case "activation": self = .activation
         default:
-            guard let r = Int(text), Self.streamBits.contains(r) else { return nil }
-            self = .bits(r)
+            guard let bits = Int(rawValue), Self.bitsRange.contains(bits) else { return nil }
+            self = .bits(bits)
         }
     }
 
-    /// `float`, `activation` or the width.
-    public var description: String {
+    public var rawValue: String {
         switch self {
         case .float: "float"
         case .activation: "activation"
-        case .bits(let r): "\(r)"
+        case .bits(let b): String(b)
         }
     }
 
-    /// Bits of a stream tensor whose reader quantizes its input to `readerBits` (nil for `float`,
-    /// whose stream is not quantized in training).
+    public var description: String { rawValue }
+}
+
+extension ResidualPath {
+    /// Bits of a stream tensor whose reader quantizes its input to `readerBits`: the reader's
+    /// width (`activation`), at least R (`bits(R)`), or nil for `float`, whose stream training does
+    /// not quantize. The one rule of `QuantizedNetwork`'s stream quantizers and of the integer plan.
     public func streamBits(readerBits: Int) -> Int? {
         switch self {
         case .float: nil

@@ -145,7 +145,7 @@ extension Checkpoint {
             }
             quantized = try QuantizedNetwork(
                 model: model, bitWidths: trained.bits + recipe.deployedBits().bits + extraBits,
-                options: recipe.quantizer, quantizeFirstLast: recipe.quantizeFirstLast)
+                options: recipe.quantizer, quantizeFirstLast: recipe.quantizeFirstLast, residual: recipe.residual)
         }
         try restore(into: model, file: file)
         if let trained = recipe.trainedBits() { quantized?.interpolateUntrainedSteps(trained: trained.bits) }

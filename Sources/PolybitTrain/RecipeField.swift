@@ -3,7 +3,7 @@
 public enum RecipeField: String, CaseIterable, Sendable {
     case model, width, dataset, dataDir, validation, limit, epochs, batch, seed, optimizer, learningRate, momentum
     case weightDecay, warmupEpochs, labelSmoothing, cropPadding, flip, patch, dim, depth, heads
-    case bits, deployBits, quantizeFirstLast, distillation, batchNorm
+    case bits, deployBits, quantizeFirstLast, distillation, batchNorm, residual
     /// `quantizer.<name>`
     case biasCorrection, correctionStatistics, weightStep, stepGradientScale, weightRounding, alrs
     /// `coreset.<name>` (`coresetHardCut` is `coreset.hardCut`)

@@ -54,6 +54,9 @@ extension TrainingRecipe {
                 "learned needs \(RecipeField.biasCorrection) off: the correction undoes any change of a learned step, whose gradient then drives it to zero"
             )
         }
+        if case .bits(let r) = residual, !ResidualPath.bitsRange.contains(r) {
+            throw RecipeError(.residual, "\(r) bits: expected float, activation or a bit count in 2...16")
+        }
         if batchNorm == .switchable && resnetDepth == nil {
             throw RecipeError(.batchNorm, "switchable: \(model) has no BatchNorm (it uses LayerNorm); use a resnet")
         }

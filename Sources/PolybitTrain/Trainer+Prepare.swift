@@ -22,7 +22,7 @@ extension Trainer {
         let quant = try trained.map {
             try QuantizedNetwork(
                 model: model, bitWidths: $0.bits + deployed.bits, options: recipe.quantizer,
-                quantizeFirstLast: recipe.quantizeFirstLast)
+                quantizeFirstLast: recipe.quantizeFirstLast, residual: recipe.residual)
         }
         if recipe.quantizer.alrs, let trained { quant?.applyAdaptiveStepLearningRates(trained: trained.bits) }
         let optimizer = ModelFactory.optimizer(recipe)

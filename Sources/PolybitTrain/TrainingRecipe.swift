@@ -62,11 +62,16 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var distillation: Float = 0
     /// BatchNorm across bit-widths: shared (the method) or switchable (an ablation).
     public var batchNorm = BatchNormMode.shared
+    /// How a quantized ResNet carries its residual stream (`ResidualPath`): at the activation
+    /// width, so the exported integer model is the trained one, a wider fixed width, or float.
+    /// A ViT and a float model ignore it.
+    public var residual = ResidualPath.activation
 
     public init() {}
 
     /// Fields missing from checkpoints of earlier versions take their defaults, except `validation`,
-    /// which is then `.images(0)`: those runs held nothing out. (One `read` per
+    /// which is then `.images(0)`: those runs held nothing out, and `residual`, which is then
+    /// `.float`: those runs kept the residual stream float. (One `read` per
     /// key: synthesized decoding cannot see a property's declared default, and the round-trip
     /// test fails for a field that is not read here.)
     public init(from decoder: any Decoder) throws {
@@ -90,6 +95,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         try read(.quantizer, &quantizer); try read(.quantizeFirstLast, &quantizeFirstLast)
         try read(.coreset, &coreset)
         try read(.distillation, &distillation); try read(.batchNorm, &batchNorm)
+        // Checkpoints from before the quantized residual path kept the residual stream float.
+        residual = .float; try read(.residual, &residual)
     }
 
     /// The trained bit-widths, or nil for float training.

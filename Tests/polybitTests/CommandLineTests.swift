@@ -85,6 +85,8 @@ import Testing
                 "'triple' is invalid for '--weight-rounding"
             ),
             (["train", "--out", dir + "/r", "--alrs"], "--alrs needs --bits"),
+            (["train", "--out", dir + "/r", "--bits", "4", "--residual", "20"], "'20' is invalid for '--residual"),
+            (["train", "--out", dir + "/r", "--bits", "4", "--residual", "int"], "'int' is invalid for '--residual"),
             (["experiment", "cost", "--out", dir + "/e", "--epochs", "0"], "--epochs 0: expected a positive number"),
         ]
         for (args, fragment) in cases {

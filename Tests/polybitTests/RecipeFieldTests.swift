@@ -102,7 +102,7 @@ import polybit
         r.quantizer.biasCorrection = .exact; r.quantizer.correctionStatistics = .perTensor
         r.quantizer.weightStep = .learned; r.quantizer.stepGradientScale = false
         r.quantizer.weightRounding = .doubleFloor; r.quantizer.alrs = true
-        r.quantizeFirstLast = true; r.distillation = 0.5; r.batchNorm = .switchable
+        r.quantizeFirstLast = true; r.distillation = 0.5; r.batchNorm = .switchable; r.residual = .bits(12)
         var c = CoresetConfig(fraction: 0.3)
         c.redrawEpochs = 3; c.warmupEpochs = 0; c.score = .random; c.selection = .top; c.hardCut = 0.2
         c.shared = true; c.candidatePool = 2; c.statisticsRefreshBatches = 5; c.classBalanced = false
@@ -136,7 +136,8 @@ import polybit
             "--depth", "3", "--heads", "8", "--bits", "2,3,8,32", "--deploy-bits", "2-6,32",
             "--bias-correction", "exact", "--correction-statistics", "tensor", "--weight-step", "learned",
             "--no-step-gradient-scale", "--weight-rounding", "double-floor", "--alrs", "--quantize-first-last",
-            "--distill", "0.5", "--bn", "switchable", "--coreset", "0.3", "--redraw", "3", "--coreset-warmup", "0",
+            "--distill", "0.5", "--bn", "switchable", "--residual", "12", "--coreset", "0.3", "--redraw", "3",
+            "--coreset-warmup", "0",
             "--coreset-score", "random", "--coreset-selection", "top", "--coreset-shared", "--coreset-pool", "2",
             "--coreset-bn-refresh", "5", "--no-class-balance",
         ]
@@ -174,6 +175,7 @@ import polybit
         expected.deployBits = BitWidthSet(bits: Array(2...8), includesFloat: true)
         expected.quantizer.correctionStatistics = .perTensor; expected.quantizer.weightRounding = .doubleFloor
         expected.validation = .images(0)  // those runs held no validation images out
+        expected.residual = .float  // and kept the residual stream float
         var c = CoresetConfig(fraction: 0.2)
         c.candidatePool = 2
         expected.coreset = c
@@ -182,7 +184,7 @@ import polybit
         let early = #"{"model":"resnet20","optimizer":"sgd","epochs":15,"bits":"2,4,8"}"#
         var earlyExpected = TrainingRecipe()
         earlyExpected.bits = BitWidthSet(bits: [2, 4, 8], includesFloat: false)
-        earlyExpected.validation = .images(0)
+        earlyExpected.validation = .images(0); earlyExpected.residual = .float
         #expect(try JSONDecoder().decode(TrainingRecipe.self, from: Data(early.utf8)) == earlyExpected)
     }
 
@@ -197,6 +199,10 @@ import polybit
         #expect(json["deployBits"] == nil, "an unset bit-width set is left out")
         #expect((json["quantizer"] as? [String: Any])?["correctionStatistics"] as? String == "channel")
         #expect(json["validation"] as? String == "auto", "written, so that a missing key means an older run")
+        #expect(json["residual"] as? String == "activation", "written, so that a missing key means a float residual")
+        r.residual = .bits(8)
+        let wider = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any] ?? [:]
+        #expect(wider["residual"] as? String == "8")
         r.validation = .images(5000)
         let counted = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any] ?? [:]
         #expect(counted["validation"] as? Int == 5000)

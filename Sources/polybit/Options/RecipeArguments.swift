@@ -19,3 +19,4 @@ extension WeightRounding: ExpressibleByArgument {}
 extension CoresetConfig.Score: ExpressibleByArgument {}
 extension CoresetSelection.Rule: ExpressibleByArgument {}
 extension ValidationSplitSize: ExpressibleByArgument {}
+extension ResidualPath: ExpressibleByArgument {}

@@ -38,6 +38,7 @@ extension RecipeField {
         case .quantizeFirstLast: "--quantize-first-last"
         case .distillation: "--distill"
         case .batchNorm: "--bn"
+        case .residual: "--residual"
         case .coresetFraction: "--coreset"
         case .coresetRedrawEpochs: "--redraw"
         case .coresetWarmupEpochs: "--coreset-warmup"

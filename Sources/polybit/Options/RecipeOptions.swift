@@ -131,6 +131,11 @@ struct QuantizerArguments: ParsableArguments {
             "BatchNorm across bit-widths: shared (the method) or switchable (ablation: gamma, beta and running statistics per trained bit-width; an untrained width uses the nearest trained width's, ties to the higher).",
             recipeDefaults.batchNorm))
     var bn: BatchNormMode?
+    @Option(
+        help: help(
+            "Residual stream of a quantized ResNet: activation (block inputs, the add's terms and the pooled output at the activation width, so the exported integer model is the trained one), a bit count 2-16 (a wider fixed stream: block outputs at max(N, activation bits)) or float (kept in float, as runs before this option). A ViT and a float model ignore it. Checkpoints without it are float.",
+            recipeDefaults.residual, valueName: "float|activation|N"))
+    var residual: ResidualPath?
 
     func apply(to r: inout TrainingRecipe) throws {
         if noBiasCorrection { r.quantizer.biasCorrection = .off }
@@ -143,6 +148,7 @@ struct QuantizerArguments: ParsableArguments {
         if noStepGradientScale { r.quantizer.stepGradientScale = false }
         if let distill { r.distillation = distill }
         if let bn { r.batchNorm = bn }
+        if let residual { r.residual = residual }
     }
 }
 
