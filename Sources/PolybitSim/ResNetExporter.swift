@@ -137,15 +137,6 @@ public enum ResNetExporter {
         }
     }
 
-    /// The integer tensor that carries activation quantizer `quantizer`'s codes in an exported ResNet:
-    /// a block's input grid is the `.input` requantization, conv2's input is conv1's output, and the
-    /// classifier's input is the global pool's output.
-    public static func tensor(carrying quantizer: String) -> String {
-        if quantizer == "classifier.input" { return "pool" }
-        if quantizer.hasSuffix(".conv2.input") { return String(quantizer.dropLast(".conv2.input".count)) + ".conv1" }
-        return quantizer
-    }
-
     /// Max |value| of the stem output, each block's pre-add, shortcut and output, and the logits,
     /// over `data` in evaluation mode at the network's current precision.
     static func calibrate(_ net: ResNet, on data: Dataset) -> [String: Double] {

@@ -101,6 +101,12 @@ public struct ResNetIntegerPlan: Sendable {
 
     /// The planned layer named `name`.
     public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+
+    /// The integer tensor that stores activation quantizer `quantizer`'s codes (e.g. the stem's
+    /// output carries `stage1.block0.input` on the activation path), or nil when none does.
+    public func tensor(carrying quantizer: String) -> String? {
+        layers.first { $0.output.scale == .quantizer(quantizer) }?.name
+    }
 }
 
 extension ResNetIntegerPlan {

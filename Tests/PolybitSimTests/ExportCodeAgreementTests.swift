@@ -12,14 +12,14 @@ import Testing
 
     /// A tiny 4-bit ResNet-8 with initialized steps and BatchNorm statistics, exported. Pixels are
     /// multiples of 1/255 and the mean is 128/255, so the uint8 input represents them exactly.
-    func exported(options: QuantizerOptions = QuantizerOptions())
+    func exported(options: QuantizerOptions = QuantizerOptions(), residual: ResidualPath = .float)
         throws -> (QuantizedNetwork, ChannelNormalization, IntegerModel, Dataset)
     {
         var data = SyntheticDataset.make(count: 48, channels: 1, height: 8, width: 8, classes: 4, seed: 3)
         data.images = data.images.map { ($0 * 255).rounded() / 255 }
         let normalization = ChannelNormalization(mean: [128 / 255], std: [0.25])
         let net = ResNet(depth: 8, inputChannels: 1, classes: 4, seed: 2)
-        let quantized = try QuantizedNetwork(model: net, bitWidths: [4], options: options)
+        let quantized = try QuantizedNetwork(model: net, bitWidths: [4], options: options, residual: residual)
         quantized.set(.uniform(4))
         let batch = BatchLoader.evaluation(normalization.apply(to: data), batchSize: data.count).epoch(0).first { _ in
             true
@@ -48,6 +48,26 @@ import Testing
             ])
         #expect(codes.allSatisfy { $0.values > 0 })
         #expect(codes.allSatisfy { $0.mismatched < 0.002 }, "\(codes)")
+    }
+
+    /// On a quantized residual path every tensor training quantized is an integer tensor of the
+    /// export on the same grid: no calibrated stream (only the logits), and the codes agree.
+    @Test(arguments: [ResidualPath.activation, .bits(8)])
+    func quantizedResidualPathsExportTheTrainedGrids(residual: ResidualPath) throws {
+        let (net, normalization, model, data) = try exported(residual: residual)
+        let codes = try ExportVerification.compareCodes(
+            net, normalization: normalization, model: model, data: data, limit: 32)
+        #expect(Set(codes.map(\.quantizer)) == Set(net.activationQuantizers.map(\.name)))
+        #expect(codes.allSatisfy { $0.values > 0 && $0.mismatched < 0.002 }, "\(codes)")
+        let wide = model.layers.filter { $0.output.bits > 8 }.map(\.name)
+        #expect(wide == ["classifier"], "only the logits are wider than the stream: \(wide)")
+        let requantizations = model.layers.filter { $0.name.hasSuffix(".input") }.count
+        #expect(requantizations == (residual == .activation ? 0 : 3))
+        let adds = model.layers.filter { $0.op.name == "add" }
+        #expect(adds.allSatisfy { !$0.output.signed && $0.output.bits == (residual == .activation ? 4 : 8) })
+        let agreement = try ExportVerification.compare(
+            net, normalization: normalization, model: model, data: data, limit: 48, config: SimulationConfig())
+        #expect(agreement.top1_agreement >= 0.95, "\(agreement)")
     }
 
     /// Adding 3 output steps to one channel's bias of stage-2 conv1 leaves every earlier tensor as it

@@ -236,7 +236,7 @@ import Testing
         let model = try ModelFactory.make(r, for: splits.train)
         let quant = try QuantizedNetwork(
             model: model, bitWidths: r.trainedBits()!.bits + r.deployedBits().bits,
-            options: r.quantizer, quantizeFirstLast: r.quantizeFirstLast)
+            options: r.quantizer, quantizeFirstLast: r.quantizeFirstLast, residual: r.residual)
         try a.restore(into: model, file: plain)
         let train = a.normalization.apply(to: splits.train)
         let loader = BatchLoader(

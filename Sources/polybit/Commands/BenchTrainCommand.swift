@@ -39,7 +39,10 @@ struct BenchTrainCommand: ParsableCommand {
         let net = ResNet(topology: topology, seed: 1)
         let widths = try bits.map { try BitWidthSet(parsing: $0, flag: "--bits").bits } ?? []
         let quantized =
-            widths.isEmpty ? nil : try QuantizedNetwork(model: net, bitWidths: widths, options: QuantizerOptions())
+            widths.isEmpty
+            ? nil
+            : try QuantizedNetwork(
+                model: net, bitWidths: widths, options: QuantizerOptions(), residual: TrainingRecipe().residual)
         let macs = Double(
             try ResNetIntegerPlan(
                 topology: topology, inputShape: [shape.channels, shape.height, shape.width], residual: .activation,
