@@ -99,7 +99,8 @@ public enum CheckpointPick {
                 policy: policy ? space.policy(c.assignment) : nil)
         }
         return PickReport(
-            checkpoint: file, model: recipe.model.description, dataset: recipe.dataset, profiles: profileNames,
+            checkpoint: file, model: recipe.model.description, dataset: recipe.dataset,
+            residual: recipe.residual.rawValue, profiles: profileNames,
             budgets: request.budgets.map { PickReport.BudgetLimit(kind: $0.kind.rawValue, limit: $0.limit) },
             widths: widths, validation_images: data.validation.count, validation_first_index: data.first,
             validation_held_out: data.heldOut, validation_in_training: data.inTraining, test_images: data.test.count,

@@ -55,6 +55,9 @@ public struct PickReport: Codable, Sendable {
     }
 
     public var checkpoint: String, model: String, dataset: String
+    /// The checkpoint's residual path (`float`, `activation` or a width): what the costed integer
+    /// model carries between blocks.
+    public var residual: String
     public var profiles: [String]
     public var budgets: [BudgetLimit]
     /// The widths swept and searched.
@@ -87,6 +90,9 @@ public struct PickReport: Codable, Sendable {
     public var text: String {
         let budgetText = budgets.map { "\($0.kind) ≤ \(formatted($0.limit))" }.joined(separator: ", ")
         var out = "\(model) (\(checkpoint)) on \(profiles.joined(separator: ", ")); budget \(budgetText)\n"
+        out +=
+            "costs: the integer model export writes for each point (residual stream "
+            + (residual == "float" ? "float in training: export's calibrated --residual-bits stream, 24 by default" : residual) + ")\n"
         out +=
             "validation: "
             + (validation_held_out

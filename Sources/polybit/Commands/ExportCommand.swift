@@ -48,6 +48,8 @@ struct ExportCommand: ParsableCommand {
     struct Summary: Encodable {
         var model: String, precision: String, layers: Int, export: ExportReport, verification: ExportAgreement?
         var layer_codes: [LayerCodeAgreement]?
+        /// The checkpoint's residual path (`float`, `activation` or a width).
+        var residual: String
     }
 
     /// Images whose activation codes are compared layer by layer (one traced batch).
@@ -116,12 +118,16 @@ struct ExportCommand: ParsableCommand {
             try printJSON(
                 Summary(
                     model: out, precision: precision, layers: model.layers.count, export: report,
-                    verification: agreement, layer_codes: codes))
+                    verification: agreement, layer_codes: codes, residual: net.residual.rawValue))
             return
         }
         printSummary(
             model: model, precision: precision, report: report, agreement: agreement, codes: codes,
             testImages: splits.test.count)
+        print(
+            net.residual == .float
+                ? "residual stream: float in training (a checkpoint from before 'train --residual'), stored at \(residualBits) bits, calibrated on \(calibration.count) images"
+                : "residual stream: on the trained grids ('train --residual \(net.residual.rawValue)'); only the logits are calibrated")
     }
 
     /// The human-readable summary: what was written, and the verification figures when asked.
