@@ -10,22 +10,25 @@ import PolybitTensor
 /// (batch 1), unless their memory is `persistent_weights` and the whole network's weights fit
 /// there: then they are loaded once, outside the inference. When neither the weights nor an
 /// off-chip input fit their buffers, the cheaper loop order is taken: weight tiles outer (input
-/// re-read per tile) or input tiles outer (weights re-read per tile). Latency = max(compute,
-/// memory) per layer, layers in sequence.
+/// re-read per tile) or input tiles outer (weights re-read per tile). Latency = compute + stall
+/// cycles per layer (``BufferStalls``), layers in sequence. A batch of images runs layer by layer:
+/// weights are fetched once per batch, activations per image.
 public struct CostModel: Sendable {
     public let profile: HardwareProfile
 
     public init(profile: HardwareProfile) { self.profile = profile }
 
-    /// The cost of `layers` (in execution order) on the profile.
-    /// - Throws: `InputError` when a precision is wider than the array supports, or the layer
-    ///   list is malformed (repeated names, inputs from no earlier layer).
-    public func cost(_ layers: [LayerWorkload]) throws -> NetworkCost {
+    /// The cost of `layers` (in execution order) on the profile for `batch` images (≥ 1); every
+    /// figure of the result is per batch (``NetworkCost`` also gives them per image).
+    /// - Throws: `InputError` when a precision is wider than the array supports, the layer
+    ///   list is malformed (repeated names, inputs from no earlier layer) or `batch` < 1.
+    public func cost(_ layers: [LayerWorkload], batch: Int = 1) throws -> NetworkCost {
+        guard batch >= 1 else { throw InputError("--batch: expected a positive integer, found \(batch)") }
         let array = profile.compute
         let storedWidth = { (bits: Int) in array.activationBits.first(where: { $0 >= bits }) ?? bits }
         let tensors = try ActivationTensors(layers, storedWidth: storedWidth)
-        let liveModel = tensors.liveBits(steps: layers.count, sizes: tensors.modelBits)
-        let liveStored = tensors.liveBits(steps: layers.count, sizes: tensors.storedBits)
+        let liveModel = tensors.liveBits(steps: layers.count, sizes: tensors.modelBits).map { $0 * batch }
+        let liveStored = tensors.liveBits(steps: layers.count, sizes: tensors.storedBits).map { $0 * batch }
         let unified = profile.memories.firstIndex { $0.holds.contains(.inputs) && $0.holds.contains(.outputs) }
 
         var precisions: [ExecutionPrecision?] = []
@@ -69,17 +72,17 @@ public struct CostModel: Sendable {
         for (step, layer) in layers.enumerated() {
             let inputIDs = layer.inputs.map { tensors.index[$0]! }
             let outputID = tensors.index[layer.name]!
-            let inputStored = inputIDs.reduce(0) { $0 + tensors.storedBits[$1] }
-            let outputStored = tensors.storedBits[outputID]
+            let inputStored = inputIDs.reduce(0) { $0 + tensors.storedBits[$1] } * batch
+            let outputStored = tensors.storedBits[outputID] * batch
+            let offChip = inputIDs.filter { !onChip[$0] }.reduce(0) { $0 + tensors.storedBits[$1] } * batch
             costs.append(
                 layerCost(
-                    layer, precision: precisions[step], inputBits: inputStored, outputBits: outputStored,
-                    liveModel: liveModel[step], liveStored: liveStored[step],
+                    layer, precision: precisions[step], batch: batch, inputBits: inputStored,
+                    outputBits: outputStored, liveModel: liveModel[step], liveStored: liveStored[step],
                     inputOnChip: inputIDs.allSatisfy { onChip[$0] }, outputOnChip: onChip[outputID],
-                    offChipInputBits: inputIDs.filter { !onChip[$0] }.reduce(0) { $0 + tensors.storedBits[$1] },
-                    weightsResident: weightsResident))
+                    offChipInputBits: offChip, weightsResident: weightsResident))
         }
-        return NetworkCost(profile: profile, layers: costs, weightsResident: weightsResident)
+        return NetworkCost(profile: profile, layers: costs, weightsResident: weightsResident, batch: batch)
     }
 
     /// Capacity each memory grants to weights and to activations at one step.
@@ -116,19 +119,24 @@ public struct CostModel: Sendable {
     /// One layer's cost: the array mapping, what fits, reads by the array, DRAM traffic with the
     /// tiling rule, on-chip traffic, time and energy.
     private func layerCost(
-        _ layer: LayerWorkload, precision ep: ExecutionPrecision?, inputBits: Int,
+        _ layer: LayerWorkload, precision ep: ExecutionPrecision?, batch: Int, inputBits: Int,
         outputBits: Int, liveModel: Int, liveStored: Int, inputOnChip: Bool,
         outputOnChip: Bool, offChipInputBits: Int, weightsResident: Bool
     ) -> LayerCost {
         let mems = profile.memories
         let weightStored = layer.params * (ep?.run.weightOperandBits ?? 0)
-        let mapping = ArrayMapping(layer, on: profile.compute, at: ep)
+        let mapping = ArrayMapping(layer, on: profile.compute, at: ep, batch: batch)
         let alloc = allocation(
             weights: weightStored, activations: liveStored,
             inputs: inputBits, outputs: outputBits)
         let level = { (role: TensorRole) in mems.firstIndex { $0.holds.contains(role) } }
         let levels = Levels(weights: level(.weights), inputs: level(.inputs), outputs: level(.outputs))
-        let reads = arrayReads(layer, precision: ep, mapping: mapping, weightStored: weightStored, inputBits: inputBits)
+        let reads =
+            ep.map {
+                profile.compute.dataflow.model.arrayReads(
+                    layer, on: profile.compute, at: $0, schedule: mapping.schedule, batch: batch,
+                    weightBits: weightStored, inputBits: inputBits)
+            } ?? ArrayReads(weights: 0, inputs: inputBits, partialSums: 0)
         var passes = (weights: 1, inputs: 1)
         if let ep, weightStored > 0, !inputOnChip, !weightsResident {
             passes = dramPasses(
@@ -142,31 +150,36 @@ public struct CostModel: Sendable {
 
         // On-chip traffic: fills from DRAM, reads by the array, writes of outputs and partial sums.
         var levelBits = [Int](repeating: 0, count: mems.count)
-        if let w = levels.weights { levelBits[w] += dramW + reads.weights * passes.weights }
+        if let w = levels.weights { levelBits[w] += dramW + reads.weights * passes.weights + reads.registerFile }
         if let i = levels.inputs { levelBits[i] += dramI + reads.inputs }
         if let o = levels.outputs { levelBits[o] += outputBits + reads.partialSums + dramO }
 
-        // Time.
-        var memoryCycles = Double(dramW + dramI + dramO) / profile.dram.bitsPerCycle(clockMHz: profile.clockMHz)
-        for (i, m) in mems.enumerated() {
-            memoryCycles = max(memoryCycles, Double(levelBits[i]) / m.bandwidthBitsPerCycle)
-        }
-        let latencyCycles = max(Double(mapping.cycles), memoryCycles)
+        // Time: compute plus the cycles the buffers stall it.
+        let dramBPC = profile.dram.bitsPerCycle(clockMHz: profile.clockMHz)
+        let levelCycles = mems.indices.map { Double(levelBits[$0]) / mems[$0].bandwidthBitsPerCycle }
+        let memoryCycles = max(Double(dramW + dramI + dramO) / dramBPC, levelCycles.max() ?? 0)
+        let stalls = BufferStalls(
+            computeCycles: mapping.cycles,
+            fillBits: Double(dramW) * mapping.schedule.firstFoldWeightShare + Double(dramI)
+                * mapping.schedule.firstFoldInputShare,
+            dramBits: dramW + dramI + dramO, dramBitsPerCycle: dramBPC, levelCycles: levelCycles)
+        let latencyCycles = Double(mapping.cycles) + stalls.stallCycles
         let seconds = latencyCycles / (profile.clockMHz * 1e6)
 
         let fits = fits(
             weightStored: weightStored, liveStored: liveStored, inputBits: inputBits,
             outputBits: outputBits, alloc: alloc)
         return LayerCost(
-            workload: layer, macs: layer.macs, bitOps: layer.bitOps, requested: layer.precision,
+            workload: layer, macs: layer.macs * batch, bitOps: layer.bitOps * batch, requested: layer.precision,
             run: ep?.run, weightBits: layer.params * layer.weightBits, weightStoredBits: weightStored,
             inputBits: inputBits, outputBits: outputBits, liveActivationBits: liveModel,
             liveActivationStoredBits: liveStored, fits: fits, inputOnChip: inputOnChip,
             outputOnChip: outputOnChip, dramWeightBits: dramW, dramInputBits: dramI, dramOutputBits: dramO,
             weightPasses: passes.weights, inputPasses: passes.inputs, levelBits: levelBits, mapping: mapping,
-            memoryCycles: memoryCycles, latencyCycles: latencyCycles, latencySeconds: seconds,
+            memoryCycles: memoryCycles, stalls: stalls, latencyCycles: latencyCycles, latencySeconds: seconds,
             energy: energy(
-                layer, precision: ep, levelBits: levelBits, dramBits: dramW + dramI + dramO, seconds: seconds),
+                layer, precision: ep, batch: batch, levelBits: levelBits, dramBits: dramW + dramI + dramO,
+                seconds: seconds),
             note: ep?.note)
     }
 
@@ -201,31 +214,6 @@ public struct CostModel: Sendable {
         return fits
     }
 
-    /// Bits the array moves in one weight pass: weights read, inputs read, partial sums written
-    /// and read back. Systolic weight-stationary (as SCALE-Sim counts them): each weight once per
-    /// pass, the whole im2col input (K·N values per group) once per fold over output channels,
-    /// partial sums written and read back once per extra fold over K. Parallel
-    /// (output-stationary): partial sums stay in the accumulators, weights are re-read for every
-    /// group of `pixels` outputs, and each input value is read once per fold over output channels
-    /// (sliding windows are reused locally). Layers off the array read their inputs once.
-    private func arrayReads(
-        _ layer: LayerWorkload, precision ep: ExecutionPrecision?, mapping: ArrayMapping,
-        weightStored: Int, inputBits: Int
-    ) -> (weights: Int, inputs: Int, partialSums: Int) {
-        guard let ep else { return (0, inputBits, 0) }
-        let array = profile.compute
-        let (k, m, n) = layer.gemmShape
-        switch array.dataflow {
-        case .systolicWS:
-            return (
-                weightStored, mapping.colFolds * layer.groups * n * k * ep.run.activationOperandBits,
-                max(mapping.rowFolds - 1, 0) * 2 * layer.groups * n * m * array.accumulatorBits
-            )
-        case .parallel:
-            return (weightStored * ((n + array.pixels - 1) / array.pixels), mapping.colFolds * inputBits, 0)
-        }
-    }
-
     /// The tiling rule for a layer whose weights and off-chip input both exceed their buffers:
     /// weight tiles outer (input re-read per tile, W + I·nW) or input tiles outer (weights re-read
     /// per tile, I + W·nI), whichever moves fewer bits; one pass each when either fits.
@@ -248,12 +236,12 @@ public struct CostModel: Sendable {
     /// Energy split: MACs at the run widths and elementwise adds, each memory's bits, DRAM bits,
     /// and leakage over the layer's latency.
     private func energy(
-        _ layer: LayerWorkload, precision ep: ExecutionPrecision?, levelBits: [Int], dramBits: Int,
+        _ layer: LayerWorkload, precision ep: ExecutionPrecision?, batch: Int, levelBits: [Int], dramBits: Int,
         seconds: Double
     ) -> EnergySplit {
         let mems = profile.memories
         return EnergySplit(
-            computePJ: Double(layer.macs) * (ep?.macEnergyPJ ?? 0) + Double(layer.elementwiseOps)
+            computePJ: Double(layer.macs * batch) * (ep?.macEnergyPJ ?? 0) + Double(layer.elementwiseOps * batch)
                 * profile.compute.addEnergyPJ,
             memoryPJ: mems.indices.map { Double(levelBits[$0]) * mems[$0].energyPJPerBit },
             dramPJ: Double(dramBits) * profile.dram.energyPJPerBit,

@@ -19,15 +19,18 @@ public struct CostSweep: Sendable {
     /// float, costed as 32-bit operands (docs/cost-model.md).
     public var bits: [Int]
     public var profiles: [ProfileCosts]
+    /// Images per batch (every cost is per batch; weights fetched once per batch).
+    public var batch: Int
 
     /// Costs `network` (a layer list per uniform precision b×b) on every profile at every width.
     /// - Throws: `InputError` naming the profile when it cannot run a width (wider than every
     ///   width it supports, float included).
     public init(
         networkName: String, input: TensorShape, classes: Int, edgeBits: Int?, bits: [Int],
-        profiles: [(file: String, profile: HardwareProfile)],
+        profiles: [(file: String, profile: HardwareProfile)], batch: Int = 1,
         layers: (Precision) throws -> [LayerWorkload]
     ) throws {
+        self.batch = batch
         self.networkName = networkName
         self.input = input
         self.classes = classes
@@ -36,7 +39,8 @@ public struct CostSweep: Sendable {
         let lists = try bits.map { try layers(Precision(operandBits: $0, $0)) }
         self.profiles = try profiles.map { entry in
             let model = CostModel(profile: entry.profile)
-            return ProfileCosts(file: entry.file, profile: entry.profile, costs: try lists.map { try model.cost($0) })
+            return ProfileCosts(
+                file: entry.file, profile: entry.profile, costs: try lists.map { try model.cost($0, batch: batch) })
         }
     }
 

@@ -14,6 +14,7 @@ extension CostSweep {
             ("input", .string(input.description)),
             ("classes", .integer(classes)),
             ("edge_bits", edgeBits.map { .integer($0) } ?? .null),
+            ("batch", .integer(batch)),
             ("profiles", .array(profiles.map(profileJSON))),
         ])
     }
@@ -55,8 +56,11 @@ extension CostSweep {
                 ("utilization", .number(c.utilization)),
                 ("compute_cycles", .integer(c.computeCycles)),
                 ("memory_cycles", .number(c.memoryCycles.rounded(.up))),
+                ("stall_cycles", .number(c.stallCycles.rounded(.up))),
                 ("cycles", .number(c.latencyCycles.rounded(.up))),
                 ("latency_ms", .number(c.latencySeconds * 1e3)),
+                ("latency_ms_per_image", .number(c.latencySecondsPerImage * 1e3)),
+                ("energy_uJ_per_image", uJ(c.energyPJPerImage)),
             ] + energyJSON(c.energy, c.profile) + [
                 ("notes", .array(c.notes.map { .string($0) })),
                 ("layers", .array(c.layers.map { layerJSON($0, c.profile) })),
@@ -107,6 +111,9 @@ extension CostSweep {
                 ("utilization", .number(l.mapping.utilization)),
                 ("compute_cycles", .integer(l.computeCycles)),
                 ("memory_cycles", .number(l.memoryCycles.rounded(.up))),
+                ("fill_cycles", .number(l.stalls.fillCycles.rounded(.up))),
+                ("stall_cycles", .number(l.stallCycles.rounded(.up))),
+                ("memory_bound", .bool(l.memoryBound)),
                 ("cycles", .number(l.latencyCycles.rounded(.up))),
                 ("latency_ms", .number(l.latencySeconds * 1e3)),
             ] + energyJSON(l.energy, profile) + [

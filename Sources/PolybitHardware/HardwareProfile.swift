@@ -53,14 +53,41 @@ public enum SerialOperands: String, Sendable, Hashable, CaseIterable {
     case both
 }
 
-/// How layers map onto the array.
+/// How layers map onto the array (`compute.array.dataflow`); each case's cost rules are a
+/// ``DataflowModel`` of its own.
 public enum Dataflow: String, Sendable, Hashable, CaseIterable {
-    /// SCALE-Sim's weight-stationary systolic array: `rows` over the reduction K, `cols` over output
-    /// channels; each fold costs 2·rows + cols + N − 2 cycles (weight load, fill, stream N pixels, drain).
+    /// SCALE-Sim's weight-stationary systolic array (``SystolicWeightStationary``).
     case systolicWS = "systolic-ws"
-    /// A MAC array with no pipeline fill: `rows` over K, `cols` over output channels, `pixels` over
-    /// output pixels; each fold costs ⌈N/pixels⌉ cycles.
+    /// SCALE-Sim's output-stationary systolic array (``SystolicOutputStationary``).
+    case systolicOS = "systolic-os"
+    /// A MAC array with no pipeline fill (``ParallelDataflow``).
     case parallel
+    /// Eyeriss's row-stationary dataflow (``RowStationary``).
+    case rowStationary = "row-stationary"
+
+    /// The cost rules of this dataflow.
+    public var model: any DataflowModel {
+        switch self {
+        case .systolicWS: return SystolicWeightStationary()
+        case .systolicOS: return SystolicOutputStationary()
+        case .parallel: return ParallelDataflow()
+        case .rowStationary: return RowStationary()
+        }
+    }
+}
+
+/// Words each PE's register files hold (row-stationary arrays: `compute.array.rf_words`), e.g.
+/// Eyeriss's 224 filter, 12 input and 24 partial-sum words.
+public struct RegisterFileWords: Sendable, Hashable {
+    public var weights: Int
+    public var inputs: Int
+    public var psums: Int
+
+    public init(weights: Int, inputs: Int, psums: Int) {
+        self.weights = weights
+        self.inputs = inputs
+        self.psums = psums
+    }
 }
 
 /// The MAC array.
@@ -74,8 +101,10 @@ public struct ComputeArray: Sendable, Hashable {
     public var dataflow: Dataflow
     public var rows: Int
     public var cols: Int
-    /// Output pixels processed in parallel (`parallel` dataflow; 1 for systolic).
+    /// Output pixels processed in parallel (`parallel` dataflow; 1 otherwise).
     public var pixels: Int
+    /// Per-PE register files (row-stationary only; nil otherwise).
+    public var registerFile: RegisterFileWords?
     /// Supported weight widths, ascending; a narrower request runs at the next one up.
     public var weightBits: [Int]
     /// Supported activation widths, ascending.
@@ -99,7 +128,7 @@ public struct ComputeArray: Sendable, Hashable {
         kind: ArrayKind, serialOperands: SerialOperands?, macsPerCycle: Int, dataflow: Dataflow,
         rows: Int, cols: Int, pixels: Int, weightBits: [Int], activationBits: [Int],
         multiplierBits: Int, accumulatorBits: Int, accumulatorOverflow: OverflowMode = .wrap,
-        requant: RequantMode, macEnergyPJ: Double, addEnergyPJ: Double
+        requant: RequantMode, macEnergyPJ: Double, addEnergyPJ: Double, registerFile: RegisterFileWords? = nil
     ) {
         self.kind = kind
         self.serialOperands = serialOperands
@@ -116,6 +145,7 @@ public struct ComputeArray: Sendable, Hashable {
         self.requant = requant
         self.macEnergyPJ = macEnergyPJ
         self.addEnergyPJ = addEnergyPJ
+        self.registerFile = registerFile
     }
 }
 

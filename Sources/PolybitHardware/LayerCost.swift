@@ -47,13 +47,14 @@ public struct EnergySplit: Sendable, Hashable {
     }
 }
 
-/// The cost of one layer on one profile. Sizes in bits, time in cycles (seconds where named),
-/// energy in pJ.
+/// The cost of one layer on one profile for the batch costed (every figure per batch). Sizes in
+/// bits, time in cycles (seconds where named), energy in pJ.
 public struct LayerCost: Sendable, Hashable {
     /// The layer costed (shapes, kernel, requested widths).
     public var workload: LayerWorkload
     public var name: String { workload.name }
     public var kind: LayerKind { workload.kind }
+    /// MACs of the batch.
     public var macs: Int
     /// MACs·b_w·b_a at the requested widths.
     public var bitOps: Int
@@ -90,7 +91,9 @@ public struct LayerCost: Sendable, Hashable {
     public var mapping: ArrayMapping
     /// Cycles the busiest memory (on-chip or off-chip) needs: max over memories of bits / bandwidth.
     public var memoryCycles: Double
-    /// max(compute cycles, memory cycles): compute and all transfers of a layer overlap fully.
+    /// The first fill and the steady-state transfers that stall the array (``BufferStalls``).
+    public var stalls: BufferStalls
+    /// Compute cycles + stall cycles.
     public var latencyCycles: Double
     public var latencySeconds: Double
     public var energy: EnergySplit
@@ -99,4 +102,8 @@ public struct LayerCost: Sendable, Hashable {
 
     public var dramBits: Int { dramWeightBits + dramInputBits + dramOutputBits }
     public var computeCycles: Int { mapping.cycles }
+    /// Cycles the array waits for memory (first fill and steady-state stalls).
+    public var stallCycles: Double { stalls.stallCycles }
+    /// True when the layer's steady-state transfers outlast its compute.
+    public var memoryBound: Bool { stalls.memoryBound }
 }

@@ -49,6 +49,11 @@ public enum ProfileLoader {
                 file: file, field: "memory",
                 problem: "no on-chip memory holds \(role.rawValue) (expected one level with it in `holds`)")
         }
+        if compute.dataflow == .rowStationary && !memories.contains(where: { $0.holds.contains(.weights) }) {
+            throw ProfileError(
+                file: file, field: "memory",
+                problem: "dataflow row-stationary needs a memory holding weights (the PEs' register files)")
+        }
         let dram = try top.fields("dram", known: ["bandwidth_GBps", "energy_pJ_per_bit"])
         return HardwareProfile(
             name: name, source: source, technologyNM: technology, clockMHz: clock, leakageMW: leakage,
@@ -72,7 +77,7 @@ public enum ProfileLoader {
             throw c.error("serial_operands", "only allowed with kind: bit-serial")
         }
         let macs = try c.positiveInt("macs_per_cycle")
-        let array = try c.fields("array", known: ["dataflow", "rows", "cols", "pixels"])
+        let array = try c.fields("array", known: ["dataflow", "rows", "cols", "pixels", "rf_words"])
         let dataflow = try array.choice("dataflow", Dataflow.self)
         let rows = try array.positiveInt("rows"), cols = try array.positiveInt("cols")
         var pixels = 1
@@ -80,6 +85,7 @@ public enum ProfileLoader {
             guard dataflow == .parallel else { throw array.error("pixels", "only allowed with dataflow: parallel") }
             pixels = try array.positiveInt("pixels")
         }
+        let registerFile = try registerFileWords(array, dataflow: dataflow)
         guard rows * cols * pixels == macs else {
             throw c.error(
                 "macs_per_cycle", "expected rows·cols·pixels of compute.array = \(rows * cols * pixels), found \(macs)")
@@ -103,7 +109,19 @@ public enum ProfileLoader {
             multiplierBits: multiplier, accumulatorBits: accumulator, accumulatorOverflow: overflow,
             requant: try c.choice("requant", RequantMode.self),
             macEnergyPJ: try c.number("mac_energy_pJ", positive: false),
-            addEnergyPJ: try c.number("add_energy_pJ", positive: false))
+            addEnergyPJ: try c.number("add_energy_pJ", positive: false), registerFile: registerFile)
+    }
+
+    /// `compute.array.rf_words`: required with dataflow row-stationary, rejected otherwise.
+    private static func registerFileWords(_ array: YAMLFields, dataflow: Dataflow) throws -> RegisterFileWords? {
+        guard dataflow == .rowStationary else {
+            if array.has("rf_words") { throw array.error("rf_words", "only allowed with dataflow: row-stationary") }
+            return nil
+        }
+        let rf = try array.fields("rf_words", known: ["weights", "inputs", "psums"])
+        return RegisterFileWords(
+            weights: try rf.positiveInt("weights"), inputs: try rf.positiveInt("inputs"),
+            psums: try rf.positiveInt("psums"))
     }
 
     private static func memoryLevel(

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Cross-check Polybit's systolic-array compute cycles against SCALE-Sim v3.
 
-Runs `polybit cost --json` for ResNet-20 at 8x8 on weight-stationary systolic profiles, feeds the
-same conv layers to SCALE-Sim v3 (weight-stationary, same array, InterfaceBandwidth CALC so memory
-never stalls the array), and compares compute cycles layer by layer. Exits 1 if any layer differs
-by more than --tolerance (default 10%). Installs scalesim with pip if it is missing.
+Runs `polybit cost --json` for ResNet-20 at 8x8 on systolic profiles, feeds the same conv layers
+to SCALE-Sim v3 (the profile's dataflow, ws or os, same array, InterfaceBandwidth CALC so memory
+never stalls the array), and compares compute cycles layer by layer. `--dataflow os` (or ws) costs
+each profile with its array switched to that dataflow (a temporary copy of the profile). Exits 1
+if any layer differs by more than --tolerance (default 10%). Installs scalesim with pip if it is
+missing.
 
 SCALE-Sim has no padding, so each layer is given the input extent that yields Polybit's output
 size: H_in' = (H_out - 1) * stride + kernel.
 
 Usage: python3 tools/hw/scalesim_check.py [--input 1x28x28] [--profile hwprofiles/tpu-v1.yaml ...]
+       [--dataflow ws|os] [--polybit .build/debug/polybit]
 """
 import argparse
 import csv
@@ -33,8 +36,25 @@ def ensure_scalesim():
         subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "scalesim"])
 
 
+DATAFLOWS = {"systolic-ws": "ws", "systolic-os": "os"}
+
+
+def with_dataflow(profile_path, dataflow, workdir):
+    """The profile itself, or a copy in workdir whose array runs `dataflow` (ws or os)."""
+    if dataflow is None:
+        return profile_path
+    import yaml
+    with open(os.path.join(ROOT, profile_path)) as f:
+        doc = yaml.safe_load(f)
+    doc["compute"]["array"]["dataflow"] = "systolic-" + dataflow
+    out = os.path.join(workdir, f"{dataflow}-" + os.path.basename(profile_path))
+    with open(out, "w") as f:
+        yaml.safe_dump(doc, f)
+    return out
+
+
 def polybit_costs(args):
-    exe = os.path.join(ROOT, ".build", "release", "polybit")
+    exe = args.polybit or os.path.join(ROOT, ".build", "release", "polybit")
     if not os.path.exists(exe):
         subprocess.check_call(["swift", "build", "-c", "release", "--product", "polybit"], cwd=ROOT)
     cmd = [exe, "cost", "--network", args.network, "--input", args.input, "--classes", str(args.classes),
@@ -46,13 +66,14 @@ def polybit_costs(args):
 
 
 def array_shape(profile_path):
-    """rows, cols of the profile's systolic array (read from the YAML the CLI validated)."""
+    """rows, cols and SCALE-Sim dataflow of the profile's systolic array (from the YAML the CLI
+    validated)."""
     import yaml
     with open(os.path.join(ROOT, profile_path)) as f:
         arr = yaml.safe_load(f)["compute"]["array"]
-    if arr["dataflow"] != "systolic-ws":
-        raise SystemExit(f"{profile_path}: SCALE-Sim check needs dataflow systolic-ws")
-    return int(arr["rows"]), int(arr["cols"])
+    if arr["dataflow"] not in DATAFLOWS:
+        raise SystemExit(f"{profile_path}: SCALE-Sim check needs dataflow systolic-ws or systolic-os")
+    return int(arr["rows"]), int(arr["cols"]), DATAFLOWS[arr["dataflow"]]
 
 
 CONFIG = """[general]
@@ -68,7 +89,7 @@ IfmapOffset: 0
 FilterOffset: 10000000
 OfmapOffset: 20000000
 Bandwidth: 10
-Dataflow: ws
+Dataflow: {dataflow}
 MemoryBanks: 1
 ReadRequestBuffer: 512
 WriteRequestBuffer: 512
@@ -110,7 +131,7 @@ def numpy2_shim():
     mem.max = flat_max
 
 
-def run_scalesim(layers, rows, cols, workdir):
+def run_scalesim(layers, rows, cols, dataflow, workdir):
     from scalesim.scale_sim import scalesim
     numpy2_shim()
     topo = os.path.join(workdir, "resnet.csv")
@@ -131,7 +152,7 @@ def run_scalesim(layers, rows, cols, workdir):
     name = f"polybit_{rows}x{cols}"
     cfg = os.path.join(workdir, "scale.cfg")
     with open(cfg, "w") as f:
-        f.write(CONFIG.format(name=name, rows=rows, cols=cols))
+        f.write(CONFIG.format(name=name, rows=rows, cols=cols, dataflow=dataflow))
     sim = scalesim(save_disk_space=True, verbose=False, config=cfg, topology=topo, layout=layout)
     sim.run_scale(top_path=workdir)
     report = glob.glob(os.path.join(workdir, name, "COMPUTE_REPORT.csv"))[0]
@@ -157,19 +178,22 @@ def main():
     ap.add_argument("--classes", type=int, default=10)
     ap.add_argument("--profile", action="append")
     ap.add_argument("--tolerance", type=float, default=0.10)
+    ap.add_argument("--dataflow", choices=["ws", "os"], help="cost the profiles with this systolic dataflow")
+    ap.add_argument("--polybit", help="polybit executable (default .build/release/polybit, built if missing)")
     args = ap.parse_args()
-    args.profile = args.profile or DEFAULT_PROFILES
     ensure_scalesim()
+    copies = tempfile.TemporaryDirectory()
+    args.profile = [with_dataflow(p, args.dataflow, copies.name) for p in (args.profile or DEFAULT_PROFILES)]
     costs = polybit_costs(args)
     worst_all = 0.0
     for prof, path in zip(costs["profiles"], args.profile):
-        rows, cols = array_shape(path)
+        rows, cols, dataflow = array_shape(path)
         layers = [l for l in prof["precisions"][0]["layers"] if l["kind"] == "conv"]
         start = time.time()
         with tempfile.TemporaryDirectory() as tmp:
-            sim = run_scalesim(layers, rows, cols, tmp)
+            sim = run_scalesim(layers, rows, cols, dataflow, tmp)
         elapsed = time.time() - start
-        print(f"\n{prof['name']} ({path}): {rows}x{cols} weight-stationary, {args.network} {args.input}, "
+        print(f"\n{prof['name']} ({path}): {rows}x{cols} {dataflow}, {args.network} {args.input}, "
               f"SCALE-Sim {elapsed:.1f} s")
         print(f"  {'layer':<16}{'K':>6}{'M':>5}{'N':>6}{'polybit':>10}{'scalesim':>10}{'stalls':>8}{'error':>9}")
         worst = 0.0

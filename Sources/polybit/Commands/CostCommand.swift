@@ -37,6 +37,10 @@ struct CostCommand: ParsableCommand {
     )
     var bits: String = "2-8"
 
+    @Option(
+        help: "Images per batch: weights fetched once per batch, activations per image; costs per batch and per image.")
+    var batch: Int = 1
+
     @Flag(help: "Run the stem and classifier at the swept width too (default 8x8).")
     var quantizeEdges = false
 
@@ -60,11 +64,12 @@ struct CostCommand: ParsableCommand {
             throw InputError("--profile: at least one hardware profile is required (see hwprofiles/)")
         }
         guard classes > 0 else { throw InputError("--classes: expected a positive integer, found \(classes)") }
+        guard batch > 0 else { throw InputError("--batch: expected a positive integer, found \(batch)") }
         let start = Clock.seconds()
         let profiles = try profileOptions.load()
         let sweep: CostSweep
         if !model.isEmpty {
-            sweep = try Self.sweep(models: model, profiles: profiles)
+            sweep = try Self.sweep(models: model, profiles: profiles, batch: batch)
         } else {
             let shape = try inputShape.shape()
             let topology: ResNetTopology
@@ -77,7 +82,7 @@ struct CostCommand: ParsableCommand {
             let edge: Int? = quantizeEdges ? nil : 8
             sweep = try CostSweep(
                 networkName: topology.name, input: shape, classes: classes, edgeBits: edge,
-                bits: widths, profiles: profiles
+                bits: widths, profiles: profiles, batch: batch
             ) {
                 try ResNetIntegerPlan(
                     topology: topology, inputShape: [shape.channels, shape.height, shape.width], residual: residual,
@@ -101,7 +106,9 @@ struct CostCommand: ParsableCommand {
     }
 
     /// One row per integer model file, labelled by its nominal weight bit-width (which must differ).
-    static func sweep(models: [String], profiles: [(file: String, profile: HardwareProfile)]) throws -> CostSweep {
+    static func sweep(
+        models: [String], profiles: [(file: String, profile: HardwareProfile)], batch: Int = 1
+    ) throws -> CostSweep {
         let loaded = try models.map { path in (path, try IntegerModel.read(path: path)) }
         var byBits: [Int: [LayerWorkload]] = [:]
         for (path, m) in loaded {
@@ -119,7 +126,7 @@ struct CostCommand: ParsableCommand {
             input: TensorShape(
                 channels: first.inputShape[0], height: first.inputShape[1],
                 width: first.inputShape[2]),
-            classes: classes, edgeBits: nil, bits: byBits.keys.sorted(), profiles: profiles
+            classes: classes, edgeBits: nil, bits: byBits.keys.sorted(), profiles: profiles, batch: batch
         ) {
             byBits[$0.weightOperandBits]!
         }
