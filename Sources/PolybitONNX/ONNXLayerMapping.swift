@@ -1,0 +1,126 @@
+import PolybitSim
+
+/// One Polybit layer as the graph sees it: ONNX names of its input tensors, their containers and
+/// per-image shapes, its output container and the ONNX name to write.
+struct LayerSite {
+    let layer: IntegerLayer
+    let inputs: [String]
+    let inputContainers: [ActivationContainer]
+    let inputShape: [Int]
+    let output: ActivationContainer
+    let outputName: String
+    let file: String
+
+    /// The ONNX input tensor (first input for every op but `add`).
+    var x: String { inputs[0] }
+    /// A name for an internal tensor of this layer.
+    func local(_ suffix: String) -> String { layer.name + "/" + suffix }
+}
+
+extension ONNXGraphBuilder {
+    /// Emits the nodes of one layer (docs/onnx.md lists the mapping operator by operator).
+    mutating func emit(_ site: LayerSite) throws {
+        let out = site.output
+        switch site.layer.op {
+        case .conv(let w):
+            _ = try weighted(site, w, geometry: ConvGeometry(w))
+        case .linear(let w):
+            let i = w.weightShape[1]
+            let shape = int64(site.local("shape4"), [-1, Int64(i), 1, 1], dims: [4])
+            let x4 = node("Reshape", [site.x, shape], site.local("x4"))
+            let y4 = try weighted(site, w, geometry: .pointwise, input: x4, output: site.local("y4"))
+            node("Flatten", [y4], site.outputName, ["axis": .int(1)])
+        case .add:
+            addLayer(site)
+        case .relu:
+            clip(site.x, lo: out.zeroPoint, hi: out.codeMax, site)
+        case .clamp(let lo, let hi):
+            clip(site.x, lo: Int32(lo - out.offset), hi: Int32(hi - out.offset), site)
+        case .maxpool(let p):
+            node(
+                "MaxPool", [site.x], site.outputName,
+                ["kernel_shape": .ints(p.kernel), "strides": .ints(p.stride), "pads": .ints(p.padding + p.padding)])
+        case .avgpool(let p, let r):
+            averagePool(site, ConvGeometry(kernel: p.kernel, stride: p.stride, padding: p.padding), r)
+        case .globalAvgpool(let r):
+            let hw = Array(site.inputShape.suffix(2))
+            averagePool(site, ConvGeometry(kernel: hw, stride: [1, 1], padding: [0, 0]), r)
+        case .flatten:
+            node("Flatten", [site.x], site.outputName, ["axis": .int(1)])
+        }
+    }
+
+    private mutating func clip(_ x: String, lo: Int32, hi: Int32, _ site: LayerSite) {
+        let l = int8(site.local("min"), [lo], dims: [])
+        let h = int8(site.local("max"), [hi], dims: [])
+        node("Clip", [x, l, h], site.outputName)
+    }
+
+    /// onnxruntime's float32 residual add: DequantizeLinear both inputs, Add, QuantizeLinear.
+    private mutating func addLayer(_ site: LayerSite) {
+        var real: [String] = []
+        for (k, (name, c)) in zip(site.inputs, site.inputContainers).enumerated() {
+            let s = float(site.local("s\(k)"), [Float(c.quantization.scale)], dims: [])
+            let z = int8(site.local("z\(k)"), [c.zeroPoint], dims: [])
+            real.append(node("DequantizeLinear", [name, s, z], site.local("real\(k)")))
+        }
+        let sum = node("Add", real, site.local("sum"))
+        let s = float(site.local("sy"), [Float(site.output.quantization.scale)], dims: [])
+        let z = int8(site.local("zy"), [site.output.zeroPoint], dims: [])
+        let q = node("QuantizeLinear", [sum, s, z], site.local("q"))
+        _ = clipToRange(q, site.output, output: site.outputName)
+    }
+
+    /// Average pools as a depthwise QLinearConv with unit weights: the window sum of `x − zp` (zero
+    /// point padding), times the layer's float32 requantization scale, rounded half to even.
+    private mutating func averagePool(_ site: LayerSite, _ g: ConvGeometry, _ r: Requantization) {
+        let c = site.inputShape[0], taps = g.kernel.reduce(1, *)
+        let w = int8(site.local("w"), Array(repeating: 1, count: c * taps), dims: [c, 1] + g.kernel)
+        let y = qlinearConv(
+            site, input: site.x, weights: w, scales: Array(repeating: r.scale[0], count: c),
+            bias: nil, geometry: g, group: c, output: site.local("q"))
+        _ = clipToRange(y, site.output, output: site.outputName)
+    }
+
+    /// QLinearConv with `x_scale = y_scale = 1` and `w_scale` the requantization scales, so that
+    /// onnxruntime's float32 multiplier `x_scale · w_scale / y_scale` is exactly Polybit's.
+    mutating func qlinearConv(
+        _ site: LayerSite, input: String, weights: String, scales: [Float], bias: [Int32]?,
+        geometry g: ConvGeometry, group: Int, output: String
+    ) -> String {
+        let one = float(site.local("unit"), [1], dims: [])
+        let xz = int8(site.local("xz"), [site.inputContainers[0].zeroPoint], dims: [])
+        let ws = float(site.local("ws"), scales, dims: [scales.count])
+        let wz = int8(site.local("wz"), Array(repeating: 0, count: scales.count), dims: [scales.count])
+        let yz = int8(site.local("yz"), [site.output.zeroPoint], dims: [])
+        var inputs = [input, one, xz, weights, ws, wz, one, yz]
+        if let bias { inputs.append(int32(site.local("b"), bias, dims: [bias.count])) }
+        var attributes = g.attributes
+        attributes["group"] = .int(group)
+        return node("QLinearConv", inputs, output, attributes)
+    }
+}
+
+/// Kernel, stride and symmetric padding of a convolution-like node.
+struct ConvGeometry {
+    let kernel: [Int]
+    let stride: [Int]
+    let padding: [Int]
+
+    init(kernel: [Int], stride: [Int], padding: [Int]) {
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+    }
+
+    /// The geometry of a conv layer's weights `[O, C, kH, kW]`.
+    init(_ w: WeightedLayer) {
+        self.init(kernel: Array(w.weightShape.suffix(2)), stride: w.stride, padding: w.padding)
+    }
+
+    /// A 1×1 convolution on a 1×1 image (a linear layer reshaped to `[N, I, 1, 1]`).
+    static let pointwise = ConvGeometry(kernel: [1, 1], stride: [1, 1], padding: [0, 0])
+
+    /// ONNX attributes `kernel_shape`, `strides`, `pads` (begin then end).
+    var attributes: [String: ONNXGraphBuilder.Attribute] {
+        ["kernel_shape": .ints(kernel), "strides": .ints(stride), "pads": .ints(padding + padding)]
+    }
+}

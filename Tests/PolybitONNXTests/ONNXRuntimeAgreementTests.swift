@@ -1,0 +1,41 @@
+import Foundation
+import PolybitHDF5
+import PolybitONNX
+import PolybitSim
+import PolybitTestSupport
+import Testing
+
+/// Converts synthetic integer models to ONNX and checks with tools/sim/onnx_check.py that
+/// onnxruntime (graph optimizations off, one thread) computes the simulator's output codes bit
+/// for bit. Skipped, with a message, when python3 with onnx and onnxruntime is not installed.
+@Suite struct ONNXRuntimeAgreementTests {
+    static let toolAvailable: Bool = {
+        (try? runPython("import h5py, onnx, onnxruntime")) != nil
+    }()
+
+    @Test(arguments: ONNXTestModels.Variant.allCases)
+    func onnxruntimeMatchesSimulator(_ variant: ONNXTestModels.Variant) throws {
+        guard Self.toolAvailable else {
+            print("skipped \(variant): python3 with h5py, onnx and onnxruntime is not available")
+            return
+        }
+        let model = ONNXTestModels.model(variant)
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ONNXExport.write(model, to: dir + "/m.onnx", metadata: ["polybit.version": "test"])
+        let count = 24
+        let images = model.randomInputs(count: count, seed: 5)
+        let sim = try IntegerSimulator(model: model, config: SimulationConfig(requant: .onnx, threads: 2))
+        let out = sim.run(images: images, count: count)
+        #expect(Set(out.outputs).count > 4, "outputs should spread over the range")
+        let file = try HDF5File(path: dir + "/in.h5", mode: .truncate)
+        try file.root.write("images", images.map { Int16($0) }, shape: [count] + model.inputShape)
+        file.close()
+        let expected = try HDF5File(path: dir + "/expected.h5", mode: .truncate)
+        try expected.root.write("outputs", out.outputs.map { Int16($0) }, shape: [count] + out.outputShape)
+        expected.close()
+        let report = try runProgram(
+            "python3", [ONNXTestModels.tool, dir + "/m.onnx", "--given", dir + "/in.h5", dir + "/expected.h5"])
+        #expect(report.contains("\(count)/\(count) images bit-exact"), "\(variant): \(report)")
+    }
+}
