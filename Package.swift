@@ -63,7 +63,8 @@ let package = Package(
         module("PolybitSim", ["PolybitQuant", "PolybitHDF5", "PolybitData"]),
         module("PolybitHardware", ["PolybitSim", .product(name: "Yams", package: "Yams")]),
         module("PolybitSearch", ["PolybitHardware", "PolybitTrain"]),
-        module("PolybitONNX", ["PolybitSim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        module(
+            "PolybitONNX", ["PolybitSim", "PolybitHDF5", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(
             name: "polybit",
             dependencies: [

@@ -5,6 +5,8 @@ import Foundation
 struct ONNXGraphBuilder {
     private(set) var nodes: [Onnx_NodeProto] = []
     private(set) var initializers: [Onnx_TensorProto] = []
+    /// Every tensor name produced so far (node outputs and initializers); ONNX needs them unique.
+    private var names: Set<String> = []
 
     /// An attribute of a node: integers, an integer list or a float.
     enum Attribute {
@@ -17,6 +19,7 @@ struct ONNXGraphBuilder {
     mutating func node(
         _ op: String, _ inputs: [String], _ output: String, _ attributes: [String: Attribute] = [:]
     ) -> String {
+        claim(output)
         var n = Onnx_NodeProto()
         n.opType = op
         n.name = output
@@ -63,6 +66,7 @@ struct ONNXGraphBuilder {
     private mutating func add(
         _ name: String, _ type: Onnx_TensorProto.DataType, dims: [Int], raw: [UInt8]
     ) -> String {
+        claim(name)
         var t = Onnx_TensorProto()
         t.name = name
         t.dataType = Int32(type.rawValue)
@@ -70,6 +74,10 @@ struct ONNXGraphBuilder {
         t.rawData = Data(raw)
         initializers.append(t)
         return name
+    }
+
+    private mutating func claim(_ name: String) {
+        precondition(names.insert(name).inserted, "ONNX tensor name '\(name)' is produced twice")
     }
 
     private func littleEndianBytes<T: FixedWidthInteger>(_ v: T) -> [UInt8] {

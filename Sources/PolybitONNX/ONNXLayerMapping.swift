@@ -37,49 +37,96 @@ extension ONNXGraphBuilder {
         case .clamp(let lo, let hi):
             clip(site.x, lo: Int32(lo - out.offset), hi: Int32(hi - out.offset), site)
         case .maxpool(let p):
+            try site.inputContainers[0].requireNarrow(
+                file: site.file, layer: site.layer.name, field: "inputs", reader: "MaxPool (int8/uint8)")
             node(
                 "MaxPool", [site.x], site.outputName,
                 ["kernel_shape": .ints(p.kernel), "strides": .ints(p.stride), "pads": .ints(p.padding + p.padding)])
         case .avgpool(let p, let r):
-            averagePool(site, ConvGeometry(kernel: p.kernel, stride: p.stride, padding: p.padding), r)
+            try averagePool(site, ConvGeometry(kernel: p.kernel, stride: p.stride, padding: p.padding), r)
         case .globalAvgpool(let r):
             let hw = Array(site.inputShape.suffix(2))
-            averagePool(site, ConvGeometry(kernel: hw, stride: [1, 1], padding: [0, 0]), r)
+            try averagePool(site, ConvGeometry(kernel: hw, stride: [1, 1], padding: [0, 0]), r, global: true)
         case .flatten:
             node("Flatten", [site.x], site.outputName, ["axis": .int(1)])
         }
     }
 
     private mutating func clip(_ x: String, lo: Int32, hi: Int32, _ site: LayerSite) {
-        let l = int8(site.local("min"), [lo], dims: [])
-        let h = int8(site.local("max"), [hi], dims: [])
+        let l = code(site.local("min"), lo, site.output)
+        let h = code(site.local("max"), hi, site.output)
         node("Clip", [x, l, h], site.outputName)
     }
 
-    /// onnxruntime's float32 residual add: DequantizeLinear both inputs, Add, QuantizeLinear.
+    /// onnxruntime's float32 residual add: DequantizeLinear both inputs, Add, QuantizeLinear (for a
+    /// wide output: Div by the output scale, then `requantize`).
     private mutating func addLayer(_ site: LayerSite) {
         var real: [String] = []
         for (k, (name, c)) in zip(site.inputs, site.inputContainers).enumerated() {
             let s = float(site.local("s\(k)"), [Float(c.quantization.scale)], dims: [])
-            let z = int8(site.local("z\(k)"), [c.zeroPoint], dims: [])
+            let z = code(site.local("z\(k)"), c.zeroPoint, c)
             real.append(node("DequantizeLinear", [name, s, z], site.local("real\(k)")))
         }
         let sum = node("Add", real, site.local("sum"))
         let s = float(site.local("sy"), [Float(site.output.quantization.scale)], dims: [])
-        let z = int8(site.local("zy"), [site.output.zeroPoint], dims: [])
-        let q = node("QuantizeLinear", [sum, s, z], site.local("q"))
+        if site.output.wide {
+            let v = node("Div", [sum, s], site.local("ratio"))
+            _ = requantize(v, site.output, prefix: site.layer.name, output: site.outputName)
+            return
+        }
+        let q = node(
+            "QuantizeLinear", [sum, s, int8(site.local("zy"), [site.output.zeroPoint], dims: [])], site.local("q"))
         _ = clipToRange(q, site.output, output: site.outputName)
     }
 
-    /// Average pools as a depthwise QLinearConv with unit weights: the window sum of `x − zp` (zero
-    /// point padding), times the layer's float32 requantization scale, rounded half to even.
-    private mutating func averagePool(_ site: LayerSite, _ g: ConvGeometry, _ r: Requantization) {
+    /// Average pools: the window sum `S` of `x − zp` (zero point padding), times the layer's float32
+    /// requantization scale, rounded half to even. 8-bit in and out: a depthwise QLinearConv with
+    /// unit weights. Otherwise `S` comes from a depthwise ConvInteger (8-bit input) or, for a wide
+    /// input, from `x − zp` (1×1 window) or ReduceSum (global pool), then `requantize`.
+    private mutating func averagePool(
+        _ site: LayerSite, _ g: ConvGeometry, _ r: Requantization, global: Bool = false
+    ) throws {
         let c = site.inputShape[0], taps = g.kernel.reduce(1, *)
-        let w = int8(site.local("w"), Array(repeating: 1, count: c * taps), dims: [c, 1] + g.kernel)
-        let y = qlinearConv(
-            site, input: site.x, weights: w, scales: Array(repeating: r.scale[0], count: c),
-            bias: nil, geometry: g, group: c, output: site.local("q"))
-        _ = clipToRange(y, site.output, output: site.outputName)
+        let input = site.inputContainers[0]
+        if !input.wide && !site.output.wide {
+            let w = int8(site.local("w"), Array(repeating: 1, count: c * taps), dims: [c, 1] + g.kernel)
+            let y = qlinearConv(
+                site, input: site.x, weights: w, scales: Array(repeating: r.scale[0], count: c),
+                bias: nil, geometry: g, group: c, output: site.local("q"))
+            _ = clipToRange(y, site.output, output: site.outputName)
+            return
+        }
+        let sum: String
+        if !input.wide {
+            let w = int8(site.local("w"), Array(repeating: 1, count: c * taps), dims: [c, 1] + g.kernel)
+            let xz = int8(site.local("xz"), [input.zeroPoint], dims: [])
+            var attributes = g.attributes
+            attributes["group"] = .int(c)
+            sum = node("ConvInteger", [site.x, w, xz], site.local("window_sum"), attributes)
+        } else {
+            let unit = taps == 1 && g.stride == [1, 1] && g.padding == [0, 0]
+            guard global || unit else {
+                throw IntegerModelError(
+                    file: site.file, layer: site.layer.name, field: "kernel",
+                    message:
+                        "a \(g.kernel) average pool over a \(input.quantization.bits)-bit tensor has no exact ONNX form "
+                        + "(ConvInteger takes 8-bit inputs; wide tensors can feed 1x1 and global pools only)")
+            }
+            let x64 = node(
+                "Cast", [site.x], site.local("x64"), ["to": .int(Int(Onnx_TensorProto.DataType.int64.rawValue))])
+            let centered = node(
+                "Sub", [x64, int64(site.local("xz"), [Int64(input.zeroPoint)], dims: [])], site.local("centered"))
+            sum =
+                global
+                ? node(
+                    "ReduceSum", [centered, int64(site.local("axes"), [2, 3], dims: [2])], site.local("window_sum"),
+                    ["keepdims": .int(1)])
+                : centered
+        }
+        let real = node(
+            "Cast", [sum], site.local("sum_float"), ["to": .int(Int(Onnx_TensorProto.DataType.float.rawValue))])
+        let v = node("Mul", [real, float(site.local("scale"), [r.scale[0]], dims: [])], site.local("scaled"))
+        _ = requantize(v, site.output, prefix: site.layer.name, output: site.outputName)
     }
 
     /// QLinearConv with `x_scale = y_scale = 1` and `w_scale` the requantization scales, so that

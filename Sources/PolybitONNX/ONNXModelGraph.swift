@@ -9,18 +9,18 @@ extension ONNXExport {
         let shapes = try model.shapes(file: file)
         var b = ONNXGraphBuilder()
         let inputName = IntegerModel.inputName
-        let inputContainer = try ActivationContainer(model.input, file: file, layer: nil, field: "input/bits")
+        let inputContainer = ActivationContainer(model.input)
         var names = [inputName: inputName]
         var containers = [inputName: inputContainer]
-        if !model.input.signed {
+        if !model.input.signed && !inputContainer.wide {
             names[inputName] = b.recode(
                 inputName, from: Int32(inputContainer.offset), fromType: .uint8, toType: .int8, toZero: 0,
                 output: inputName + "/codes")
         }
         for (i, layer) in model.layers.enumerated() {
-            let out = try ActivationContainer(layer.output, file: file, layer: layer.name, field: "bits")
+            let out = ActivationContainer(layer.output)
             let last = i == model.layers.count - 1
-            let outName = last && !layer.output.signed ? layer.name + "/codes" : layer.name
+            let outName = last && !layer.output.signed && !out.wide ? layer.name + "/codes" : layer.name
             try b.emit(
                 LayerSite(
                     layer: layer, inputs: layer.inputs.map { names[$0]! },
@@ -31,7 +31,7 @@ extension ONNXExport {
         }
         let lastLayer = model.layers.last!
         let outContainer = containers[lastLayer.name]!
-        if !lastLayer.output.signed {
+        if !lastLayer.output.signed && !outContainer.wide {
             b.recode(
                 names[lastLayer.name]!, from: Int32(-outContainer.offset), fromType: .int8, toType: .uint8,
                 toZero: 0, output: lastLayer.name)

@@ -1,34 +1,36 @@
 import PolybitSim
 
 extension ONNXGraphBuilder {
-    /// A conv or linear layer (linear as a 1×1 conv on `[N, I, 1, 1]`): QLinearConv when the layer
-    /// has an int32 bias only, else the exact bias-corrected integer form (see `biasCorrected`).
-    /// The result is clipped to the output range when it is narrower than int8; returns its name.
+    /// A conv or linear layer (linear as a 1×1 conv on `[N, I, 1, 1]`) reading an 8-bit tensor:
+    /// QLinearConv when it has an int32 bias only and an 8-bit output, else the exact integer form
+    /// of `integerConv`. Returns the name of the output codes.
     mutating func weighted(
         _ site: LayerSite, _ w: WeightedLayer, geometry: ConvGeometry, input: String? = nil,
         output: String? = nil
     ) throws -> String {
         try Self.checkWeights(w, site)
+        try site.inputContainers[0].requireNarrow(
+            file: site.file, layer: site.layer.name, field: "inputs", reader: "QLinearConv/ConvInteger")
         let o = w.outChannels
         let dims = w.weightShape.count == 2 ? w.weightShape + [1, 1] : w.weightShape
         let weights = int8(site.local("w"), w.weights, dims: dims)
         let scales = w.requant.count == 1 ? Array(repeating: w.requant.scale[0], count: o) : w.requant.scale
         let x = input ?? site.x
-        let y: String
-        if w.zc == nil, w.biasFraction == nil, w.zcFractionBits == 0 {
-            y = qlinearConv(
+        let outName = output ?? site.outputName
+        guard w.zc != nil || w.biasFraction != nil || w.zcFractionBits > 0 || site.output.wide else {
+            let y = qlinearConv(
                 site, input: x, weights: weights, scales: scales, bias: w.bias, geometry: geometry,
                 group: 1, output: site.local("q"))
-        } else {
-            y = try biasCorrected(site, w, input: x, weights: weights, scales: scales, geometry: geometry)
+            return clipToRange(y, site.output, output: outName)
         }
-        return clipToRange(y, site.output, output: output ?? site.outputName)
+        let v = try integerConv(site, w, input: x, weights: weights, scales: scales, geometry: geometry)
+        return requantize(v, site.output, prefix: site.layer.name, output: outName)
     }
 
-    /// `T = 2^F · (ConvInteger(x, q) + bias) + Z_c · ConvInteger(x, 1) + R_c` in int64, then
-    /// `Cast(T, float) · (scale_c · 2^−F)` and QuantizeLinear with unit scale: the simulator's onnx
-    /// requantization step for step (the power of two is exact in float32).
-    private mutating func biasCorrected(
+    /// `T = 2^F · (ConvInteger(x, q) + bias) + Z_c · ConvInteger(x, 1) + R_c` in int64 (int32
+    /// without bias correction), then `Cast(T, float) · (scale_c · 2^−F)`: the simulator's onnx
+    /// requantization product step for step (the power of two is exact in float32). Returns `v`.
+    private mutating func integerConv(
         _ site: LayerSite, _ w: WeightedLayer, input x: String, weights: String, scales: [Float],
         geometry g: ConvGeometry
     ) throws -> String {
@@ -36,8 +38,10 @@ extension ONNXGraphBuilder {
         let int64Type = ONNXGraphBuilder.Attribute.int(Int(Onnx_TensorProto.DataType.int64.rawValue))
         let xz = int8(site.local("xz"), [site.inputContainers[0].zeroPoint], dims: [])
         let acc = node("ConvInteger", [x, weights, xz], site.local("acc"), g.attributes)
-        let accBias = node("Add", [acc, int32(site.local("b"), w.bias, dims: [o, 1, 1])], site.local("acc_bias"))
-        var t = node("Cast", [accBias], site.local("acc64"), ["to": int64Type])
+        var t = node("Add", [acc, int32(site.local("b"), w.bias, dims: [o, 1, 1])], site.local("acc_bias"))
+        if w.zc != nil || w.biasFraction != nil || f > 0 {
+            t = node("Cast", [t], site.local("acc64"), ["to": int64Type])
+        }
         if f > 0 {
             t = node("Mul", [t, int64(site.local("pow2"), [Int64(1) << f], dims: [])], site.local("acc_shifted"))
         }
@@ -60,10 +64,7 @@ extension ONNXGraphBuilder {
                 file: site.file, layer: site.layer.name, field: "requant_scale",
                 message: "requant_scale · 2^-\(f) is below float32's normal range; no exact ONNX form")
         }
-        let v = node("Mul", [real, float(site.local("scale"), scaled, dims: [o, 1, 1])], site.local("scaled"))
-        let one = float(site.local("unit"), [1], dims: [])
-        let yz = int8(site.local("yz"), [site.output.zeroPoint], dims: [])
-        return node("QuantizeLinear", [v, one, yz], site.local("q"))
+        return node("Mul", [real, float(site.local("scale"), scaled, dims: [o, 1, 1])], site.local("scaled"))
     }
 
     /// Weights must fit int8: up to 8 bits signed, up to 7 bits unsigned.

@@ -32,7 +32,7 @@ import Testing
         try file.root.write("images", images.map { Int16($0) }, shape: [count] + model.inputShape)
         file.close()
         let expected = try HDF5File(path: dir + "/expected.h5", mode: .truncate)
-        try expected.root.write("outputs", out.outputs.map { Int16($0) }, shape: [count] + out.outputShape)
+        try expected.root.write("outputs", out.outputs, shape: [count] + out.outputShape)
         expected.close()
         let report = try runProgram(
             "python3", [ONNXTestModels.tool, dir + "/m.onnx", "--given", dir + "/in.h5", dir + "/expected.h5"])

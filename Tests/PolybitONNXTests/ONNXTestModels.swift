@@ -14,6 +14,8 @@ enum ONNXTestModels {
         case resnet8Bits4BiasCorrected
         /// ResNet-8 with an unsigned 8-bit input and output (codes shifted by 128 inside the graph).
         case resnet8Unsigned
+        /// Wide (24-bit) tensors, every pool, clamp and a linear layer (`wideBlock()`).
+        case wideBlock
         var description: String { rawValue }
     }
 
@@ -31,6 +33,8 @@ enum ONNXTestModels {
             let last = m.layers.count - 1
             m.layers[last].output = Quantization(bits: 8, signed: false, scale: 0.05, zeroPoint: 130)
             return m
+        case .wideBlock:
+            return wideBlock()
         }
     }
 
