@@ -16,10 +16,12 @@ enum ONNXTestModels {
         case resnet8Unsigned
         /// Wide (24-bit) tensors, every pool, clamp and a linear layer (`wideBlock()`).
         case wideBlock
+        /// `polybit export`'s ResNet-8 at 8 and at 4 bits (`exportedResNet8(bits:)`).
+        case exported8, exported4
         var description: String { rawValue }
     }
 
-    static func model(_ v: Variant) -> IntegerModel {
+    static func model(_ v: Variant) throws -> IntegerModel {
         switch v {
         case .resnet8:
             return IntegerModel.syntheticResNet(inputShape: [3, 12, 12], depth: 8)
@@ -35,6 +37,10 @@ enum ONNXTestModels {
             return m
         case .wideBlock:
             return wideBlock()
+        case .exported8:
+            return try exportedResNet8(bits: 8)
+        case .exported4:
+            return try exportedResNet8(bits: 4)
         }
     }
 
