@@ -10,7 +10,7 @@ IN.h5 are quantized by Polybit) and the traced output of the last layer is its r
 form reads integer inputs from IN.h5 /images and the simulator's outputs from EXPECTED.h5 /outputs.
 
 onnx.checker must accept the file; onnxruntime runs it on the CPU with graph optimizations off and
-one thread. Prints the agreement and exits 1 when any output code differs.
+one thread unless --optimization / --threads say otherwise. Prints the agreement and exits 1 when any output code differs.
 """
 import argparse
 import os
@@ -24,9 +24,13 @@ import onnx
 import onnxruntime as ort
 
 
-def session(path, threads=1):
+LEVELS = {"off": ort.GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+          "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
+
+
+def session(path, threads=1, optimization="off"):
     so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.graph_optimization_level = LEVELS[optimization]
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
@@ -56,6 +60,9 @@ def main():
     ap.add_argument("--images", type=int, default=200)
     ap.add_argument("--polybit", default="polybit", help="the polybit executable")
     ap.add_argument("--given", nargs=2, metavar=("IN.h5", "EXPECTED.h5"))
+    ap.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
+    ap.add_argument("--optimization", choices=sorted(LEVELS), default="off",
+                    help="onnxruntime graph optimizations (the exactness claim is for off)")
     a = ap.parse_args()
     onnx.checker.check_model(onnx.load(a.onnx_model), full_check=True)
     if a.given:
@@ -67,7 +74,7 @@ def main():
         if not (a.model and a.inputs):
             ap.error("give --model and --inputs, or --given IN.h5 EXPECTED.h5")
         x, expected = traced(a.polybit, a.model, a.inputs, a.images)
-    sess = session(a.onnx_model)
+    sess = session(a.onnx_model, a.threads, a.optimization)
     inp = sess.get_inputs()[0]
     dtype = np.uint8 if inp.type == "tensor(uint8)" else np.int8
     got = sess.run(None, {inp.name: x.astype(dtype)})[0]
