@@ -8,7 +8,7 @@ struct ONNXGraphBuilder {
     /// Every tensor name produced so far (node outputs and initializers); ONNX needs them unique.
     private var names: Set<String> = []
 
-    /// An attribute of a node: integers, an integer list or a float.
+    /// An attribute of a node: an integer or an integer list.
     enum Attribute {
         case int(Int)
         case ints([Int])
