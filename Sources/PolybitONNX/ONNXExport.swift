@@ -3,9 +3,9 @@ import PolybitSim
 import PolybitTensor
 import SwiftProtobuf
 
-/// Converts an `IntegerModel` into an ONNX model that onnxruntime (graph optimizations off or on
-/// at the basic level) computes bit for bit like `polybit simulate --requant onnx` with its default
-/// 32-bit wrapping accumulator. The operator mapping and what is refused are in docs/onnx.md.
+/// Converts an `IntegerModel` into an ONNX model that onnxruntime (graph optimizations off)
+/// computes bit for bit like `polybit simulate --requant onnx` with its default 32-bit wrapping
+/// accumulator. The operator mapping and what is refused are in docs/onnx.md.
 public enum ONNXExport {
     /// The ONNX operator set imported (default domain).
     public static let opset: Int64 = 21
