@@ -24,23 +24,25 @@ import Testing
 
     @Test func weightsWiderThanInt8AreRefusedNamingTheLayer() throws {
         var model = IntegerModel.syntheticResNet(inputShape: [1, 8, 8], depth: 8)
-        guard case .conv(var w) = model.layers[0].op else { Issue.record("stem is not a conv"); return }
+        guard case .conv(var w) = model.layers[0].op else { Issue.record("the first layer is not a conv"); return }
         w.weightBits = 9
         model.layers[0].op = .conv(w)
+        let stem = model.layers[0].name
         #expect {
             try ONNXExport.serialize(model, file: "m.h5")
         } throws: { error in
-            "\(error)".hasPrefix("m.h5: layer 'stem': field 'weight_bits': 9-bit signed weights")
+            "\(error)".hasPrefix("m.h5: layer '\(stem)': field 'weight_bits': 9-bit signed weights")
         }
     }
 
     @Test func aConvReadingAWideTensorIsRefused() throws {
         var model = IntegerModel.syntheticResNet(inputShape: [1, 8, 8], depth: 8)
         model.input = Quantization(bits: 12, signed: true, scale: 1e-3, zeroPoint: 0)
+        let stem = model.layers[0].name
         #expect {
             try ONNXExport.serialize(model, file: "m.h5")
         } throws: { error in
-            "\(error)".hasPrefix("m.h5: layer 'stem': field 'inputs': reads a 12-bit tensor")
+            "\(error)".hasPrefix("m.h5: layer '\(stem)': field 'inputs': reads a 12-bit tensor")
         }
     }
 
