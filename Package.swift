@@ -37,12 +37,13 @@ let package = Package(
             name: "Polybit",
             targets: [
                 "PolybitTensor", "PolybitHDF5", "PolybitData", "PolybitNN", "PolybitQuant",
-                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch",
+                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch", "PolybitONNX",
             ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -62,10 +63,12 @@ let package = Package(
         module("PolybitSim", ["PolybitQuant", "PolybitHDF5", "PolybitData"]),
         module("PolybitHardware", ["PolybitSim", .product(name: "Yams", package: "Yams")]),
         module("PolybitSearch", ["PolybitHardware", "PolybitTrain"]),
+        module(
+            "PolybitONNX", ["PolybitSim", "PolybitHDF5", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(
             name: "polybit",
             dependencies: [
-                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch",
+                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch", "PolybitONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: releaseFlags),
@@ -80,6 +83,7 @@ let package = Package(
         tests("PolybitSim", ["PolybitTestSupport"]),
         tests("PolybitHardware"),
         tests("PolybitSearch"),
+        tests("PolybitONNX", ["PolybitTestSupport"]),
         .testTarget(name: "polybitTests", dependencies: ["polybit"], swiftSettings: releaseFlags),
     ]
 )

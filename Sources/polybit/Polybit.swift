@@ -21,7 +21,7 @@ struct Polybit: ParsableCommand {
         subcommands: [
             TrainCommand.self, EvalCommand.self, ExportCommand.self, SimulateCommand.self,
             CostCommand.self, TraceCommand.self, PickCommand.self, ReportCommand.self,
-            ExperimentCommand.self, BenchCommand.self,
+            ExperimentCommand.self, BenchCommand.self, ConvertCommand.self,
         ])
 
     /// Runs the command line, mapping errors to the documented exit codes.

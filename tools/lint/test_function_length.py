@@ -94,6 +94,10 @@ class CommandTests(unittest.TestCase):
         self.assertEqual(bad.returncode, 1)
         self.assertEqual(bad.stdout, 'B.swift:2: b is 101 lines (limit 80)\n')
 
+    def test_protoc_generated_files_are_skipped_in_folders(self):
+        generated = self.run_tool(('A.swift', func('a', 10)), ('onnx.pb.swift', func('decode', 99)))
+        self.assertEqual((generated.returncode, generated.stdout), (0, ''))
+
 
 if __name__ == '__main__':
     unittest.main()
