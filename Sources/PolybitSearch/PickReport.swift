@@ -92,7 +92,8 @@ public struct PickReport: Codable, Sendable {
         var out = "\(model) (\(checkpoint)) on \(profiles.joined(separator: ", ")); budget \(budgetText)\n"
         out +=
             "costs: the integer model export writes for each point (residual stream "
-            + (residual == "float" ? "float in training: export's calibrated --residual-bits stream, 24 by default" : residual) + ")\n"
+            + (residual == "float"
+                ? "float in training: export's calibrated --residual-bits stream, 24 by default" : residual) + ")\n"
         out +=
             "validation: "
             + (validation_held_out

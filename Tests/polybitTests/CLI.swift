@@ -19,6 +19,11 @@ struct CLI {
         try execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", repository + "/tools/" + script] + args)
     }
 
+    /// Runs `python3 args` to completion.
+    static func python(_ args: [String]) throws -> Result {
+        try execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + args)
+    }
+
     private static func execute(_ program: URL, _ args: [String], directory: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = program

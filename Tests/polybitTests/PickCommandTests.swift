@@ -83,6 +83,26 @@ import Testing
                 #expect(abs(a - b) <= 0.01 * abs(b), "\(file) \(key): pick \(a), cost --model \(b)")
             }
         }
+        // The picked policy ships as ONNX that onnxruntime runs bit for bit like `simulate` (#28).
+        let onnx = try CLI.run([
+            "export", "--checkpoint", checkpoint, "--policy", dir + "/policy.json", "--format", "onnx",
+            "--out", dir + "/mixed.onnx",
+        ])
+        #expect(onnx.status == 0, "\(onnx.stderr)")
+        if (try? CLI.tool("sim/onnx_check.py", ["--help"]))?.status == 0 {
+            let write = try CLI.python(["-c", Self.randomCodes, dir + "/codes.h5", "32", "1,28,28"])
+            #expect(write.status == 0, "\(write.stderr)")
+            let check = try CLI.tool(
+                "sim/onnx_check.py",
+                [
+                    dir + "/mixed.onnx", "--model", dir + "/mixed.h5", "--inputs", dir + "/codes.h5", "--images", "32",
+                    "--polybit", CLI.executable.path,
+                ])
+            #expect(
+                check.status == 0 && check.stdout.contains("32/32 images bit-exact"), "\(check.stdout)\(check.stderr)")
+        } else {
+            print("skipped the onnxruntime check: python3 with h5py, onnx and onnxruntime is not available")
+        }
         let written = try CLI.run([
             "report", "--run", dir + "/run", "--profile", profile, "--pick", dir + "/pick.json",
             "--pick-model", dir + "/mixed.h5", "--out", dir + "/report",
@@ -129,4 +149,12 @@ import Testing
         let digits = v == 0 ? 0 : max(0, 3 - Int(log10(abs(v)).rounded(.down)))
         return String(format: "%.\(min(digits, 6))f", v)
     }
+
+    /// Writes N random uint8 input codes of shape C,H,W to /images of an HDF5 file (argv: file, N, shape).
+    static let randomCodes = """
+        import sys, h5py, numpy as np
+        n, shape = int(sys.argv[2]), [int(v) for v in sys.argv[3].split(",")]
+        with h5py.File(sys.argv[1], "w") as f:
+            f["images"] = np.random.default_rng(0).integers(0, 256, size=[n] + shape).astype(np.int16)
+        """
 }

@@ -1,10 +1,16 @@
 import ArgumentParser
 import Foundation
 import PolybitData
+import PolybitONNX
 import PolybitQuant
 import PolybitSim
 import PolybitTensor
 import PolybitTrain
+
+/// The file formats `export` writes.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case hdf5, onnx
+}
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +31,12 @@ struct ExportCommand: ParsableCommand {
             "Per-layer policy JSON ({\"layers\": {name: {\"weight_bits\": b, \"activation_bits\": b}}, \"default\": {...}}, either part optional)."
     )
     var policy: String?
-    @Option(help: "Output integer model (HDF5, written atomically).") var out: String
+    @Option(help: "Output file (written atomically): the integer model, in --format.") var out: String
+    @Option(
+        help:
+            "hdf5 (the integer model, docs/integer-model.md) or onnx (the same model as an ONNX graph that onnxruntime runs bit for bit, docs/onnx.md)."
+    )
+    var format: ExportFormat = .hdf5
     @Option(help: "Training images used to calibrate the tensors training kept in float.") var calibrationImages = 512
     @Option(
         help: "Bits of the tensors training kept in float (the logits; a float-residual checkpoint's stream), 8...24.")
@@ -101,7 +112,6 @@ struct ExportCommand: ParsableCommand {
         let (model, report) = try ResNetExporter.export(
             net, normalization: ckpt.normalization, calibration: calibration,
             options: options)
-        try model.write(to: out)
         var agreement: ExportAgreement?
         var codes: [LayerCodeAgreement]?
         if verify > 0 {
@@ -114,6 +124,19 @@ struct ExportCommand: ParsableCommand {
                 data: splits.test, limit: min(verify, Self.codeImages))
         }
         let precision = bits.map { "\($0)-bit" } ?? "policy \(policy!)"
+        switch format {
+        case .hdf5: try model.write(to: out)
+        case .onnx:
+            var metadata = [
+                "polybit.version": Polybit.version, "polybit.checkpoint": checkpoint, "polybit.precision": precision,
+                "polybit.residual": net.residual.rawValue,
+            ]
+            if let policyValue { metadata["polybit.policy"] = try jsonText(policyValue) }
+            if let agreement {
+                metadata["polybit.verification"] = try jsonText(agreement)
+            }
+            try ONNXExport.write(model, to: out, metadata: metadata, file: out)
+        }
         if json {
             try printJSON(
                 Summary(
@@ -127,7 +150,8 @@ struct ExportCommand: ParsableCommand {
         print(
             net.residual == .float
                 ? "residual stream: float in training (a checkpoint from before 'train --residual'), stored at \(residualBits) bits, calibrated on \(calibration.count) images"
-                : "residual stream: on the trained grids ('train --residual \(net.residual.rawValue)'); only the logits are calibrated")
+                : "residual stream: on the trained grids ('train --residual \(net.residual.rawValue)'); only the logits are calibrated"
+        )
     }
 
     /// The human-readable summary: what was written, and the verification figures when asked.
