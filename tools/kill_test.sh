@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Crash safety: kills `polybit train`, `export` and `trace` with SIGKILL at random moments and
+# checks that every output file is either the previous complete file or the new complete one
+# (never a torn file), and that `train --resume` after kills ends identical to an uninterrupted
+# run (same recipe, one thread).
+#
+#   tools/kill_test.sh [POINTS]    kill points per command (default 20); POLYBIT=path picks the
+#                                  binary (default .build/release/polybit, built if missing)
+#
+# Files are compared by content with h5diff (HDF5 stores object times, so bytes differ between
+# two writes of the same model). Temporary files a kill leaves beside an output (NAME.tmp-PID)
+# are counted; they are never read.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+points="${1:-20}"
+polybit="${POLYBIT:-.build/release/polybit}"
+[[ -x "$polybit" ]] || swift build -c release --product polybit >&2
+export OPENBLAS_NUM_THREADS=1
+work=$(mktemp -d /tmp/polybit-kill.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+same() { h5diff -q "$1" "$2" >/dev/null 2>&1; }
+# A run folder after a kill: the checkpoint opens and every dataset reads in full; prints its
+# epochs and the log's lines ("2 2"), or fails.
+run_state() {
+    python3 - "$1" <<'PY'
+import h5py, sys
+with h5py.File(sys.argv[1] + "/checkpoint.h5", "r") as f:
+    assert f.attrs["format"] in ("polybit-checkpoint", b"polybit-checkpoint")
+    f.visititems(lambda name, obj: obj[()] if isinstance(obj, h5py.Dataset) else None)
+    epochs = int(f.attrs["epochs_completed"])
+try:
+    lines = sum(1 for line in open(sys.argv[1] + "/log.jsonl") if line.strip())
+except FileNotFoundError:
+    lines = 0
+print(epochs, lines)
+PY
+}
+# Random delay in seconds (3 decimals) below $1.
+delay() { python3 -c "import random,sys; print(f'{random.uniform(0.02, float(sys.argv[1])):.3f}')" "$1"; }
+# Runs "$@" in the background and SIGKILLs it after $1 seconds unless it ended; prints "killed" or "ended".
+run_and_kill() {
+    local after=$1
+    shift
+    "$@" >/dev/null 2>&1 &
+    local pid=$!
+    sleep "$after"
+    if kill -9 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null || true
+        echo killed
+    else
+        wait "$pid" 2>/dev/null || true
+        echo ended
+    fi
+}
+train=(train --dataset synthetic --validation 100 --limit 200 --epochs 3 --batch 50 --model resnet8
+    --bits 2,4 --deploy-bits 2,4 --threads 1)
+
+echo "== reference runs"
+start=$(date +%s.%N)
+"$polybit" "${train[@]}" --out "$work/ref" >/dev/null 2>&1
+train_seconds=$(python3 -c "import sys,time; print(time.time() - float(sys.argv[1]))" "$start")
+export_args=(--checkpoint "$work/ref/checkpoint.h5" --calibration-images 50 --verify 0 --threads 1)
+"$polybit" export "${export_args[@]}" --bits 2 --out "$work/old-model.h5" >/dev/null
+"$polybit" export "${export_args[@]}" --bits 4 --out "$work/new-model.h5" >/dev/null
+trace_args=(--model "$work/new-model.h5" --dataset synthetic --threads 1)
+"$polybit" trace "${trace_args[@]}" --samples 1 --out "$work/old-trace.h5" >/dev/null
+"$polybit" trace "${trace_args[@]}" --samples 4 --out "$work/new-trace.h5" >/dev/null
+echo "train takes ${train_seconds%.*} s uninterrupted"
+
+echo "== train: $points kills, resuming until it completes"
+run="$work/run" kills=0 torn=0 behind=0
+while ((kills < points)); do
+    if [[ -f "$run/checkpoint.h5" ]]; then cmd=("$polybit" train --resume --out "$run" --threads 1); else
+        rm -rf "$run"; cmd=("$polybit" "${train[@]}" --out "$run"); fi
+    outcome=$(run_and_kill "$(delay "$train_seconds")" "${cmd[@]}")
+    [[ $outcome == killed ]] && kills=$((kills + 1))
+    if [[ -f "$run/checkpoint.h5" ]]; then
+        if ! state=$(run_state "$run" 2>/dev/null); then
+            torn=$((torn + 1)); fail "train: unreadable checkpoint after a kill"; rm -rf "$run"
+        elif [[ ${state% *} != "${state#* }" ]]; then
+            behind=$((behind + 1)); echo "train: after a kill the checkpoint has ${state% *} epochs, the log ${state#* }"
+        fi
+    fi
+    if [[ $outcome == ended ]]; then
+        same "$run/checkpoint.h5" "$work/ref/checkpoint.h5" || fail "train: resumed run differs from the reference"
+        cmp -s "$run/log.jsonl" "$work/ref/log.jsonl" ||
+            [[ $(wc -l <"$run/log.jsonl") == $(wc -l <"$work/ref/log.jsonl") ]] ||
+            fail "train: resumed log has $(wc -l <"$run/log.jsonl") epochs, the reference $(wc -l <"$work/ref/log.jsonl")"
+        rm -rf "$run"
+    fi
+done
+if [[ -d "$run" ]]; then
+    until "$polybit" train --resume --out "$run" --threads 1 >/dev/null 2>&1 || [[ ! -f "$run/checkpoint.h5" ]]; do :; done
+    [[ -f "$run/checkpoint.h5" ]] || "$polybit" "${train[@]}" --out "$run" >/dev/null 2>&1
+    same "$run/checkpoint.h5" "$work/ref/checkpoint.h5" || fail "train: resumed run differs from the reference"
+    [[ $(wc -l <"$run/log.jsonl") == $(wc -l <"$work/ref/log.jsonl") ]] ||
+        fail "train: resumed log has $(wc -l <"$run/log.jsonl") epochs, the reference $(wc -l <"$work/ref/log.jsonl")"
+fi
+echo "train: $kills kills, $torn torn checkpoints, $behind times the log and the checkpoint disagreed"
+
+# Kills `$1` (export or trace) $points times while it replaces $old with $new in $out.
+replace_test() {
+    local name=$1 old=$2 new=$3 out=$4 seconds=$5
+    shift 5
+    local kills=0 olds=0 news=0
+    for ((i = 0; i < points; i++)); do
+        cp "$old" "$out"
+        [[ $(run_and_kill "$(delay "$seconds")" "$@") == killed ]] && kills=$((kills + 1))
+        if same "$out" "$old"; then olds=$((olds + 1)); elif same "$out" "$new"; then news=$((news + 1)); else
+            fail "$name: $out is neither the old nor the new file after a kill"; fi
+    done
+    echo "$name: $kills kills: $olds times the old file, $news times the new one"
+}
+time_of() { local s=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "import sys,time; print(time.time() - float(sys.argv[1]))" "$s"; }
+
+echo "== export and trace: $points kills each"
+out="$work/model.h5"
+seconds=$(time_of "$polybit" export "${export_args[@]}" --bits 4 --out "$work/timing.h5")
+replace_test export "$work/old-model.h5" "$work/new-model.h5" "$out" "$seconds" \
+    "$polybit" export "${export_args[@]}" --bits 4 --out "$out"
+out="$work/trace.h5"
+seconds=$(time_of "$polybit" trace "${trace_args[@]}" --samples 4 --out "$work/timing.h5")
+replace_test trace "$work/old-trace.h5" "$work/new-trace.h5" "$out" "$seconds" \
+    "$polybit" trace "${trace_args[@]}" --samples 4 --out "$out"
+echo "temporary files left by kills: $(find "$work" -name '*.tmp-*' | wc -l)"
+((failures == 0)) && echo "kill test: passed" || { echo "kill test: $failures failures"; exit 1; }
