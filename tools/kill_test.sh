@@ -37,30 +37,35 @@ except FileNotFoundError:
 print(epochs, lines)
 PY
 }
-# Random delay in seconds (3 decimals) below $1.
-delay() { python3 -c "import random,sys; print(f'{random.uniform(0.02, float(sys.argv[1])):.3f}')" "$1"; }
-# Runs "$@" in the background and SIGKILLs it after $1 seconds unless it ended; prints "killed" or "ended".
+# A random delay in seconds (3 decimals) within the first 90% of a run of $1 seconds.
+delay() { python3 -c "import random,sys; print(f'{random.uniform(0.01, 0.9 * float(sys.argv[1])):.3f}')" "$1"; }
+# Seconds "$@" takes (its output discarded).
+time_of() {
+    local start=$EPOCHREALTIME
+    "$@" >/dev/null 2>&1
+    python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$EPOCHREALTIME"
+}
+# Runs "$@" in the background and SIGKILLs it after $1 seconds unless it ended; prints "killed"
+# or "ended RC" (its exit status).
 run_and_kill() {
     local after=$1
     shift
-    "$@" >/dev/null 2>&1 &
-    local pid=$!
+    "$@" >"$work/last.out" 2>&1 &
+    local pid=$! rc=0
     sleep "$after"
     if kill -9 "$pid" 2>/dev/null; then
         wait "$pid" 2>/dev/null || true
         echo killed
     else
-        wait "$pid" 2>/dev/null || true
-        echo ended
+        wait "$pid" || rc=$?
+        echo "ended $rc"
     fi
 }
 train=(train --dataset synthetic --validation 100 --limit 200 --epochs 3 --batch 50 --model resnet8
     --bits 2,4 --deploy-bits 2,4 --threads 1)
 
 echo "== reference runs"
-start=$(date +%s.%N)
-"$polybit" "${train[@]}" --out "$work/ref" >/dev/null 2>&1
-train_seconds=$(python3 -c "import sys,time; print(time.time() - float(sys.argv[1]))" "$start")
+train_seconds=$(time_of "$polybit" "${train[@]}" --out "$work/ref")
 export_args=(--checkpoint "$work/ref/checkpoint.h5" --calibration-images 50 --verify 0 --threads 1)
 "$polybit" export "${export_args[@]}" --bits 2 --out "$work/old-model.h5" >/dev/null
 "$polybit" export "${export_args[@]}" --bits 4 --out "$work/new-model.h5" >/dev/null
@@ -70,35 +75,40 @@ trace_args=(--model "$work/new-model.h5" --dataset synthetic --threads 1)
 echo "train takes ${train_seconds%.*} s uninterrupted"
 
 echo "== train: $points kills, resuming until it completes"
-run="$work/run" kills=0 torn=0 behind=0
+run="$work/run" kills=0 torn=0 ahead=0 completed=0
+# A finished run must equal the reference: same parameters and optimizer state, one log line per epoch.
+check_finished() {
+    same "$run/checkpoint.h5" "$work/ref/checkpoint.h5" || fail "train: resumed run differs from the reference"
+    [[ $(wc -l <"$run/log.jsonl") == $(wc -l <"$work/ref/log.jsonl") ]] ||
+        fail "train: resumed log has $(wc -l <"$run/log.jsonl") epochs, the reference $(wc -l <"$work/ref/log.jsonl")"
+    completed=$((completed + 1))
+    rm -rf "$run"
+}
 while ((kills < points)); do
     if [[ -f "$run/checkpoint.h5" ]]; then cmd=("$polybit" train --resume --out "$run" --threads 1); else
         rm -rf "$run"; cmd=("$polybit" "${train[@]}" --out "$run"); fi
     outcome=$(run_and_kill "$(delay "$train_seconds")" "${cmd[@]}")
-    [[ $outcome == killed ]] && kills=$((kills + 1))
-    if [[ -f "$run/checkpoint.h5" ]]; then
+    if [[ $outcome == killed ]]; then
+        kills=$((kills + 1))
+        [[ -f "$run/checkpoint.h5" ]] || continue
         if ! state=$(run_state "$run" 2>/dev/null); then
             torn=$((torn + 1)); fail "train: unreadable checkpoint after a kill"; rm -rf "$run"
-        elif [[ ${state% *} != "${state#* }" ]]; then
-            behind=$((behind + 1)); echo "train: after a kill the checkpoint has ${state% *} epochs, the log ${state#* }"
+        elif ((${state#* } < ${state% *})); then
+            fail "train: after a kill the checkpoint has ${state% *} epochs, the log only ${state#* }"
+        elif ((${state#* } > ${state% *})); then
+            ahead=$((ahead + 1)) # the log is written first; a resume trims it to the checkpoint
         fi
-    fi
-    if [[ $outcome == ended ]]; then
-        same "$run/checkpoint.h5" "$work/ref/checkpoint.h5" || fail "train: resumed run differs from the reference"
-        cmp -s "$run/log.jsonl" "$work/ref/log.jsonl" ||
-            [[ $(wc -l <"$run/log.jsonl") == $(wc -l <"$work/ref/log.jsonl") ]] ||
-            fail "train: resumed log has $(wc -l <"$run/log.jsonl") epochs, the reference $(wc -l <"$work/ref/log.jsonl")"
-        rm -rf "$run"
+    elif [[ $outcome == "ended 0" ]]; then
+        check_finished
+    else
+        fail "train: $outcome: $(tail -1 "$work/last.out")"; rm -rf "$run"
     fi
 done
-if [[ -d "$run" ]]; then
-    until "$polybit" train --resume --out "$run" --threads 1 >/dev/null 2>&1 || [[ ! -f "$run/checkpoint.h5" ]]; do :; done
-    [[ -f "$run/checkpoint.h5" ]] || "$polybit" "${train[@]}" --out "$run" >/dev/null 2>&1
-    same "$run/checkpoint.h5" "$work/ref/checkpoint.h5" || fail "train: resumed run differs from the reference"
-    [[ $(wc -l <"$run/log.jsonl") == $(wc -l <"$work/ref/log.jsonl") ]] ||
-        fail "train: resumed log has $(wc -l <"$run/log.jsonl") epochs, the reference $(wc -l <"$work/ref/log.jsonl")"
+if [[ -f "$run/checkpoint.h5" ]]; then
+    if "$polybit" train --resume --out "$run" --threads 1 >"$work/last.out" 2>&1; then check_finished; else
+        fail "train --resume: $(tail -1 "$work/last.out")"; fi
 fi
-echo "train: $kills kills, $torn torn checkpoints, $behind times the log and the checkpoint disagreed"
+echo "train: $kills kills, $completed runs resumed to the end, $torn torn checkpoints, $ahead times the log one epoch ahead (trimmed on resume)"
 
 # Kills `$1` (export or trace) $points times while it replaces $old with $new in $out.
 replace_test() {
@@ -107,13 +117,14 @@ replace_test() {
     local kills=0 olds=0 news=0
     for ((i = 0; i < points; i++)); do
         cp "$old" "$out"
-        [[ $(run_and_kill "$(delay "$seconds")" "$@") == killed ]] && kills=$((kills + 1))
+        outcome=$(run_and_kill "$(delay "$seconds")" "$@")
+        [[ $outcome == killed || $outcome == "ended 0" ]] || fail "$name: $outcome: $(tail -1 "$work/last.out")"
+        [[ $outcome == killed ]] && kills=$((kills + 1))
         if same "$out" "$old"; then olds=$((olds + 1)); elif same "$out" "$new"; then news=$((news + 1)); else
             fail "$name: $out is neither the old nor the new file after a kill"; fi
     done
     echo "$name: $kills kills: $olds times the old file, $news times the new one"
 }
-time_of() { local s=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "import sys,time; print(time.time() - float(sys.argv[1]))" "$s"; }
 
 echo "== export and trace: $points kills each"
 out="$work/model.h5"
