@@ -37,8 +37,10 @@ except FileNotFoundError:
 print(epochs, lines)
 PY
 }
-# A random delay in seconds (3 decimals) within the first 90% of a run of $1 seconds.
-delay() { python3 -c "import random,sys; print(f'{random.uniform(0.01, 0.9 * float(sys.argv[1])):.3f}')" "$1"; }
+# A random delay in seconds (3 decimals) between $2 and $3 times a run of $1 seconds.
+delay() {
+    python3 -c "import random,sys; t,a,b=map(float,sys.argv[1:]); print(f'{random.uniform(a*t, b*t):.3f}')" "$1" "$2" "$3"
+}
 # Seconds "$@" takes (its output discarded).
 time_of() {
     local start=$EPOCHREALTIME
@@ -87,7 +89,7 @@ check_finished() {
 while ((kills < points)); do
     if [[ -f "$run/checkpoint.h5" ]]; then cmd=("$polybit" train --resume --out "$run" --threads 1); else
         rm -rf "$run"; cmd=("$polybit" "${train[@]}" --out "$run"); fi
-    outcome=$(run_and_kill "$(delay "$train_seconds")" "${cmd[@]}")
+    outcome=$(run_and_kill "$(delay "$train_seconds" 0.05 1.1)" "${cmd[@]}")
     if [[ $outcome == killed ]]; then
         kills=$((kills + 1))
         [[ -f "$run/checkpoint.h5" ]] || continue
@@ -110,14 +112,15 @@ if [[ -f "$run/checkpoint.h5" ]]; then
 fi
 echo "train: $kills kills, $completed runs resumed to the end, $torn torn checkpoints, $ahead times the log one epoch ahead (trimmed on resume)"
 
-# Kills `$1` (export or trace) $points times while it replaces $old with $new in $out.
+# Kills `$1` (export or trace) $points times while it replaces $old with $new in $out, late in the
+# run (they write their file at the end) or just past its usual duration.
 replace_test() {
     local name=$1 old=$2 new=$3 out=$4 seconds=$5
     shift 5
     local kills=0 olds=0 news=0
     for ((i = 0; i < points; i++)); do
         cp "$old" "$out"
-        outcome=$(run_and_kill "$(delay "$seconds")" "$@")
+        outcome=$(run_and_kill "$(delay "$seconds" 0.5 1.1)" "$@")
         [[ $outcome == killed || $outcome == "ended 0" ]] || fail "$name: $outcome: $(tail -1 "$work/last.out")"
         [[ $outcome == killed ]] && kills=$((kills + 1))
         if same "$out" "$old"; then olds=$((olds + 1)); elif same "$out" "$new"; then news=$((news + 1)); else

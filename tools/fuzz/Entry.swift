@@ -11,7 +11,8 @@ public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 
 }
 
 /// Before the first input: with `POLYBIT_FUZZ_SEEDS=dir`, writes the generated seed files (the
-/// HDF5 readers' valid files) into `dir` and exits.
+/// HDF5 readers' valid files) into `dir` and exits; otherwise arranges for the scratch input
+/// file to be removed at exit.
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(
     _ argc: UnsafeMutablePointer<Int32>?,
@@ -27,6 +28,9 @@ public func fuzzInitialize(
         }
     }
     _ = FuzzTarget.selected
+    atexit {
+        for ext in ["idx", "bin", "h5"] { unlink(FuzzTarget.scratch + "." + ext) }
+    }
     return 0
 }
 
