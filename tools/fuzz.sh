@@ -20,8 +20,9 @@ readers="idx cifar dataset model checkpoint profile policy budget recipe"
 reader="${1:?usage: tools/fuzz.sh READER [SECONDS]; READER: all or one of: $readers}"
 seconds="${2:-60}"
 if [[ "$reader" == all ]]; then
-    for r in $readers; do bash "$0" "$r" "$seconds"; done
-    exit 0
+    found=0
+    for r in $readers; do bash "$0" "$r" "$seconds" || found=1; done
+    exit $found
 fi
 [[ " $readers " == *" $reader "* ]] || { echo "tools/fuzz.sh: unknown reader '$reader'; expected one of: $readers" >&2; exit 2; }
 
