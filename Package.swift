@@ -87,3 +87,15 @@ let package = Package(
         .testTarget(name: "polybitTests", dependencies: ["polybit"], swiftSettings: releaseFlags),
     ]
 )
+
+/// `POLYBIT_FUZZ=1` adds the libFuzzer harnesses (tools/fuzz/), built only by tools/fuzz.sh with
+/// `-sanitize=fuzzer,address`; a normal build does not see the target.
+if ProcessInfo.processInfo.environment["POLYBIT_FUZZ"] == "1" {
+    package.products.append(.executable(name: "polybit-fuzz", targets: ["polybit-fuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "polybit-fuzz",
+            dependencies: ["PolybitData", "PolybitSim", "PolybitTrain", "PolybitHardware", "PolybitSearch"],
+            path: "tools/fuzz", exclude: ["make_seeds.py"],
+            swiftSettings: releaseFlags + [.unsafeFlags(["-parse-as-library"])]))
+}

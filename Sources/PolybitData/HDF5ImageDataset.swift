@@ -9,12 +9,18 @@ import PolybitHDF5
 ///     `[0, 1]`), shape N×C×H×W; both splits share C, H, W
 ///   - `labels`: any integer type, shape N, each in `0..<classes`
 public enum HDF5ImageDataset {
+    /// The most classes a file may declare (ImageNet-21k has 21,841): a class count is read before
+    /// any label and sizes the class names and the classifier, so a corrupt one must not be huge.
+    public static let maximumClasses = 1 << 16
+
     /// Both splits from the file at `path`.
     public static func load(path: String) throws -> DatasetSplits {
         let file = try HDF5File(path: path, mode: .readOnly)
         let root = file.root
-        guard let classes = try root.attribute("classes").intValue, classes > 0 else {
-            throw HDF5Error(file: path, object: "/", message: "attribute 'classes' must be a positive integer")
+        guard let classes = try root.attribute("classes").intValue, (1...maximumClasses).contains(classes) else {
+            throw HDF5Error(
+                file: path, object: "/",
+                message: "attribute 'classes' must be a positive integer, at most \(maximumClasses)")
         }
         var names: [String]? = nil
         if root.hasAttribute("class_names") {

@@ -36,7 +36,9 @@ public enum IDX {
 
     /// The extents and values of an IDX file of unsigned bytes with `dimensions` extents.
     static func read(_ path: String, dimensions: Int, what: String) throws -> (dims: [Int], values: [UInt8]) {
-        let bytes = try FileBytes.read(path)
+        // The header first, then no more than it announces (a gzip stream is inflated that far).
+        let raw = try FileBytes.readRaw(path)
+        var bytes = try FileBytes.decoded(raw, path: path, maximum: 4 + 4 * dimensions)
         let expectedMagic = 0x0800 | UInt32(dimensions)
         let headerSize = 4 + 4 * dimensions
         guard bytes.count >= 4 else {
@@ -58,6 +60,8 @@ public enum IDX {
             return (p, acc.1 || o)
         }
         let expected = overflow ? Int.max : product
+        bytes = try FileBytes.decoded(
+            raw, path: path, maximum: expected > Int.max - headerSize ? Int.max : headerSize + expected)
         let have = bytes.count - headerSize
         guard have == expected else {
             let shape = dims.map(String.init).joined(separator: "x")
@@ -65,7 +69,7 @@ public enum IDX {
                 file: path,
                 have < expected
                     ? "truncated: header says \(shape) \(what) (\(expected) bytes of data) but the file holds \(have)"
-                    : "header says \(shape) \(what) (\(expected) bytes of data) but the file holds \(have); expected exactly that many"
+                    : "header says \(shape) \(what) (\(expected) bytes of data) but the file holds at least \(have); expected exactly that many"
             )
         }
         return (dims, Array(bytes[headerSize...]))

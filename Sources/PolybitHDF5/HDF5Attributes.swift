@@ -85,9 +85,12 @@ extension HDF5Group {
         defer { H5Sclose(space) }
         let shape = dims(of: space)
         let scalar = shape.isEmpty
-        let count = shape.reduce(1, *)
         let ftype = H5Aget_type(aid)
         defer { H5Tclose(ftype) }
+        let stored = H5Aget_storage_size(aid)
+        guard let count = HDF5SizeCheck.count(shape, elementBytes: H5Tget_size(ftype), storedBytes: stored) else {
+            throw attributeError(object, key, HDF5SizeCheck.tooLarge(shape, storedBytes: stored))
+        }
         switch H5Tget_class(ftype) {
         case H5T_INTEGER:
             var v = [Int64](repeating: 0, count: count)

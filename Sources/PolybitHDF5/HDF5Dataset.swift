@@ -92,6 +92,10 @@ extension HDF5Group {
             let space = H5Dget_space(did)
             defer { H5Sclose(space) }
             var shape = dims(of: space)
+            let stored = H5Dget_storage_size(did)
+            guard HDF5SizeCheck.count(shape, elementBytes: H5Tget_size(ftype), storedBytes: stored) != nil else {
+                throw fail(name, HDF5SizeCheck.tooLarge(shape, storedBytes: stored))
+            }
             var memSpace = ph5_s_all()
             if let rows {
                 guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
@@ -136,7 +140,7 @@ func dims(of space: hid_t) -> [Int] {
     guard rank > 0 else { return [] }
     var d = [hsize_t](repeating: 0, count: rank)
     H5Sget_simple_extent_dims(space, &d, nil)
-    return d.map { Int($0) }
+    return d.map { Int(clamping: $0) }
 }
 
 /// The chunk shape for a dataset, or nil for contiguous storage.

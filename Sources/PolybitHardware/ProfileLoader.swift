@@ -20,6 +20,7 @@ public enum ProfileLoader {
     /// Parses a profile from YAML text; `file` names it in errors.
     /// - Throws: ``ProfileError``.
     public static func parse(yaml text: String, file: String) throws -> HardwareProfile {
+        try YAMLLimits.check(text, file: file)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -77,7 +77,12 @@ public struct BitWidthSet: Hashable, Codable, Sendable {
             let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
             switch ends.count {
             case 1 where ends[0] != nil: bits.append(ends[0]!)
-            case 2 where ends[0] != nil && ends[1] != nil && ends[0]! <= ends[1]!: bits += Array(ends[0]!...ends[1]!)
+            case 2 where ends[0] != nil && ends[1] != nil && ends[0]! <= ends[1]!:
+                // A range is expanded only between valid ends (`1-9000000000000000000` must get
+                // the error below, not an array of 9e18 widths; found by tools/fuzz.sh recipe).
+                let (low, high) = (ends[0]!, ends[1]!)
+                let valid = Self.quantizedRange.contains(low) && Self.quantizedRange.contains(high)
+                bits += valid ? Array(low...high) : [low, high]
             default:
                 throw InputError("\(flag) \(text): '\(part)' is not a bit-width or range (e.g. 2,4,8 or 2-8 or 2-8,32)")
             }

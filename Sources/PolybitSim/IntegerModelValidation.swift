@@ -1,14 +1,19 @@
 extension IntegerModel {
+    /// The largest input extent, kernel, stride or padding a model may state (2^20): shape
+    /// arithmetic on larger ones could overflow `Int` (found by tools/fuzz.sh model: a padding
+    /// near 2^62 trapped in the checked build and wrapped silently in the shipped one).
+    public static let maximumExtent = 1 << 20
+
     /// Checks every layer and returns the per-image shape of every tensor (`"input"` and each
     /// layer name): `[C, H, W]` or `[F]`. Throws `IntegerModelError` naming `file`, the layer and
     /// the field at the first problem. With `checkingValues` false only the structure is checked
     /// (names, inputs, shapes), not widths, scales, weights or multipliers: what the cost model
     /// needs of a plan costed at float's 32-bit operands, which no integer model file can hold.
     public func shapes(file: String = "<memory>", checkingValues: Bool = true) throws -> [String: [Int]] {
-        guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
+        guard inputShape.count == 3, inputShape.allSatisfy({ (1...Self.maximumExtent).contains($0) }) else {
             throw IntegerModelError(
                 file: file, layer: nil, field: "input/shape",
-                message: "expected [C, H, W] with positive extents, got \(inputShape)")
+                message: "expected [C, H, W] with extents in 1...\(Self.maximumExtent), got \(inputShape)")
         }
         if checkingValues { try Self.check(input, file: file, layer: nil, prefix: "input/") }
         guard !layers.isEmpty else {
@@ -287,10 +292,14 @@ private struct LayerCheck {
     /// Output height and width of a kernel `k` / stride `s` / padding `p` window over `x`; errors
     /// name `field`.
     func window(_ k: [Int], _ s: [Int], _ p: [Int], field: String) throws -> [Int] {
-        guard k.count == 2, s.count == 2, p.count == 2, k.allSatisfy({ $0 > 0 }),
-            s.allSatisfy({ $0 > 0 }), p.allSatisfy({ $0 >= 0 })
+        let limit = IntegerModel.maximumExtent
+        guard k.count == 2, s.count == 2, p.count == 2, k.allSatisfy({ (1...limit).contains($0) }),
+            s.allSatisfy({ (1...limit).contains($0) }), p.allSatisfy({ (0...limit).contains($0) })
         else {
-            throw fail(field, "kernel/stride/padding must be pairs, kernel and stride positive, padding non-negative")
+            throw fail(
+                field,
+                "kernel/stride/padding must be pairs, kernel and stride positive, padding non-negative, each at most \(limit)"
+            )
         }
         let oh = (x[1] + 2 * p[0] - k[0]) / s[0] + 1, ow = (x[2] + 2 * p[1] - k[1]) / s[1] + 1
         guard x[1] + 2 * p[0] >= k[0], x[2] + 2 * p[1] >= k[1], oh > 0, ow > 0 else {

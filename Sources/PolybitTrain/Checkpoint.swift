@@ -94,14 +94,47 @@ public struct Checkpoint {
         }
         let params = try tensors("parameters")
         guard !params.isEmpty else { throw InputError("\(path): no parameters group") }
+        let optimizer = try tensors("optimizer")
         let mean = try root.read("normalization/mean", as: Float.self).values
         let std = try root.read("normalization/std", as: Float.self).values
+        let epochs = try root.attribute("epochs_completed").intValue ?? 0
+        let steps = try root.attribute("steps_completed").intValue ?? 0
+        try checkValues(path, params: params, optimizer: optimizer, mean: mean, std: std, counters: [epochs, steps])
         return Checkpoint(
-            recipe: recipe,
-            epochsCompleted: try root.attribute("epochs_completed").intValue ?? 0,
-            stepsCompleted: try root.attribute("steps_completed").intValue ?? 0,
-            parameters: params, optimizerState: try tensors("optimizer"),
+            recipe: recipe, epochsCompleted: epochs, stepsCompleted: steps,
+            parameters: params, optimizerState: optimizer,
             normalization: ChannelNormalization(mean: mean, std: std))
+    }
+
+    /// Checks the numbers a checkpoint stores: every parameter and optimizer value finite (a run
+    /// that diverged keeps its last finite checkpoint, so a non-finite one is damage), one finite
+    /// mean and one finite positive std per input channel, non-negative epoch and step counts.
+    private static func checkValues(
+        _ path: String, params: [String: Tensor], optimizer: [String: Tensor], mean: [Float], std: [Float],
+        counters: [Int]
+    ) throws {
+        for (group, tensors) in [("parameters", params), ("optimizer", optimizer)] {
+            for (name, t) in tensors.sorted(by: { $0.key < $1.key }) {
+                if let i = t.storage.firstIndex(where: { !$0.isFinite }) {
+                    throw InputError(
+                        "\(path): \(group)/\(name): value \(t.storage[i]) at flat index \(i) is not finite")
+                }
+            }
+        }
+        guard mean.count == std.count, !mean.isEmpty else {
+            throw InputError(
+                "\(path): normalization/mean has \(mean.count) values and normalization/std \(std.count); expected one per input channel"
+            )
+        }
+        if let i = mean.firstIndex(where: { !$0.isFinite }) {
+            throw InputError("\(path): normalization/mean: value \(mean[i]) at index \(i) is not finite")
+        }
+        if let i = std.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+            throw InputError("\(path): normalization/std: value \(std[i]) at index \(i); expected a finite value > 0")
+        }
+        for (field, value) in zip(["epochs_completed", "steps_completed"], counters) where value < 0 {
+            throw InputError("\(path): \(field) is \(value); expected 0 or more")
+        }
     }
 
     /// Copies the stored values into `model`; every model parameter must be present with its

@@ -13,6 +13,7 @@ extension TrainingRecipe {
         guard learningRate > 0, learningRate.isFinite else {
             throw RecipeError(.learningRate, "\(learningRate): expected a positive number")
         }
+        try validateOptimizerNumbers()
         guard (0..<1).contains(labelSmoothing) else {
             throw RecipeError(.labelSmoothing, "\(labelSmoothing): expected a value in [0, 1)")
         }
@@ -20,6 +21,23 @@ extension TrainingRecipe {
         guard warmupEpochs >= 0 else { throw RecipeError(.warmupEpochs, "\(warmupEpochs): must not be negative") }
         if let bits { try validateQuantized(trained: bits) } else { try validateFloat() }
         try coreset?.validate()
+    }
+
+    /// Momentum in [0, 1), weight decay finite and not negative, `limit` positive when set, and
+    /// the ViT sizes positive (NaN fails every comparison, so it is refused too).
+    private func validateOptimizerNumbers() throws {
+        guard (0..<1).contains(momentum) else {
+            throw RecipeError(.momentum, "\(momentum): expected a value in [0, 1)")
+        }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw RecipeError(.weightDecay, "\(weightDecay): expected a finite value, 0 or more")
+        }
+        if let limit { try positive(.limit, limit) }
+        if model == .vit {
+            for (field, value) in [(RecipeField.patch, patch), (.dim, dim), (.depth, depth), (.heads, heads)] {
+                try positive(field, value)
+            }
+        }
     }
 
     private func positive(_ field: RecipeField, _ value: Int) throws {

@@ -1,15 +1,17 @@
 import PolybitQuant
 
 extension Trainer {
-    /// Writes the run folder's checkpoint (atomically) and log after an epoch: the checkpoint first,
-    /// so a log never runs ahead of the weights a resume reads.
+    /// Writes the run folder's log and checkpoint (each atomically) after an epoch: the log first.
+    /// A kill between the two leaves the log one epoch ahead, which a resume trims to the
+    /// checkpoint's epochs and rewrites; the other order lost that epoch's line for good (a resume
+    /// reads only the checkpoint's epochs from the log; found by tools/kill_test.sh).
     func writeCheckpoint(_ state: TrainingState) throws {
+        try TrainingLog(runDirectory: runDirectory).write(state.records)
         try Checkpoint(
             recipe: recipe, epochsCompleted: state.epochsCompleted, stepsCompleted: state.stepsCompleted,
             model: state.model, optimizer: state.optimizer, normalization: state.normalization
         )
         .write(to: checkpointPath)
-        try TrainingLog(runDirectory: runDirectory).write(state.records)
     }
 
     /// Prints the summary line of an epoch: training loss, test accuracy (at each of `deployed`'s

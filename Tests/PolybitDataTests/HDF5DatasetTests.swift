@@ -107,6 +107,14 @@ import Testing
         expectError("dtype.h5", "attribute 'classes' must be a positive integer") {
             _ = try HDF5ImageDataset.load(path: dir + "/dtype.h5")
         }
+        // Found by tools/fuzz.sh dataset: 2^36 classes and no class_names built 2^36 default names.
+        try write(dir + "/classes.h5") {
+            try $0.write("test/labels", [Int32(1)], shape: [1])
+            try $0.setAttribute("classes", .int(1 << 36))
+        }
+        expectError("classes.h5", "attribute 'classes' must be a positive integer, at most 65536") {
+            _ = try HDF5ImageDataset.load(path: dir + "/classes.h5")
+        }
     }
 
     @Test func validatesImageShapeAndType() throws {

@@ -37,6 +37,18 @@ import Testing
         #expect(try IDX.readLabels(dir + "/l.gz", classes: 10) == [1, 2, 3, 0])
     }
 
+    @Test func aGzipBombIsInflatedNoFurtherThanTheHeaderAnnounces() throws {
+        // One 1×1 image announced, 16 MiB of zeros packed (16 KiB of gzip): the reader stops
+        // one byte past the announced data, so "at least 2" bytes of data.
+        let dir = temporaryDirectory()
+        try writeBytes(
+            try gzipped(idxHeader(dimensions: [1, 1, 1]) + [UInt8](repeating: 0, count: 1 << 24)), to: dir + "/bomb.gz")
+        expectError(
+            dir + "/bomb.gz",
+            "header says 1x1x1 images (1 bytes of data) but the file holds at least 2; expected exactly that many"
+        ) { _ = try IDX.readImages(dir + "/bomb.gz") }
+    }
+
     @Test func mnistLayoutLoadsFromAnyDirectory() throws {
         let dir = temporaryDirectory()
         try writeIDXDirectory(dir, trainLabels: [0, 1, 2, 9, 9], testLabels: [3, 4])

@@ -144,5 +144,12 @@ import Testing
         for bad in ["", "x", "9-3", "1", "17", "2,,4"] {
             #expect(throws: InputError.self) { try BitWidthSet(parsing: bad, flag: "--bits") }
         }
+        // Found by tools/fuzz.sh recipe: the range was expanded (9e18 widths) before the check.
+        #expect {
+            try BitWidthSet(parsing: "1-8999999999999999991", flag: "--bits")
+        } throws: { "\($0)" == "--bits 1-8999999999999999991: 1 bits is outside 2...16 (use 32 for float)" }
+        #expect {
+            try BitWidthSet(parsing: "4-8999999999999999991", flag: "--bits")
+        } throws: { "\($0)".contains(": 8999999999999999991 bits is outside 2...16") }
     }
 }

@@ -87,6 +87,12 @@ import Testing
         try expectError(
             "f['input'].attrs['shape'] = [3, 4, 4]", layer: "conv", field: "weights", mentions: "input channels")
         try expectError("f.attrs['format_version'] = 7", layer: nil, field: "format_version", mentions: "7")
+        // Found by tools/fuzz.sh model: shape arithmetic on a huge padding overflowed.
+        try expectError(
+            "f['layers/conv'].attrs['padding'] = [2**62, 1]", layer: "conv", field: "stride",
+            mentions: "at most 1048576")
+        try expectError(
+            "f['input'].attrs['shape'] = [2, 2**40, 4]", layer: nil, field: "input/shape", mentions: "1...1048576")
     }
 
     @Test func foreignFiles() throws {

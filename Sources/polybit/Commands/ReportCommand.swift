@@ -35,7 +35,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let ckpt = try Checkpoint.read(from: runDirectory + "/checkpoint.h5")
-        guard let last = try TrainingLog(runDirectory: runDirectory).records().last,
+        guard let last = try TrainingLog(runDirectory: runDirectory).records().prefix(ckpt.epochsCompleted).last,
             let byPrecision = last.test_accuracy_by_precision
         else {
             throw InputError(
