@@ -62,10 +62,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var distillation: Float = 0
     /// BatchNorm across bit-widths: shared (the method) or switchable (an ablation).
     public var batchNorm = BatchNormMode.shared
-    /// How a quantized ResNet carries its residual stream (`ResidualPath`): at the activation
-    /// width, so the exported integer model is the trained one, a wider fixed width, or float.
-    /// A ViT and a float model ignore it.
-    public var residual = ResidualPath.activation
+    /// How a quantized ResNet carries its residual stream (`ResidualPath`): quantized, so the
+    /// exported integer model is the trained one, by default as an 8-bit stream (at the activation
+    /// width the shared BatchNorm lost 15 points at 2 bits on the demo recipe; 8 bits kept the
+    /// float stream's accuracy: docs/training.md, "Residual path"), or float. A ViT and a float
+    /// model ignore it.
+    public var residual = ResidualPath.bits(8)
 
     public init() {}
 

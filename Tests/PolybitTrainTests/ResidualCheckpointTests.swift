@@ -34,8 +34,8 @@ import Testing
     }
 
     @Test func newRunsQuantizeTheResidualAndRestoreExactly() throws {
-        #expect(TrainingRecipe().residual == .activation)
-        let run = try Self.train(residual: nil)
+        #expect(TrainingRecipe().residual == .bits(8), "new runs carry an 8-bit stream")
+        let run = try Self.train(residual: .activation)
         let ckpt = try Checkpoint.read(from: run.path)
         #expect(ckpt.recipe.residual == .activation)
         for name in ["stage1.block0.residual.astep2", "stage3.block0.shortcut.astep8", "pool.input.astep2"] {
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func wideResidualRoundTrips() throws {
-        let run = try Self.train(residual: .bits(8))
+        let run = try Self.train(residual: nil)
         #expect(try Checkpoint.read(from: run.path).recipe.residual == .bits(8))
         let (accuracy, net) = try Self.restored(run.path, run.splits)
         #expect(net.residual == .bits(8) && net.activationQuantizer(named: "stem.output")?.bits == 8)

@@ -5,6 +5,7 @@ import PolybitNN
 import PolybitQuant
 import PolybitSim
 import PolybitTensor
+import PolybitTrain
 
 /// `polybit cost`: what each precision of a network costs on one or more hardware profiles.
 struct CostCommand: ParsableCommand {
@@ -46,9 +47,9 @@ struct CostCommand: ParsableCommand {
 
     @Option(
         help:
-            "The residual stream of --network: activation (stored at the reader's activation width, what train's default exports), float (a 24-bit stream, as float-residual checkpoints export) or a width R."
+            "The residual stream of --network: a width R (stored at max(R, the reader's activation width); train's default is 8), activation (at the reader's activation width) or float (a 24-bit stream, as float-residual checkpoints export)."
     )
-    var residual: ResidualPath = .activation
+    var residual: ResidualPath = TrainingRecipe().residual
 
     @Flag(help: "Print one JSON object on stdout instead of tables.")
     var json = false
