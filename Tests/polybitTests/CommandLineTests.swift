@@ -165,10 +165,10 @@ import Testing
         let verification = agreement?["verification"] as? [String: Any]
         #expect((verification?["top1_agreement"] as? Double ?? 0) >= 0.95, "\(export.stdout)")
         let codes = (agreement?["layer_codes"] as? [[String: Any]])?.compactMap { $0["tensor"] as? String } ?? []
-        // The activation residual path: the stem's output carries block 0's input grid, each add
-        // the next block's, and no requantization layers sit between.
+        // The default 8-bit residual stream: the stem's output and each add are on the stream's
+        // trained grids, requantized to each block's input grid.
         #expect(codes.first == "stem.conv" && codes.last == "pool", "\(codes)")
-        #expect(codes.contains("stage1.block0.add") && !codes.contains { $0.hasSuffix(".input") }, "\(codes)")
+        #expect(codes.contains("stage1.block0.add") && codes.contains("stage1.block0.input"), "\(codes)")
         let sim = try CLI.run([
             "simulate", "--model", dir + "/m8.h5", "--dataset", "synthetic", "--limit", "100",
             "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml", "--json",
