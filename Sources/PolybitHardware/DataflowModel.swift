@@ -47,6 +47,25 @@ public struct FoldSchedule: Sendable, Hashable {
     }
 }
 
+extension FoldSchedule {
+    /// The schedule of an array that folds, per group, the reduction K (times the units' MACs per
+    /// step) over `rows` and the output channels M over `cols`, each fold taking `cyclesPerFold`
+    /// of the output pixels N (all images of the batch); the first fold needs one fold's share of
+    /// the weights and one row fold's share of the inputs.
+    static func reductionOverRows(
+        _ layer: LayerWorkload, on array: ComputeArray, at precision: ExecutionPrecision, batch: Int,
+        cyclesPerFold: (_ pixels: Int) -> Int
+    ) -> FoldSchedule {
+        let (k, m, n) = layer.gemmShape
+        let rowFolds = ceilDiv(k, array.rows * precision.macsPerUnit)
+        let colFolds = ceilDiv(m, array.cols)
+        let folds = layer.groups * rowFolds * colFolds
+        return FoldSchedule(
+            rowFolds: rowFolds, colFolds: colFolds, folds: folds, cycles: folds * cyclesPerFold(n * batch),
+            firstFoldWeightShare: 1 / Double(folds), firstFoldInputShare: 1 / Double(layer.groups * rowFolds))
+    }
+}
+
 /// Bits the array reads from (and, for partial sums, writes to) the on-chip memories.
 public struct ArrayReads: Sendable, Hashable {
     /// Weight reads at the level holding weights (or DRAM when no level does).

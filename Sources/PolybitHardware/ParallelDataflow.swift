@@ -11,14 +11,7 @@ public struct ParallelDataflow: DataflowModel {
     public func schedule(
         _ layer: LayerWorkload, on array: ComputeArray, at precision: ExecutionPrecision, batch: Int
     ) -> FoldSchedule {
-        let (k, m, n) = layer.gemmShape
-        let rowFolds = ceilDiv(k, array.rows * precision.macsPerUnit)
-        let colFolds = ceilDiv(m, array.cols)
-        let folds = layer.groups * rowFolds * colFolds
-        return FoldSchedule(
-            rowFolds: rowFolds, colFolds: colFolds, folds: folds,
-            cycles: folds * ceilDiv(n * batch, array.pixels),
-            firstFoldWeightShare: 1 / Double(folds), firstFoldInputShare: 1 / Double(layer.groups * rowFolds))
+        .reductionOverRows(layer, on: array, at: precision, batch: batch) { pixels in ceilDiv(pixels, array.pixels) }
     }
 
     public func arrayReads(

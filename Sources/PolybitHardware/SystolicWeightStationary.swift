@@ -12,14 +12,9 @@ public struct SystolicWeightStationary: DataflowModel {
     public func schedule(
         _ layer: LayerWorkload, on array: ComputeArray, at precision: ExecutionPrecision, batch: Int
     ) -> FoldSchedule {
-        let (k, m, n) = layer.gemmShape
-        let rowFolds = ceilDiv(k, array.rows * precision.macsPerUnit)
-        let colFolds = ceilDiv(m, array.cols)
-        let folds = layer.groups * rowFolds * colFolds
-        return FoldSchedule(
-            rowFolds: rowFolds, colFolds: colFolds, folds: folds,
-            cycles: folds * (2 * array.rows + array.cols + n * batch - 2),
-            firstFoldWeightShare: 1 / Double(folds), firstFoldInputShare: 1 / Double(layer.groups * rowFolds))
+        .reductionOverRows(layer, on: array, at: precision, batch: batch) { pixels in
+            2 * array.rows + array.cols + pixels - 2
+        }
     }
 
     public func arrayReads(
