@@ -6,7 +6,8 @@
 #   4. simulate one bit-accurately on the test set and cost it on hardware profiles,
 #   5. cost every exported precision on three accelerators, and write an HDF5 trace,
 #   6. pick the best uniform width and per-layer policy for 80 µJ per image on BitFusion (its 2-bit model costs 69 µJ), export it,
-#   7. write a report (report.md + SVG plots): accuracy and cost per width, and the pick's numbers
+#   7. ship the pick as ONNX and run it in onnxruntime beside the simulator (bit for bit),
+#   8. write a report (report.md + SVG plots): accuracy and cost per width, and the pick's numbers
 #      beside the cost of the model its policy exported.
 # Resumable: rerun to continue. EPOCHS / LIMIT / RUN override the quick defaults (about 15 minutes
 # on 2 cores); EPOCHS=15 LIMIT=60000 is the full recipe of docs/results.md (hours): all 55,000 training
@@ -35,6 +36,10 @@ $polybit pick --checkpoint "$run/checkpoint.h5" --profile hwprofiles/bitfusion.y
   --validation 1000 --max-evaluations 40 --limit 2000 --out-policy "$run/pick-80uJ.json" \
   --out-report "$run/pick-80uJ-report.json"
 $polybit export --checkpoint "$run/checkpoint.h5" --policy "$run/pick-80uJ.json" --out "$run/int-pick.h5" --verify 2000
+$polybit export --checkpoint "$run/checkpoint.h5" --policy "$run/pick-80uJ.json" --format onnx --out "$run/pick.onnx"
+$polybit simulate --model "$run/int-pick.h5" --dataset fashion-mnist --limit 2000
+python3 tools/sim/onnx_check.py "$run/pick.onnx" --model "$run/int-pick.h5" --dataset fashion-mnist --images 2000 \
+  --polybit "$polybit"
 $polybit report --run "$run" --pick "$run/pick-80uJ-report.json" --pick-model "$run/int-pick.h5" --out "$run/report"
-echo "demo: everything is in $run (checkpoint.h5, log.jsonl, int*.h5, trace-int4.h5, pick-80uJ.json);"
+echo "demo: everything is in $run (checkpoint.h5, log.jsonl, int*.h5, trace-int4.h5, pick-80uJ.json, pick.onnx);"
 echo "demo: the report is $run/report/report.md (with energy.svg, latency.svg, memory.svg)"

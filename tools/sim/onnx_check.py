@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks an ONNX model written by `polybit convert --to onnx` against `polybit simulate`, bit for bit.
 
-  python3 tools/sim/onnx_check.py M.onnx --model M.h5 --inputs IN.h5 [--images N] [--polybit BIN]
+  python3 tools/sim/onnx_check.py M.onnx --model M.h5 (--inputs IN.h5 | --dataset D) [--images N] [--polybit BIN]
   python3 tools/sim/onnx_check.py M.onnx --given IN.h5 EXPECTED.h5
 
 The first form runs `polybit trace` on the first N images (default 200) for the model's first and
@@ -36,14 +36,14 @@ def session(path, threads=1, optimization="off"):
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
 
-def traced(polybit, model, inputs, images):
+def traced(polybit, model, source, images):
     """(inputs, outputs) of the simulator from a `polybit trace` of the first and last layers."""
     with h5py.File(model, "r") as f:
         order = [n.decode() if isinstance(n, bytes) else str(n) for n in f["layers"].attrs["order"]]
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "trace.h5")
         subprocess.run(
-            [polybit, "trace", "--model", model, "--inputs", inputs, "--samples", str(images),
+            [polybit, "trace", "--model", model, *source, "--samples", str(images),
              "--layers", f"{order[0]},{order[-1]}", "--out", out],
             check=True, stdout=subprocess.DEVNULL)
         with h5py.File(out, "r") as t:
@@ -57,6 +57,7 @@ def main():
     ap.add_argument("onnx_model")
     ap.add_argument("--model", help="the integer model (HDF5) the ONNX file was converted from")
     ap.add_argument("--inputs", help="images for `polybit trace` (--inputs IN.h5)")
+    ap.add_argument("--dataset", help="or a dataset whose test split `polybit trace` reads (--dataset D)")
     ap.add_argument("--images", type=int, default=200)
     ap.add_argument("--polybit", default="polybit", help="the polybit executable")
     ap.add_argument("--given", nargs=2, metavar=("IN.h5", "EXPECTED.h5"))
@@ -71,9 +72,10 @@ def main():
         with h5py.File(a.given[1], "r") as f:
             expected = f["outputs"][()]
     else:
-        if not (a.model and a.inputs):
-            ap.error("give --model and --inputs, or --given IN.h5 EXPECTED.h5")
-        x, expected = traced(a.polybit, a.model, a.inputs, a.images)
+        if not (a.model and (a.inputs or a.dataset)):
+            ap.error("give --model and --inputs or --dataset, or --given IN.h5 EXPECTED.h5")
+        source = ["--inputs", a.inputs] if a.inputs else ["--dataset", a.dataset]
+        x, expected = traced(a.polybit, a.model, source, a.images)
     sess = session(a.onnx_model, a.threads, a.optimization)
     inp = sess.get_inputs()[0]
     dtype = np.uint8 if inp.type == "tensor(uint8)" else np.int8
