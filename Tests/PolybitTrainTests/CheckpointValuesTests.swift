@@ -12,11 +12,15 @@ import Testing
     {
         let path = NSTemporaryDirectory() + "polybit-ckpt-" + UUID().uuidString + ".h5"
         defer { unlink(path) }
+        // Set after init: a mean/std count mismatch is what a corrupt file holds, and the
+        // initializer's precondition (on in the checked build) refuses to make one.
+        var normalization = ChannelNormalization(mean: [0.5], std: [0.25])
+        normalization.mean = mean; normalization.std = std
         try Checkpoint(
             recipe: TrainingRecipe(), epochsCompleted: epochs, stepsCompleted: 3,
             parameters: ["fc.weight": Tensor(shape: [weight.count], storage: weight)],
             optimizerState: ["fc.weight.momentum": Tensor(shape: [1], storage: [0])],
-            normalization: ChannelNormalization(mean: mean, std: std)
+            normalization: normalization
         ).write(to: path)
         do {
             _ = try Checkpoint.read(from: path)
