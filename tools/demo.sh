@@ -12,7 +12,9 @@
 # Resumable: rerun to continue. EPOCHS / LIMIT / RUN override the quick defaults (about 15 minutes
 # on 2 cores); EPOCHS=15 LIMIT=60000 is the full recipe of docs/results.md (hours): all 55,000 training
 # images, the last 5,000 being held out for pick (train --validation). A run folder trained before
-# the held-out split existed has none: pick then stops; use another RUN.
+# the held-out split existed has none, and one trained before the quantized residual stream
+# (train --residual) exports a 24-bit stream whose 2-bit model costs 162 µJ: pick then stops
+# (nothing fits 80 µJ); use another RUN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
