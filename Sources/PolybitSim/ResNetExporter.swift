@@ -50,7 +50,9 @@ public enum ResNetExporter {
     ) throws
         -> (IntegerModel, ExportReport)
     {
-        let plan = try self.plan(of: net, inputShape: [calibration.channels, calibration.height, calibration.width])
+        let plan = try self.plan(
+            of: net, inputShape: [calibration.channels, calibration.height, calibration.width],
+            floatBits: options.residualBits)
         let resnet = net.model as! ResNet
         var values = NetworkValues(
             net: net, maxima: calibrate(resnet, on: calibration), normalization: normalization, options: options)

@@ -12,9 +12,10 @@ import Testing
 
     /// A tiny 4-bit ResNet-8 with initialized steps and BatchNorm statistics, exported. Pixels are
     /// multiples of 1/255 and the mean is 128/255, so the uint8 input represents them exactly.
-    func exported(options: QuantizerOptions = QuantizerOptions(), residual: ResidualPath = .float)
-        throws -> (QuantizedNetwork, ChannelNormalization, IntegerModel, Dataset)
-    {
+    func exported(
+        options: QuantizerOptions = QuantizerOptions(), residual: ResidualPath = .float,
+        export: ExportOptions = ExportOptions()
+    ) throws -> (QuantizedNetwork, ChannelNormalization, IntegerModel, Dataset) {
         var data = SyntheticDataset.make(count: 48, channels: 1, height: 8, width: 8, classes: 4, seed: 3)
         data.images = data.images.map { ($0 * 255).rounded() / 255 }
         let normalization = ChannelNormalization(mean: [128 / 255], std: [0.25])
@@ -27,7 +28,7 @@ import Testing
         _ = net.forward(batch.images, training: true)  // first quantized forward sets the steps; BN statistics move
         let (model, _) = try ResNetExporter.export(
             quantized, normalization: normalization,
-            calibration: normalization.apply(to: data))
+            calibration: normalization.apply(to: data), options: export)
         return (quantized, normalization, model, data)
     }
 
@@ -68,6 +69,18 @@ import Testing
         let agreement = try ExportVerification.compare(
             net, normalization: normalization, model: model, data: data, limit: 48, config: SimulationConfig())
         #expect(agreement.top1_agreement >= 0.95, "\(agreement)")
+    }
+
+    /// `ExportOptions.residualBits` sets the width of what training kept in float: a float
+    /// residual stream and the logits.
+    @Test func residualBitsWidenWhatTrainingKeptInFloat() throws {
+        var options = ExportOptions()
+        options.residualBits = 16
+        let (_, _, model, _) = try exported(export: options)
+        let wide = Set(model.layers.filter { $0.output.bits == 16 }.map(\.name))
+        #expect(
+            wide.isSuperset(of: ["stem.conv", "stage1.block0.conv2", "stage1.block0.add", "classifier"]), "\(wide)")
+        #expect(!model.layers.contains { $0.output.bits == 24 })
     }
 
     /// Adding 3 output steps to one channel's bias of stage-2 conv1 leaves every earlier tensor as it
