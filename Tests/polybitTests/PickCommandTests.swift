@@ -126,6 +126,29 @@ import Testing
             (common + ["--budget", "energy_uJ"], "--budget energy_uJ: expected KIND=VALUE"),
             (common + ["--budget", "energy_uJ=1", "--search", "random"], "--search random"),
             (common, "--budget: give at least one budget"),
+            (
+                common + ["--budget", "energy_uJ=\(limit)", "--out-report", dir + "/none/pick.json"],
+                "--out-report \(dir)/none/pick.json: no folder"
+            ),
+            (
+                [
+                    "report", "--run", dir + "/run", "--profile", profile, "--pick", dir + "/pick.json", "--out",
+                    dir + "/r2",
+                ],
+                "--pick and --pick-model go together"
+            ),
+            (
+                [
+                    "report", "--run", dir + "/run", "--profile", profile, "--pick", dir + "/policy.json",
+                    "--pick-model", dir + "/mixed.h5", "--out", dir + "/r2",
+                ],
+                "--pick \(dir)/policy.json: not a pick report"
+            ),
+            (
+                ["export", "--checkpoint", checkpoint, "--bits", "2", "--format", "tflite", "--out", dir + "/x"],
+                "tflite"
+            ),
+            (["cost", "--network", "resnet8", "--profile", profile, "--residual", "1"], "--residual"),
             (["pick", "--checkpoint", dir + "/none.h5", "--profile", profile, "--budget", "energy_uJ=1"], "none.h5"),
             (
                 ["pick", "--checkpoint", checkpoint, "--profile", dir + "/none.yaml", "--budget", "energy_uJ=1"],
