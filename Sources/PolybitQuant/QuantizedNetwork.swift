@@ -70,7 +70,7 @@ public final class QuantizedNetwork {
         var stream: ResidualQuantizers?
         switch model {
         case let net as ResNet:
-            attach("stem.conv", net.stem, input: nil, boundary: true, norm: net.stemBN)
+            attach(ResNetTopology.stemName, net.stem, input: nil, boundary: true, norm: net.stemBN)
             var inputs: [ActivationQuantizer] = []
             for block in net.blocks {
                 let prefix = block.conv1.weight.name.replacingSuffix(".conv1.weight")
@@ -87,7 +87,7 @@ public final class QuantizedNetwork {
             }
             let a = activation("classifier.input", signed: false)
             net.classifier.inputTransform = a
-            attach("classifier", net.classifier, input: a, boundary: true)
+            attach(ResNetTopology.classifierName, net.classifier, input: a, boundary: true)
             stream = ResidualQuantizers(net, path: residual, inputs: inputs, widths: widths) {
                 activation($0, signed: $1, widths: $2)
             }
