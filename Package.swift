@@ -81,7 +81,7 @@ let package = Package(
         tests("PolybitQuant"),
         tests("PolybitTrain"),
         tests("PolybitSim", ["PolybitTestSupport"]),
-        tests("PolybitHardware"),
+        tests("PolybitHardware", ["PolybitTestSupport", "PolybitONNX"]),
         tests("PolybitSearch"),
         tests("PolybitONNX", ["PolybitTestSupport"]),
         .testTarget(name: "polybitTests", dependencies: ["polybit"], swiftSettings: releaseFlags),

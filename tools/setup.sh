@@ -22,6 +22,7 @@ python3 -c "import h5py" 2>/dev/null || py_missing+=(h5py)
 python3 -c "import onnx" 2>/dev/null || py_missing+=(onnx)
 python3 -c "import onnxruntime" 2>/dev/null || py_missing+=(onnxruntime)
 python3 -c "import numpy" 2>/dev/null || py_missing+=(numpy)
+python3 -c "import qonnx" 2>/dev/null || py_missing+=(qonnx)
 if [ ${#py_missing[@]} -gt 0 ]; then
   echo "setup: pip installing ${py_missing[*]}" >&2
   python3 -m pip install -q "${py_missing[@]}" 2>&1 | grep -v -i "warning: running pip as" || true

@@ -21,20 +21,31 @@ public enum ONNXExport {
         file: String = "<memory>"
     ) throws -> Data {
         try checkMode(requant)
+        return try serialized(
+            graph: try graph(model, file: file), opsets: ["": opset],
+            metadata: layerMetadata(model).merging(metadata) { _, given in given })
+    }
+
+    /// A model of `graph` importing `opsets` (domain → version), with `metadata` as its
+    /// metadata_props (sorted by key), serialized.
+    static func serialized(graph: Onnx_GraphProto, opsets: [String: Int64], metadata: [String: String]) throws
+        -> Data
+    {
         var proto = Onnx_ModelProto()
         proto.irVersion = irVersion
-        var opsetID = Onnx_OperatorSetIdProto()
-        opsetID.domain = ""
-        opsetID.version = opset
-        proto.opsetImport = [opsetID]
+        proto.opsetImport = opsets.keys.sorted().map { domain in
+            var id = Onnx_OperatorSetIdProto()
+            id.domain = domain
+            id.version = opsets[domain]!
+            return id
+        }
         proto.producerName = "polybit"
         proto.producerVersion = metadata["polybit.version"] ?? ""
-        proto.graph = try graph(model, file: file)
-        let entries = layerMetadata(model).merging(metadata) { _, given in given }
-        proto.metadataProps = entries.keys.sorted().map { key in
+        proto.graph = graph
+        proto.metadataProps = metadata.keys.sorted().map { key in
             var e = Onnx_StringStringEntryProto()
             e.key = key
-            e.value = entries[key]!
+            e.value = metadata[key]!
             return e
         }
         return try proto.serializedData()
@@ -45,7 +56,11 @@ public enum ONNXExport {
         _ model: IntegerModel, to path: String, requant: RequantMode = .onnx,
         metadata: [String: String] = [:], file: String = "<memory>"
     ) throws {
-        let data = try serialize(model, requant: requant, metadata: metadata, file: file)
+        try writeAtomically(try serialize(model, requant: requant, metadata: metadata, file: file), to: path)
+    }
+
+    /// Writes `data` to `path` through a temporary file renamed into place.
+    static func writeAtomically(_ data: Data, to path: String) throws {
         do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
             throw InputError("\(path): cannot write the ONNX model (\(error.localizedDescription))")
         }
@@ -54,14 +69,15 @@ public enum ONNXExport {
     /// Per-layer metadata_props: `polybit.input` and `polybit.layer.<name>` describe each tensor's
     /// quantization (`bits`, `signed`, `scale`, `zero_point`, and `code_offset` when the int8
     /// codes are `q − 128`) and each weighted layer's `weight_bits`, weight range and bias
-    /// correction; `polybit.arithmetic` states what the graph reproduces.
-    public static func layerMetadata(_ model: IntegerModel) -> [String: String] {
+    /// correction; `polybit.arithmetic` states what the graph reproduces. `codeOffset` false leaves
+    /// out `code_offset` (graphs that do not shift 8-bit unsigned codes).
+    public static func layerMetadata(_ model: IntegerModel, codeOffset: Bool = true) -> [String: String] {
         var m = [
-            "polybit.input": describe(model.input),
+            "polybit.input": describe(model.input, codeOffset: codeOffset),
             "polybit.arithmetic": "polybit simulate --requant onnx --accumulator-bits 32 --overflow wrap",
         ]
         for layer in model.layers {
-            var text = "op=\(layer.op.name) " + describe(layer.output)
+            var text = "op=\(layer.op.name) " + describe(layer.output, codeOffset: codeOffset)
             if case .conv(let w) = layer.op { text += " " + describe(w) }
             if case .linear(let w) = layer.op { text += " " + describe(w) }
             m["polybit.layer." + layer.name] = text
@@ -69,8 +85,8 @@ public enum ONNXExport {
         return m
     }
 
-    private static func describe(_ q: Quantization) -> String {
-        let offset = !q.signed && q.bits == 8 ? " code_offset=128" : ""
+    private static func describe(_ q: Quantization, codeOffset: Bool) -> String {
+        let offset = codeOffset && !q.signed && q.bits == 8 ? " code_offset=128" : ""
         return "bits=\(q.bits) signed=\(q.signed ? 1 : 0) scale=\(q.scale) zero_point=\(q.zeroPoint)" + offset
     }
 

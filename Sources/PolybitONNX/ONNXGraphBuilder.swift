@@ -1,6 +1,6 @@
 import Foundation
 
-/// Collects the nodes and initializers of one ONNX graph (default domain), naming every tensor it
+/// Collects the nodes and initializers of one ONNX graph, naming every tensor it
 /// creates after the Polybit layer it belongs to.
 struct ONNXGraphBuilder {
     private(set) var nodes: [Onnx_NodeProto] = []
@@ -8,20 +8,24 @@ struct ONNXGraphBuilder {
     /// Every tensor name produced so far (node outputs and initializers); ONNX needs them unique.
     private var names: Set<String> = []
 
-    /// An attribute of a node: an integer or an integer list.
+    /// An attribute of a node: an integer, an integer list or a string.
     enum Attribute {
         case int(Int)
         case ints([Int])
+        case string(String)
     }
 
-    /// Appends a node of `op` reading `inputs` and writing `output`; returns `output`.
+    /// Appends a node of `op` (in operator set `domain`, "" for ONNX's own) reading `inputs` and
+    /// writing `output`; returns `output`.
     @discardableResult
     mutating func node(
-        _ op: String, _ inputs: [String], _ output: String, _ attributes: [String: Attribute] = [:]
+        _ op: String, _ inputs: [String], _ output: String, _ attributes: [String: Attribute] = [:],
+        domain: String = ""
     ) -> String {
         claim(output)
         var n = Onnx_NodeProto()
         n.opType = op
+        n.domain = domain
         n.name = output
         n.input = inputs
         n.output = [output]
@@ -31,6 +35,7 @@ struct ONNXGraphBuilder {
             switch attributes[key]! {
             case .int(let v): a.type = .int; a.i = Int64(v)
             case .ints(let v): a.type = .ints; a.ints = v.map(Int64.init)
+            case .string(let v): a.type = .string; a.s = Data(v.utf8)
             }
             return a
         }
@@ -61,6 +66,11 @@ struct ONNXGraphBuilder {
     /// Adds a float32 initializer; returns its name.
     mutating func float(_ name: String, _ values: [Float], dims: [Int]) -> String {
         add(name, .float, dims: dims, raw: values.flatMap { littleEndianBytes($0.bitPattern) })
+    }
+
+    /// Adds a float64 initializer; returns its name.
+    mutating func double(_ name: String, _ values: [Double], dims: [Int]) -> String {
+        add(name, .double, dims: dims, raw: values.flatMap { littleEndianBytes($0.bitPattern) })
     }
 
     private mutating func add(

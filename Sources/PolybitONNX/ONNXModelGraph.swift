@@ -46,7 +46,7 @@ extension ONNXExport {
     }
 
     /// A tensor value info `[N] + shape` of element type `type` (N symbolic).
-    private static func valueInfo(_ name: String, _ type: Onnx_TensorProto.DataType, _ shape: [Int])
+    static func valueInfo(_ name: String, _ type: Onnx_TensorProto.DataType, _ shape: [Int])
         -> Onnx_ValueInfoProto
     {
         var t = Onnx_TypeProto.Tensor()

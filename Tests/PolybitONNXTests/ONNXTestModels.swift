@@ -1,11 +1,11 @@
 import Foundation
 import PolybitSim
+import PolybitTestSupport
 
 /// Small integer models covering every mapping of the ONNX export.
 enum ONNXTestModels {
     /// tools/sim/onnx_check.py in this checkout.
-    static let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("tools/sim/onnx_check.py").path
+    static let tool = repositoryRoot + "/tools/sim/onnx_check.py"
 
     enum Variant: String, CaseIterable, CustomStringConvertible {
         /// ResNet-8, int8 weights and activations, int32 biases (QLinearConv throughout).
@@ -14,6 +14,8 @@ enum ONNXTestModels {
         case resnet8Bits4BiasCorrected
         /// ResNet-8 with an unsigned 8-bit input and output (codes shifted by 128 inside the graph).
         case resnet8Unsigned
+        /// The synthetic ResNet-20 of `bench sim` on 12×12 single-channel images.
+        case resnet20
         /// Wide (24-bit) tensors, every pool, clamp and a linear layer (`wideBlock()`).
         case wideBlock
         /// `polybit export`'s ResNet-8 at 8 and at 4 bits (`exportedResNet8(bits:)`).
@@ -35,6 +37,8 @@ enum ONNXTestModels {
             let last = m.layers.count - 1
             m.layers[last].output = Quantization(bits: 8, signed: false, scale: 0.05, zeroPoint: 130)
             return m
+        case .resnet20:
+            return IntegerModel.syntheticResNet(inputShape: [1, 12, 12], depth: 20)
         case .wideBlock:
             return wideBlock()
         case .exported8:

@@ -2,15 +2,6 @@ import Foundation
 import PolybitSim
 import PolybitTestSupport
 
-/// Runs `tools/sim/<script>` with python3.
-func runTool(_ script: String, _ args: [String]) throws -> String {
-    try runProgram("python3", [repoRoot + "/tools/sim/" + script] + args)
-}
-
-/// The package root (two levels above this file's directory).
-let repoRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
-
 /// A small deterministic generator for test data (SplitMix64).
 struct TestRNG {
     var state: UInt64

@@ -4,7 +4,7 @@ import PolybitSim
 import PolybitTestSupport
 import Testing
 
-/// The synthetic ResNet-20 used by `bench sim`: valid, bit-exact against onnxruntime, and the same
+/// The synthetic ResNet-20 used by `bench sim`: valid, written and read back unchanged, and the same
 /// on the fast and integer paths in every requant mode.
 @Suite struct SyntheticResNetTests {
     let model = IntegerModel.syntheticResNet(inputShape: [1, 12, 12], depth: 20)
@@ -19,20 +19,13 @@ import Testing
         #expect(macs > 30_000_000 && macs < 32_000_000)  // ≈ 31 M MACs for 1×28×28
     }
 
-    @Test func agreesWithOnnxRuntime() throws {
+    /// The HDF5 file reads back as the same model (onnxruntime's agreement: PolybitONNXTests).
+    @Test func writesAndReadsBack() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try model.write(to: dir + "/model.h5")
-        let images = model.randomInputs(count: 6)
-        try HDF5File.writeAtomically(to: dir + "/inputs.h5") { f in
-            try f.root.write("images", images.map { UInt8($0) }, shape: [6, 1, 12, 12])
-        }
-        _ = try runTool("ort_run.py", [dir + "/model.h5", dir + "/inputs.h5", dir + "/out.h5"])
-        let expected = try HDF5File(path: dir + "/out.h5", mode: .readOnly).root.read("outputs", as: Int32.self)
-        let reread = try IntegerModel.read(path: dir + "/model.h5")
-        #expect(reread == model)
-        let out = try IntegerSimulator(model: reread).run(images: images, count: 6)
-        #expect(out.outputs == expected.values)
+        #expect(try IntegerModel.read(path: dir + "/model.h5") == model)
+        let out = try IntegerSimulator(model: model).run(images: model.randomInputs(count: 6), count: 6)
         #expect(Set(out.outputs).count > 20, "logits should spread")
     }
 

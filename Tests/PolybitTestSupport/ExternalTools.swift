@@ -45,3 +45,13 @@ public func temporaryDirectory() -> String {
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
+
+/// The repository root (this file is Tests/PolybitTestSupport/ExternalTools.swift).
+public let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Runs `tools/<script>` (e.g. "sim/onnx_check.py") with python3 and returns its standard output.
+@discardableResult
+public func runTool(_ script: String, _ args: [String]) throws -> String {
+    try runProgram("python3", [repositoryRoot + "/tools/" + script] + args)
+}

@@ -2,20 +2,25 @@ import Foundation
 import PolybitSim
 import Testing
 
-/// `polybit convert --to onnx`: writes a file onnxruntime runs like `simulate` (checked through
-/// `polybit trace` by tools/sim/onnx_check.py when onnxruntime is installed) and exits 2 for bad input.
+/// `polybit convert --to onnx|qonnx`: writes a file onnxruntime (or qonnx's executor) runs like
+/// `simulate` (checked through `polybit trace` by tools/sim/onnx_check.py when the Python packages
+/// are installed) and exits 2 for bad input.
 @Suite struct ConvertCommandTests {
-    @Test func convertsAModelThatOnnxruntimeRunsLikeSimulate() throws {
+    @Test(arguments: ["onnx", "qonnx"])
+    func convertsAModelThatRunsLikeSimulate(_ format: String) throws {
         let dir = NSTemporaryDirectory() + "polybit-convert-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = IntegerModel.syntheticResNet(inputShape: [1, 10, 10], depth: 8)
         try model.write(to: dir + "/m.h5")
-        let r = try CLI.run(["convert", "--model", dir + "/m.h5", "--to", "onnx", "--out", dir + "/m.onnx"])
+        let r = try CLI.run(["convert", "--model", dir + "/m.h5", "--to", format, "--out", dir + "/m.onnx"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.hasPrefix("wrote \(dir)/m.onnx: ONNX opset 21, \(model.layers.count) layers"))
-        guard (try? CLI.tool("sim/onnx_check.py", ["--help"]))?.status == 0 else {
-            print("skipped the onnxruntime check: python3 with h5py, onnx and onnxruntime is not available")
+        #expect(
+            r.stdout.hasPrefix("wrote \(dir)/m.onnx: \(format.uppercased()) opset 21, \(model.layers.count) layers"))
+        guard (try? CLI.tool("sim/onnx_check.py", ["--help"]))?.status == 0,
+            format == "onnx" || (try? CLI.python(["-c", "import qonnx"]))?.status == 0
+        else {
+            print("skipped the \(format) run: python3 with h5py, onnx, onnxruntime (and qonnx) is not available")
             return
         }
         let images = model.randomInputs(count: 16)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks an ONNX model written by `polybit convert --to onnx` against `polybit simulate`, bit for bit.
+"""Checks an ONNX or QONNX model written by `polybit convert` against `polybit simulate`, bit for bit.
 
   python3 tools/sim/onnx_check.py M.onnx --model M.h5 (--inputs IN.h5 | --dataset D) [--images N] [--polybit BIN]
   python3 tools/sim/onnx_check.py M.onnx --given IN.h5 EXPECTED.h5
@@ -10,7 +10,10 @@ IN.h5 are quantized by Polybit) and the traced output of the last layer is its r
 form reads integer inputs from IN.h5 /images and the simulator's outputs from EXPECTED.h5 /outputs.
 
 onnx.checker must accept the file; onnxruntime runs it on the CPU with graph optimizations off and
-one thread unless --optimization / --threads say otherwise. Prints the agreement and exits 1 when any output code differs.
+one thread unless --optimization / --threads say otherwise. A QONNX file (it imports the domain
+qonnx.custom_op.general) runs in the qonnx package's executor instead (its Quant nodes in numpy, every
+other node in onnxruntime), after qonnx's shape and datatype inference; --datatypes prints the
+datatype qonnx infers for each layer output. Prints the agreement and exits 1 when any output code differs.
 """
 import argparse
 import os
@@ -34,6 +37,43 @@ def session(path, threads=1, optimization="off"):
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+QONNX_DOMAIN = "qonnx.custom_op.general"
+
+
+def is_qonnx(model):
+    return any(o.domain == QONNX_DOMAIN for o in model.opset_import)
+
+
+def qonnx_wrapper(model, batch):
+    """The QONNX model with batch size `batch` (qonnx executes fixed shapes), shapes and datatypes inferred."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.transformation.infer_datatypes import InferDataTypes
+    from qonnx.transformation.infer_shapes import InferShapes
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    for v in list(m.graph.input) + list(m.graph.output):
+        v.type.tensor_type.shape.dim[0].dim_value = batch
+    return ModelWrapper(m).transform(InferShapes()).transform(InferDataTypes())
+
+
+def run_qonnx(model, x, show_datatypes, batch=50):
+    """Outputs of a QONNX model on float32 codes `x`, from qonnx's executor, `batch` images at a time."""
+    from qonnx.core.onnx_exec import execute_onnx
+    wrappers = {}
+    outputs = []
+    for i in range(0, len(x), batch):
+        chunk = x[i:i + batch].astype(np.float32)
+        if len(chunk) not in wrappers:
+            wrappers[len(chunk)] = qonnx_wrapper(model, len(chunk))
+        w = wrappers[len(chunk)]
+        outputs.append(execute_onnx(w, {w.graph.input[0].name: chunk})[w.graph.output[0].name])
+    if show_datatypes:
+        for node in w.graph.node:
+            if node.op_type == "Quant" and not node.output[0].endswith("/wq"):
+                print(f"{node.output[0]}: {w.get_tensor_datatype(node.output[0]).name}")
+    return np.concatenate(outputs)
 
 
 def traced(polybit, model, source, images):
@@ -64,8 +104,11 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
     ap.add_argument("--optimization", choices=sorted(LEVELS), default="off",
                     help="onnxruntime graph optimizations (the exactness claim is for off)")
+    ap.add_argument("--datatypes", action="store_true", help="QONNX: print the datatype qonnx infers per layer")
     a = ap.parse_args()
-    onnx.checker.check_model(onnx.load(a.onnx_model), full_check=True)
+    model = onnx.load(a.onnx_model)
+    qonnx = is_qonnx(model)
+    onnx.checker.check_model(model, full_check=not qonnx)
     if a.given:
         with h5py.File(a.given[0], "r") as f:
             x = f["images"][()]
@@ -76,10 +119,13 @@ def main():
             ap.error("give --model and --inputs or --dataset, or --given IN.h5 EXPECTED.h5")
         source = ["--inputs", a.inputs] if a.inputs else ["--dataset", a.dataset]
         x, expected = traced(a.polybit, a.model, source, a.images)
-    sess = session(a.onnx_model, a.threads, a.optimization)
-    inp = sess.get_inputs()[0]
-    dtype = np.uint8 if inp.type == "tensor(uint8)" else np.int8
-    got = sess.run(None, {inp.name: x.astype(dtype)})[0]
+    if qonnx:
+        got = run_qonnx(model, x, a.datatypes)
+    else:
+        sess = session(a.onnx_model, a.threads, a.optimization)
+        inp = sess.get_inputs()[0]
+        dtype = np.uint8 if inp.type == "tensor(uint8)" else np.int8
+        got = sess.run(None, {inp.name: x.astype(dtype)})[0]
     expected = expected.reshape(got.shape).astype(np.int64)
     got = got.astype(np.int64)
     equal = int((got == expected).sum())

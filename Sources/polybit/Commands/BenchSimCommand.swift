@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PolybitONNX
 import PolybitSim
 import PolybitTensor
 
@@ -82,14 +83,15 @@ struct BenchSimCommand: ParsableCommand {
         if let ortRate {
             print(
                 String(
-                    format: "onnxruntime int8 QLinearConv: %.1f images/s; polybit/onnxruntime = %.2f",
+                    format: "onnxruntime on the ONNX export: %.1f images/s; polybit/onnxruntime = %.2f",
                     ortRate, report.imagesPerSecond / ortRate))
         } else if let note {
             print("onnxruntime: \(note)")
         }
     }
 
-    /// Runs tools/sim/bench_ort.py on the model (written to a temporary file); nil and a reason
+    /// Runs tools/sim/bench_ort.py on the model's ONNX form (`ONNXExport`, written to a temporary
+    /// file); nil and a reason
     /// when python3, onnxruntime or the script is unavailable.
     func onnxruntimeRate(_ net: IntegerModel, images: Int, threads: Int) -> (Double?, String?) {
         let candidates = [
@@ -99,9 +101,9 @@ struct BenchSimCommand: ParsableCommand {
         guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             return (nil, "tools/sim/bench_ort.py not found (run from the repository root or set POLYBIT_TOOLS)")
         }
-        let path = NSTemporaryDirectory() + "polybit-bench-\(getpid()).h5"
+        let path = NSTemporaryDirectory() + "polybit-bench-\(getpid()).onnx"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        do { try net.write(to: path) } catch { return (nil, "cannot write the model: \(error)") }
+        do { try ONNXExport.write(net, to: path) } catch { return (nil, "cannot convert the model to ONNX: \(error)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", script, path, "--images", "\(images)", "--threads", "\(threads)"]
@@ -122,7 +124,7 @@ struct BenchSimCommand: ParsableCommand {
         let optimized = (obj["graph_optimization"] as? Bool) == true
         return (
             rate,
-            "onnxruntime \(obj["onnxruntime"] ?? "?"), \(threads) threads, same model converted by tools/sim/polybit_onnx.py, graph optimizations \(optimized ? "on" : "off")"
+            "onnxruntime \(obj["onnxruntime"] ?? "?"), \(threads) threads, same model as `polybit convert --to onnx` writes it, graph optimizations \(optimized ? "on" : "off")"
         )
     }
 }

@@ -9,7 +9,7 @@ import PolybitTrain
 
 /// The file formats `export` writes.
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
-    case hdf5, onnx
+    case hdf5, onnx, qonnx
 }
 
 struct ExportCommand: ParsableCommand {
@@ -34,7 +34,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output file (written atomically): the integer model, in --format.") var out: String
     @Option(
         help:
-            "hdf5 (the integer model, docs/integer-model.md) or onnx (the same model as an ONNX graph that onnxruntime runs bit for bit, docs/onnx.md)."
+            "hdf5 (the integer model, docs/integer-model.md), onnx (the same model as an ONNX graph that onnxruntime runs bit for bit) or qonnx (float operators and QONNX Quant nodes for FINN/hls4ml); docs/onnx.md."
     )
     var format: ExportFormat = .hdf5
     @Option(help: "Training images used to calibrate the tensors training kept in float.") var calibrationImages = 512
@@ -126,7 +126,7 @@ struct ExportCommand: ParsableCommand {
         let precision = bits.map { "\($0)-bit" } ?? "policy \(policy!)"
         switch format {
         case .hdf5: try model.write(to: out)
-        case .onnx:
+        case .onnx, .qonnx:
             var metadata = [
                 "polybit.version": Polybit.version, "polybit.checkpoint": checkpoint, "polybit.precision": precision,
                 "polybit.residual": net.residual.rawValue,
@@ -135,7 +135,7 @@ struct ExportCommand: ParsableCommand {
             if let agreement {
                 metadata["polybit.verification"] = try jsonText(agreement)
             }
-            try ONNXExport.write(model, to: out, metadata: metadata, file: out)
+            try ONNXDialect(rawValue: format.rawValue)!.write(model, to: out, metadata: metadata, file: out)
         }
         if json {
             try printJSON(
