@@ -3,7 +3,8 @@ import PolybitHDF5
 /// Writes layer traces as a self-describing HDF5 file that h5py or h5dump read without Polybit.
 ///
 /// Root attributes: `format` = "polybit-trace", `format_version` = 1, `model`, `requant_mode`,
-/// `accumulator_bits`, `overflow`, `samples`, `layers` (traced layer names in execution order).
+/// `accumulator_bits`, `overflow`, `samples`, `layers` (traced layer names in execution order);
+/// root dataset `labels` (int32 `[samples]`) when the images came with labels.
 /// One group per traced layer with attributes `op` and `inputs`, and datasets: `input` (or
 /// `input_0`, `input_1` for add), `output`, and where the layer has them `weights`, `bias`, `zc`,
 /// `window_sum`, `accumulator`, `requant_scale`, `requant_multiplier`, `requant_shift`. Integer
@@ -12,9 +13,10 @@ public enum TraceWriter {
     /// Format name at the trace root.
     public static let formatName = "polybit-trace"
 
-    /// Writes `traces` (from `IntegerSimulator.trace`) to `path` atomically.
+    /// Writes `traces` (from `IntegerSimulator.trace`) and the images' `labels`, if any, to `path`
+    /// atomically.
     public static func write(
-        _ traces: [LayerTrace], simulator: IntegerSimulator, modelPath: String,
+        _ traces: [LayerTrace], simulator: IntegerSimulator, modelPath: String, labels: [Int32]? = nil,
         to path: String
     ) throws {
         let model = simulator.model, config = simulator.config
@@ -31,6 +33,7 @@ public enum TraceWriter {
             try root.setAttribute(
                 "samples", .int(traces.first.map { $0.output.count / max(1, $0.outputShape.reduce(1, *)) } ?? 0))
             try root.setAttribute("layers", .strings(traces.map(\.layer.name)))
+            if let labels { try root.write("labels", labels, shape: [labels.count]) }
             for t in traces {
                 let n = t.output.count / max(1, t.outputShape.reduce(1, *))
                 let g = try root.createGroup(t.layer.name)

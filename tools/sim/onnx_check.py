@@ -77,7 +77,7 @@ def run_qonnx(model, x, show_datatypes, batch=50):
 
 
 def traced(polybit, model, source, images):
-    """(inputs, outputs) of the simulator from a `polybit trace` of the first and last layers."""
+    """(inputs, outputs, labels or None) of the simulator from a `polybit trace` of the first and last layers."""
     with h5py.File(model, "r") as f:
         order = [n.decode() if isinstance(n, bytes) else str(n) for n in f["layers"].attrs["order"]]
     with tempfile.TemporaryDirectory() as d:
@@ -89,7 +89,8 @@ def traced(polybit, model, source, images):
         with h5py.File(out, "r") as t:
             first = t[order[0]]
             x = first["input"][()] if "input" in first else first["input_0"][()]
-            return x, t[order[-1]]["output"][()]
+            labels = t["labels"][()] if "labels" in t else None
+            return x, t[order[-1]]["output"][()], labels
 
 
 def main():
@@ -109,6 +110,7 @@ def main():
     model = onnx.load(a.onnx_model)
     qonnx = is_qonnx(model)
     onnx.checker.check_model(model, full_check=not qonnx)
+    labels = None
     if a.given:
         with h5py.File(a.given[0], "r") as f:
             x = f["images"][()]
@@ -118,7 +120,7 @@ def main():
         if not (a.model and (a.inputs or a.dataset)):
             ap.error("give --model and --inputs or --dataset, or --given IN.h5 EXPECTED.h5")
         source = ["--inputs", a.inputs] if a.inputs else ["--dataset", a.dataset]
-        x, expected = traced(a.polybit, a.model, source, a.images)
+        x, expected, labels = traced(a.polybit, a.model, source, a.images)
     if qonnx:
         got = run_qonnx(model, x, a.datatypes)
     else:
@@ -134,6 +136,11 @@ def main():
     print(f"{a.onnx_model}: {os.path.getsize(a.onnx_model)} bytes; {len(got)} images: "
           f"{equal}/{got.size} output codes equal, {images_equal}/{len(got)} images bit-exact, "
           f"top-1 agrees on {top1}/{len(got)}")
+    if labels is not None:
+        runtime = "qonnx" if qonnx else "onnxruntime"
+        accuracy = [100 * float((y.reshape(len(y), -1).argmax(1) == labels).mean()) for y in (got, expected)]
+        print(f"accuracy on the {len(labels)} labelled images: {runtime} {accuracy[0]:.2f}%, "
+              f"polybit simulate {accuracy[1]:.2f}%")
     sys.exit(0 if equal == got.size else 1)
 
 

@@ -54,7 +54,7 @@ struct TraceCommand: ParsableCommand {
         guard set.count > 0 else { throw InputError("\(modelInputs.source.name): no images") }
         let sim = try IntegerSimulator(model: model, config: config)
         let (result, traces) = sim.trace(images: set.images, count: set.count, layers: wanted)
-        try TraceWriter.write(traces, simulator: sim, modelPath: modelInputs.model, to: out)
+        try TraceWriter.write(traces, simulator: sim, modelPath: modelInputs.model, labels: set.labels, to: out)
         let summary = Summary(trace: out, samples: set.count, layers: traces.map(\.layer.name), seconds: result.seconds)
         if json { try printJSON(summary); return }
         print("wrote \(out): \(set.count) sample(s), \(traces.count) layer(s)")
