@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Crash safety: kills `polybit train`, `export` and `trace` with SIGKILL at random moments and
-# checks that every output file is either the previous complete file or the new complete one
-# (never a torn file), and that `train --resume` after kills ends identical to an uninterrupted
-# run (same recipe, one thread).
+# Crash safety: kills `polybit train`, `export`, `trace` and `experiment cost` with SIGKILL at
+# random moments and checks that every output file is either the previous complete file or the new
+# complete one (never a torn file), and that `train --resume` (and rerunning `experiment cost`)
+# after kills ends identical to an uninterrupted run (same recipe, one thread).
 #
 #   tools/kill_test.sh [POINTS]    kill points per command (default 20); POLYBIT=path picks the
 #                                  binary (default .build/release/polybit, built if missing)
@@ -138,5 +138,45 @@ out="$work/trace.h5"
 seconds=$(time_of "$polybit" trace "${trace_args[@]}" --samples 4 --out "$work/timing.h5")
 replace_test trace "$work/old-trace.h5" "$work/new-trace.h5" "$out" "$seconds" \
     "$polybit" trace "${trace_args[@]}" --samples 4 --out "$out"
+experiment=(experiment cost --quick --dataset synthetic --validation 100 --limit 200 --epochs 2 --batch 50
+    --threads 1)
+echo "== experiment cost: $points kills, rerunning until it completes"
+experiment_seconds=$(time_of "$polybit" "${experiment[@]}" --out "$work/exp-ref")
+# The accuracy columns of experiment.csv (arm, bits, accuracy, mean): wall-clock columns differ by run.
+accuracies() { cut -d, -f1-4 "$1/experiment.csv"; }
+# A finished experiment must equal the reference: every arm's checkpoint and the accuracy table.
+check_experiment() {
+    local arm
+    for arm in "$work"/exp-ref/*/; do
+        arm=$(basename "$arm")
+        same "$work/exp/$arm/checkpoint.h5" "$work/exp-ref/$arm/checkpoint.h5" ||
+            fail "experiment: arm $arm differs from the reference after kills"
+    done
+    [[ "$(accuracies "$work/exp")" == "$(accuracies "$work/exp-ref")" ]] ||
+        fail "experiment: experiment.csv accuracies differ from the reference"
+}
+kills=0 torn=0
+while ((kills < points)); do
+    outcome=$(run_and_kill "$(delay "$experiment_seconds" 0.05 1.2)" "$polybit" "${experiment[@]}" --out "$work/exp")
+    if [[ $outcome == killed ]]; then
+        kills=$((kills + 1))
+        for arm in "$work"/exp/*/; do
+            [[ -f "$arm/checkpoint.h5" ]] || continue
+            run_state "$arm" >/dev/null 2>&1 || { torn=$((torn + 1)); fail "experiment: unreadable $arm/checkpoint.h5"; }
+        done
+        if [[ -f "$work/exp/experiment.csv" ]] &&
+            [[ $(wc -l <"$work/exp/experiment.csv") != $(wc -l <"$work/exp-ref/experiment.csv") ]]; then
+            fail "experiment: a torn experiment.csv after a kill"
+        fi
+    elif [[ $outcome == "ended 0" ]]; then
+        check_experiment; rm -rf "$work/exp"
+    else
+        fail "experiment: $outcome: $(tail -1 "$work/last.out")"; rm -rf "$work/exp"
+    fi
+done
+if "$polybit" "${experiment[@]}" --out "$work/exp" >"$work/last.out" 2>&1; then check_experiment; else
+    fail "experiment: $(tail -1 "$work/last.out")"; fi
+echo "experiment cost: $kills kills, $torn torn checkpoints"
+
 echo "temporary files left by kills: $(find "$work" -name '*.tmp-*' | wc -l)"
 ((failures == 0)) && echo "kill test: passed" || { echo "kill test: $failures failures"; exit 1; }

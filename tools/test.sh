@@ -17,7 +17,7 @@ swift format lint --strict --recursive --configuration .swift-format Package.swi
 echo "== test run 1 of 2: release build as shipped (-Ounchecked, .build)"
 swift build -c release --build-tests
 swift test -c release --skip-build
-echo "== crash safety: SIGKILL train, export and trace at 3 random points each (tools/kill_test.sh)"
+echo "== crash safety: SIGKILL train, export, trace and experiment cost at 3 random points each (tools/kill_test.sh)"
 bash tools/kill_test.sh 3
 echo "== test run 2 of 2: checked release build (POLYBIT_CHECKED=1: -O, checks on, .build-checked)"
 POLYBIT_CHECKED=1 swift build -c release --build-tests --scratch-path .build-checked

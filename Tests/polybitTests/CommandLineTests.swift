@@ -39,6 +39,21 @@ import Testing
                 "--input: expected CxHxW"
             ),
             (["bench", "sim", "--input", "0x28x28"], "--input: expected CxHxW"),
+            (
+                ["cost", "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml", "--vary", "dram.speed=1"],
+                "--vary dram.speed: unknown field"
+            ),
+            (
+                [
+                    "cost", "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml", "--profile",
+                    CLI.repository + "/hwprofiles/eyeriss.yaml", "--vary", "clock_MHz=100,200",
+                ],
+                "--vary: give exactly one --profile (found 2)"
+            ),
+            (
+                ["cost", "--profile", CLI.repository + "/hwprofiles/bitfusion.yaml", "--svg", dir + "/x.svg"],
+                "--svg: only with --vary"
+            ),
             (["trace", "--model", foreign, "--dataset", "synthetic", "--out", dir + "/t.h5"], "not an HDF5 file"),
             (
                 ["train", "--out", dir + "/r", "--coreset", "0.2", "--coreset-selection", "best"],

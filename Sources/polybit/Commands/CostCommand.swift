@@ -60,6 +60,17 @@ struct CostCommand: ParsableCommand {
     @Flag(help: "Print the time spent costing on stderr.")
     var timing = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Cost at each value of one field of the (single) --profile: FIELD=v1,v2,...",
+            discussion:
+                "FIELD: compute.array.size (square array), compute.array.rows, compute.array.cols, memory.<NAME>.size_KiB, memory.<NAME>.bandwidth_bits_per_cycle, dram.bandwidth_GBps or clock_MHz. The table shows, per value and width, latency and energy against the widest width."
+        ))
+    var vary: String?
+
+    @Option(help: "With --vary: also write the latency chart (one line per width) as SVG to this file.")
+    var svg: String?
+
     func run() throws {
         guard !profileOptions.profile.isEmpty else {
             throw InputError("--profile: at least one hardware profile is required (see hwprofiles/)")
@@ -68,29 +79,9 @@ struct CostCommand: ParsableCommand {
         guard batch > 0 else { throw InputError("--batch: expected a positive integer, found \(batch)") }
         let start = Clock.seconds()
         let profiles = try profileOptions.load()
-        let sweep: CostSweep
-        if !model.isEmpty {
-            sweep = try Self.sweep(models: model, profiles: profiles, batch: batch)
-        } else {
-            let shape = try inputShape.shape()
-            let topology: ResNetTopology
-            do {
-                topology = try ResNetTopology(name: network, inputChannels: shape.channels, classes: classes)
-            } catch let e as InputError {
-                throw InputError("--network: \(e.message)")
-            }
-            let widths = try BitWidthSet(parsing: bits, flag: "--bits").operandWidths
-            let edge: Int? = quantizeEdges ? nil : 8
-            sweep = try CostSweep(
-                networkName: topology.name, input: shape, classes: classes, edgeBits: edge,
-                bits: widths, profiles: profiles, batch: batch
-            ) {
-                try ResNetIntegerPlan(
-                    topology: topology, inputShape: [shape.channels, shape.height, shape.width], residual: residual,
-                    precision: $0, edgeBits: edge
-                ).workloads()
-            }
-        }
+        if let vary { return try runVariation(try ProfileVariation(parsing: vary), profiles: profiles) }
+        guard svg == nil else { throw InputError("--svg: only with --vary (the chart is of the varied field)") }
+        let sweep = try costSweep(profiles: profiles)
         let elapsed = Clock.seconds() - start
         if let csv { try Self.writeAtomically(sweep.csv, to: csv, flag: "--csv") }
         if json {
@@ -103,6 +94,47 @@ struct CostCommand: ParsableCommand {
                 format: "cost: %d precisions x %d profiles in %.1f ms (profiles loaded and costed)\n",
                 sweep.bits.count, profiles.count, elapsed * 1e3)
             Console.writeError(msg)
+        }
+    }
+
+    /// `--vary`: the precision sweep on the one profile at each value of the field.
+    private func runVariation(
+        _ variation: ProfileVariation, profiles: [(file: String, profile: HardwareProfile)]
+    ) throws {
+        guard profiles.count == 1 else {
+            throw InputError("--vary: give exactly one --profile (found \(profiles.count))")
+        }
+        guard csv == nil else { throw InputError("--csv: not with --vary (use --json for every value's costs)") }
+        let sweep = try VariationSweep(variation: variation, file: profiles[0].file, profile: profiles[0].profile) {
+            try costSweep(profiles: [(profiles[0].file, $0)])
+        }
+        if let svg { try Self.writeAtomically(sweep.latencySVG, to: svg, flag: "--svg") }
+        print(json ? sweep.json.text : sweep.table, terminator: json ? "\n" : "")
+    }
+
+    /// The precision sweep of `--model` files or of `--network` on `profiles`.
+    private func costSweep(profiles: [(file: String, profile: HardwareProfile)]) throws -> CostSweep {
+        if !model.isEmpty {
+            return try Self.sweep(models: model, profiles: profiles, batch: batch)
+        } else {
+            let shape = try inputShape.shape()
+            let topology: ResNetTopology
+            do {
+                topology = try ResNetTopology(name: network, inputChannels: shape.channels, classes: classes)
+            } catch let e as InputError {
+                throw InputError("--network: \(e.message)")
+            }
+            let widths = try BitWidthSet(parsing: bits, flag: "--bits").operandWidths
+            let edge: Int? = quantizeEdges ? nil : 8
+            return try CostSweep(
+                networkName: topology.name, input: shape, classes: classes, edgeBits: edge,
+                bits: widths, profiles: profiles, batch: batch
+            ) {
+                try ResNetIntegerPlan(
+                    topology: topology, inputShape: [shape.channels, shape.height, shape.width], residual: residual,
+                    precision: $0, edgeBits: edge
+                ).workloads()
+            }
         }
     }
 
