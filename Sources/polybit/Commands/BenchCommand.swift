@@ -3,6 +3,9 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark training or simulation throughput.",
-        subcommands: [BenchTrainCommand.self, BenchSimCommand.self, BenchKernelsCommand.self, BenchConvCommand.self])
+        abstract: "Benchmark training, simulation and cost-model speed.",
+        subcommands: [
+            BenchTrainCommand.self, BenchSimCommand.self, BenchKernelsCommand.self, BenchConvCommand.self,
+            BenchCostCommand.self,
+        ])
 }
