@@ -9,7 +9,7 @@ import PolybitTensor
 public enum LayerHessianTraces {
     /// Probes of each estimate.
     public static let probes = 8
-    /// Each layer's finite-difference step, as a share of the root mean square of its weights.
+    /// The finite-difference step, as a share of the root mean square of all the layers' weights.
     public static let relativeStep: Float = 1e-2
 
     /// The estimated trace of each of `layers` on `images` (NCHW, in batches of `batch`), the mean
@@ -36,11 +36,11 @@ public enum LayerHessianTraces {
             }
             return weights.map(\.grad.storage)
         }
-        let steps = origin.map { w in
-            relativeStep * (w.storage.reduce(0) { $0 + $1 * $1 } / Float(max(1, w.count))).squareRoot()
-        }
+        let squares = origin.reduce(0.0) { sum, w in w.storage.reduce(sum) { $0 + Double($1 * $1) } }
+        let rms = (squares / Double(max(1, origin.reduce(0) { $0 + $1.count }))).squareRoot()
         let traces = HutchinsonTrace.estimate(
-            blockSizes: origin.map(\.count), steps: steps, probes: probes, rng: &rng, gradient: gradient)
+            blockSizes: origin.map(\.count), step: relativeStep * Float(rms), probes: probes, rng: &rng,
+            gradient: gradient)
         for (w, x) in zip(weights, origin) { w.value = x }
         for (p, v) in zip(buffers, saved) { p.value = v }
         for p in model.parameters { p.zeroGrad() }

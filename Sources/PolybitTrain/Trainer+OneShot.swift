@@ -84,7 +84,8 @@ extension Trainer {
     /// One one-shot update on `batch` (the sandwich rule): the max subnet (every layer at the
     /// highest candidate) with cross-entropy, its logits kept as the teacher; then `recipe.subnets`
     /// random subnets drawn by `plan` from stream `RandomStream.bitSampling` at `update`, each with
-    /// cross-entropy plus `recipe.distillation` times the KL divergence to the teacher. The
+    /// cross-entropy plus `recipe.distillation` times the KL divergence to the teacher (and, with
+    /// `fairnessRegularization`, `FairnessRegularization` for its 2-bit layers). The
     /// gradients add up to one optimizer step. Returns the max subnet's loss.
     func oneShotStep(
         _ state: TrainingState, on batch: Batch, update: Int, plan: OneShotEpoch, learningRate: Float,
@@ -97,7 +98,8 @@ extension Trainer {
         state.model.backward(top.gradient)
         var rng = RandomStream.bitSampling.generator(seed: recipe.seed, update: update)
         for _ in 0..<recipe.subnets {
-            state.quant!.set(plan.draw(&rng))
+            let policy = plan.draw(&rng)
+            state.quant!.set(policy)
             let logits = state.model.forward(batch.images, training: true)
             var r = crossEntropy(logits: logits, labels: batch.labels, labelSmoothing: recipe.labelSmoothing)
             if recipe.distillation > 0 {
@@ -105,6 +107,9 @@ extension Trainer {
                     r.gradient + distillationKL(student: logits, teacher: teacher).gradient * recipe.distillation
             }
             state.model.backward(r.gradient)
+            if recipe.fairnessRegularization {
+                FairnessRegularization.apply(state.quant!, policy: policy, weightDecay: recipe.weightDecay)
+            }
         }
         state.optimizer.step(parameters)
         return top

@@ -17,6 +17,7 @@ extension TrainingRecipe {
                 (.subnets, subnets != defaults.subnets), (.bitSampling, bitSampling != defaults.bitSampling),
                 (.hasbSigma, hasbSigma != defaults.hasbSigma), (.hasbImages, hasbImages != defaults.hasbImages),
                 (.bitScheduler, bitScheduler != defaults.bitScheduler),
+                (.fairnessRegularization, fairnessRegularization != defaults.fairnessRegularization),
             ]
             if let field = changed.first(where: \.1)?.0 { throw RecipeError(field, "needs \(.oneShot)") }
             return

@@ -83,6 +83,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var hasbImages = 1000
     /// The bit-width scheduler of one-shot training (`BitWidthScheduler`).
     public var bitScheduler = false
+    /// Fairness weight regularisation of one-shot training (`FairnessRegularization`).
+    public var fairnessRegularization = false
 
     public init() {}
 
@@ -116,6 +118,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         residual = .float; try read(.residual, &residual)
         try read(.oneShot, &oneShot); try read(.subnets, &subnets); try read(.bitSampling, &bitSampling)
         try read(.hasbSigma, &hasbSigma); try read(.hasbImages, &hasbImages); try read(.bitScheduler, &bitScheduler)
+        try read(.fairnessRegularization, &fairnessRegularization)
     }
 
     /// The trained bit-widths, or nil for float training.

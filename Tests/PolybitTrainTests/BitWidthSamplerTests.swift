@@ -19,8 +19,9 @@ struct BitWidthSamplerTests {
     @Test func unitsFollowTheNetwork() throws {
         let (quant, sampler) = try Self.network()
         #expect(sampler.weightUnits == quant.layers.filter { !$0.isBoundary }.map(\.name))
-        #expect(sampler.fixed["stem"] == PrecisionPolicy.Entry(weight_bits: 8, activation_bits: nil))
-        #expect(sampler.fixed["classifier"] == PrecisionPolicy.Entry(weight_bits: 8, activation_bits: 8))
+        #expect(sampler.fixed[ResNetTopology.stemName] == PrecisionPolicy.Entry(weight_bits: 8, activation_bits: nil))
+        #expect(
+            sampler.fixed[ResNetTopology.classifierName] == PrecisionPolicy.Entry(weight_bits: 8, activation_bits: 8))
         #expect(sampler.activationUnits.contains(["stage2.block0.conv1", "stage2.block0.shortcut.conv"]))
         #expect(sampler.activationUnits.count == sampler.weightUnits.count - 2, "two projections share")
         #expect(sampler.activationCandidates == [2, 3, 4, 5, 6] && sampler.highest == 6)

@@ -31,11 +31,11 @@ import Testing
 
     /// A stopped and resumed one-shot run equals an uninterrupted one (the subnets' widths come
     /// from the update index, HASB's probes from the epoch, the scheduler's decisions from the run
-    /// folder); 9 epochs put a scheduler decision at epoch 6, before the stop.
+    /// folder; fairness regularisation on); 9 epochs put a scheduler decision at epoch 6, before the stop.
     @Test(arguments: [BitSampling.uniform, .hasb])
     func resumedRunEqualsUninterruptedRun(sampling: BitSampling) throws {
         var (recipe, splits) = Self.oneShotRecipe(epochs: 9)
-        recipe.bitSampling = sampling; recipe.bitScheduler = true
+        recipe.bitSampling = sampling; recipe.bitScheduler = true; recipe.fairnessRegularization = true
         let straight = temporaryRunDirectory(), resumed = temporaryRunDirectory()
         let summary = try Self.train(recipe, splits, in: straight)
         try Self.train(recipe, splits, in: resumed, stopAfter: 8)
@@ -51,6 +51,20 @@ import Testing
         let share = BitWidthScheduler.dropShare(epoch: 6, epochs: 9)
         #expect((decisions?.first?["layers"] as? [String])?.count == Int(9 * share))
         #expect(summary.final_test_accuracy > 0.3, "it learns: \(summary.epochs.map(\.test_accuracy))")
+    }
+
+    /// Fairness regularisation changes what a one-shot run learns (2 bits is a candidate).
+    @Test func fairnessRegularizationChangesTheWeights() throws {
+        let (recipe, splits) = Self.oneShotRecipe(epochs: 1)
+        var fair = recipe
+        fair.fairnessRegularization = true
+        let a = temporaryRunDirectory(), b = temporaryRunDirectory()
+        try Self.train(recipe, splits, in: a)
+        try Self.train(fair, splits, in: b)
+        let name = "stage1.block0.conv1.weight"
+        let plain = try Checkpoint.read(from: a + "/checkpoint.h5").parameters[name]
+        let regularized = try Checkpoint.read(from: b + "/checkpoint.h5").parameters[name]
+        #expect(plain != nil && plain != regularized)
     }
 
     /// The rules: one-shot options need `oneShot`; one-shot needs two quantized candidates and no

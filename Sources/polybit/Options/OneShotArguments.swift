@@ -29,6 +29,11 @@ struct OneShotArguments: ParsableArguments {
             "One-shot bit-width scheduler: from epoch 6, the layers whose weights sit nearest the rounding boundaries (a cosine-decayed share, 0.5 to 0.2) lose their 2-bit weight candidate until the next scheduler epoch."
     )
     var bitScheduler = false
+    @Flag(
+        help:
+            "One-shot fairness weight regularisation: a layer a subnet runs at 2-bit weights loses the weight decay of its weights inside the 2-bit clipping range (exactly with sgd)."
+    )
+    var fairnessRegularization = false
 
     /// Applies the given flags; `--one-shot` without `--bits` trains the candidates 2-6, and
     /// without `--distill` (`distillGiven`; nor any in the base recipe) distills with weight 1.
@@ -43,5 +48,6 @@ struct OneShotArguments: ParsableArguments {
         if let hasbSigma { r.hasbSigma = hasbSigma }
         if let hasbImages { r.hasbImages = hasbImages }
         if bitScheduler { r.bitScheduler = true }
+        if fairnessRegularization { r.fairnessRegularization = true }
     }
 }

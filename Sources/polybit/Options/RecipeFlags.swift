@@ -45,6 +45,7 @@ extension RecipeField {
         case .hasbSigma: "--hasb-sigma"
         case .hasbImages: "--hasb-images"
         case .bitScheduler: "--bit-scheduler"
+        case .fairnessRegularization: "--fairness-regularization"
         case .coresetFraction: "--coreset"
         case .coresetRedrawEpochs: "--redraw"
         case .coresetWarmupEpochs: "--coreset-warmup"
