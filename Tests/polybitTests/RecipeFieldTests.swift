@@ -141,7 +141,8 @@ import polybit
             "--distill", "0.5", "--bn", "switchable", "--residual", "12", "--coreset", "0.3", "--redraw", "3",
             "--coreset-warmup", "0",
             "--coreset-score", "random", "--coreset-selection", "top", "--coreset-shared", "--coreset-pool", "2",
-            "--coreset-bn-refresh", "5", "--no-class-balance",
+            "--coreset-bn-refresh", "5", "--no-class-balance", "--one-shot", "--subnets", "5", "--bit-sampling",
+            "hasb", "--hasb-sigma", "0.25", "--hasb-images", "500", "--bit-scheduler", "--fairness-regularization",
         ]
         var r = try RecipeOptions.parse(flags).apply(to: TrainingRecipe())
         #expect(r.coreset?.hardCut == 0.1)  // --coreset-hard-cut applies to stratified selection only
