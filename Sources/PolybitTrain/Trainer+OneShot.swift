@@ -59,13 +59,7 @@ extension Trainer {
     /// layers of the current weights (stored in `schedulerPath`, replacing any later decisions of
     /// an interrupted run); otherwise those of the latest stored decision.
     private func schedulerDecision(_ quant: QuantizedNetwork, sampler: BitWidthSampler, epoch: Int) throws -> [String] {
-        let fm = FileManager.default
-        let stored =
-            fm.fileExists(atPath: schedulerPath)
-            ? try JSONDecoder().decode(
-                [SchedulerDecision].self, from: Data(contentsOf: URL(fileURLWithPath: schedulerPath)))
-            : []
-        let earlier = stored.filter { $0.epoch < epoch }
+        let earlier = try storedDecisions().filter { $0.epoch < epoch }
         guard BitWidthScheduler.runs(at: epoch, epochs: recipe.epochs) else { return earlier.last?.layers ?? [] }
         let instabilities = sampler.weightUnits.map { name in
             let l = quant.layers.first { $0.name == name }!, w = l.layer.weight.value
@@ -79,6 +73,18 @@ extension Trainer {
         try encoder.encode(earlier + [SchedulerDecision(epoch: epoch, layers: layers)])
             .write(to: URL(fileURLWithPath: schedulerPath), options: .atomic)
         return layers
+    }
+
+    /// The decisions in `schedulerPath` (none when the file does not exist); an `InputError`
+    /// naming the file when it does not hold them.
+    private func storedDecisions() throws -> [SchedulerDecision] {
+        guard FileManager.default.fileExists(atPath: schedulerPath) else { return [] }
+        do {
+            return try JSONDecoder().decode(
+                [SchedulerDecision].self, from: Data(contentsOf: URL(fileURLWithPath: schedulerPath)))
+        } catch {
+            throw InputError("\(schedulerPath): not a list of bit-scheduler decisions (\(error.localizedDescription))")
+        }
     }
 
     /// One one-shot update on `batch` (the sandwich rule): the max subnet (every layer at the

@@ -53,6 +53,19 @@ import Testing
         #expect(summary.final_test_accuracy > 0.3, "it learns: \(summary.epochs.map(\.test_accuracy))")
     }
 
+    /// A run folder whose scheduler file is not a decision list stops the run with an error naming it.
+    @Test func unreadableSchedulerFileIsNamed() throws {
+        var (recipe, splits) = Self.oneShotRecipe(epochs: 1)
+        recipe.bitScheduler = true
+        let dir = temporaryRunDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "{not json".write(toFile: dir + "/bit-scheduler.json", atomically: true, encoding: .utf8)
+        #expect(throws: InputError.self) { try Self.train(recipe, splits, in: dir) }
+        do { try Self.train(recipe, splits, in: dir) } catch {
+            #expect("\(error)".contains(dir + "/bit-scheduler.json"), "\(error)")
+        }
+    }
+
     /// Fairness regularisation changes what a one-shot run learns (2 bits is a candidate).
     @Test func fairnessRegularizationChangesTheWeights() throws {
         let (recipe, splits) = Self.oneShotRecipe(epochs: 1)
