@@ -22,6 +22,11 @@ public enum RandomStream: Equatable, Sendable {
     case randomScores
     /// The random draws of a subset from its scores (`CoresetSelection.Rule.stratified`).
     case coresetSelection
+    /// The bit-widths of one-shot training's random subnets, one sub-stream per update
+    /// (`generator(seed:update:)`).
+    case bitSampling
+    /// The Rademacher probes of HASB's Hessian traces, one sub-stream per epoch.
+    case hessianProbes
 
     /// This stream's seed in a run seeded with `seed`.
     public func seed(_ seed: UInt64) -> UInt64 {
@@ -32,7 +37,15 @@ public enum RandomStream: Equatable, Sendable {
         case .candidatePool: seed &+ 0xCA4D
         case .randomScores: seed &+ 0xC0FE
         case .coresetSelection: seed &+ 0x5E_1EC7
+        case .bitSampling: seed &+ 0xB175
+        case .hessianProbes: seed &+ 0x4E55
         }
+    }
+
+    /// The generator of this stream at optimizer update `update` (0-based, counted over the whole
+    /// run): sub-stream `update` of `seed(seed)`, so a resumed run draws what an uninterrupted one did.
+    public func generator(seed: UInt64, update: Int) -> SeededRNG {
+        SeededRNG.stream(seed: self.seed(seed), UInt64(update))
     }
 
     /// The generator of this stream at the coreset redraw of `epoch` (0-based) for trained

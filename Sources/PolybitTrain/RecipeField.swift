@@ -4,6 +4,7 @@ public enum RecipeField: String, CaseIterable, Sendable {
     case model, width, dataset, dataDir, validation, limit, epochs, batch, seed, optimizer, learningRate, momentum
     case weightDecay, warmupEpochs, labelSmoothing, cropPadding, flip, patch, dim, depth, heads
     case bits, deployBits, quantizeFirstLast, distillation, batchNorm, residual
+    case oneShot, subnets, bitSampling, hasbSigma, hasbImages, bitScheduler, fairnessRegularization
     /// `quantizer.<name>`
     case biasCorrection, correctionStatistics, weightStep, stepGradientScale, weightRounding, alrs
     /// `coreset.<name>` (`coresetHardCut` is `coreset.hardCut`)
@@ -12,6 +13,11 @@ public enum RecipeField: String, CaseIterable, Sendable {
 
     /// The settings of a bit-wise coreset other than its fraction (meaningful only with one).
     public static let coresetOptions = allCases.filter { $0.group == "coreset" && $0 != .coresetFraction }
+
+    /// The settings of one-shot training other than `oneShot` itself (meaningful only with it).
+    public static let oneShotOptions: [RecipeField] = [
+        .subnets, .bitSampling, .hasbSigma, .hasbImages, .bitScheduler, .fairnessRegularization,
+    ]
 
     /// The field's path in the recipe's JSON: `epochs`, `quantizer.alrs`, `coreset.hardCut`.
     public var path: String {

@@ -21,6 +21,7 @@ extension TrainingRecipe {
         guard warmupEpochs >= 0 else { throw RecipeError(.warmupEpochs, "\(warmupEpochs): must not be negative") }
         if let bits { try validateQuantized(trained: bits) } else { try validateFloat() }
         try coreset?.validate()
+        try validateOneShot()
     }
 
     /// Momentum in [0, 1), weight decay finite and not negative, `limit` positive when set, and

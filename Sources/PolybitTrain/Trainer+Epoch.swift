@@ -7,8 +7,10 @@ extension Trainer {
     /// Trains epoch `epoch` (0-based): each step takes the next batch of every trained precision's
     /// loader (over its coreset in a subset epoch) and makes one update per precision, highest
     /// first, at the scheduled learning rate. Updates the progress line after each step (`lastEpoch`
-    /// and `started`, in `Clock` seconds, give the ETA) and returns the epoch's sums.
-    func runEpoch(_ state: TrainingState, epoch: Int, lastEpoch: Int, started: Double) -> EpochTotals {
+    /// and `started`, in `Clock` seconds, give the ETA) and returns the epoch's sums. A one-shot
+    /// recipe makes one sandwich update per step instead (`oneShotStep`).
+    func runEpoch(_ state: TrainingState, epoch: Int, lastEpoch: Int, started: Double) throws -> EpochTotals {
+        let oneShot = try oneShotEpoch(state, epoch: epoch)
         let schedule = state.schedule, passes = schedule.passes
         let batches = state.data.loaders.indices.map { k in
             state.data.loaders[k].epoch(epoch, subset: schedule.usesSubsets(epoch) ? state.draw!.subsets[k] : nil)
@@ -19,7 +21,12 @@ extension Trainer {
             for k in passes.indices {
                 totals.learningRate = schedule.learningRate.rate(at: firstUpdate + i * passes.count + k)
                 let batch = batches[k][i]
-                let r = trainStep(state, on: batch, pass: k, learningRate: totals.learningRate, parameters: parameters)
+                let r =
+                    oneShot.map {
+                        oneShotStep(
+                            state, on: batch, update: firstUpdate + i, plan: $0, learningRate: totals.learningRate,
+                            parameters: parameters)
+                    } ?? trainStep(state, on: batch, pass: k, learningRate: totals.learningRate, parameters: parameters)
                 totals.add(pass: k, loss: r.loss, correct: r.correct, count: batch.count)
             }
             progress.update(

@@ -32,7 +32,9 @@ extension Trainer {
         let normalization =
             checkpoint?.normalization
             ?? ChannelNormalization(fitting: splits.train).roundedToPixelGrid()
-        let passes = trained?.precisionsHighestFirst ?? [.float]
+        let precisions = trained?.precisionsHighestFirst ?? [.float]
+        // One-shot training updates once per step, all subnets on the max subnet's batch.
+        let passes = recipe.oneShot ? [precisions[0]] : precisions
         let data = TrainingData(recipe: recipe, splits: splits, normalization: normalization, passes: passes.count)
         let schedule = TrainingSchedule(
             recipe: recipe, passes: passes, fullSteps: data.loaders[0].epoch(0).count,

@@ -47,7 +47,7 @@ public final class Trainer {
         while state.epochsCompleted < lastEpoch {
             let epoch = state.epochsCompleted, epochStart = Clock.seconds()
             try redrawCoresets(&state, epoch: epoch)
-            let totals = runEpoch(state, epoch: epoch, lastEpoch: lastEpoch, started: epochStart)
+            let totals = try runEpoch(state, epoch: epoch, lastEpoch: lastEpoch, started: epochStart)
             refreshStatistics(state, epoch: epoch)
             let record = evaluate(state, epoch: epoch, totals: totals, seconds: Clock.seconds() - epochStart)
             try checkConverging(record)

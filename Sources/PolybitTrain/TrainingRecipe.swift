@@ -68,6 +68,23 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// float stream's accuracy: docs/training.md, "Residual path"), or float. A ViT and a float
     /// model ignore it.
     public var residual = ResidualPath.bits(8)
+    /// One-shot mixed precision (RFQuant, docs/one-shot.md): every step trains the max subnet
+    /// (every layer at the highest of `bits`), then `subnets` random mixed subnets whose layers
+    /// draw their (weight, activation) widths from `bits`, each learning the max subnet's outputs
+    /// with weight `distillation`; their gradients add up to one update.
+    public var oneShot = false
+    /// Random mixed subnets per one-shot step.
+    public var subnets = 3
+    /// How a one-shot subnet draws its widths: uniform or HASB.
+    public var bitSampling = BitSampling.uniform
+    /// HASB's σ: the share of layers that draw from their roulette grows linearly to it over the run.
+    public var hasbSigma: Float = 0.5
+    /// Training images of HASB's Hutchinson estimate of each layer's Hessian trace.
+    public var hasbImages = 1000
+    /// The bit-width scheduler of one-shot training (`BitWidthScheduler`).
+    public var bitScheduler = false
+    /// Fairness weight regularisation of one-shot training (`FairnessRegularization`).
+    public var fairnessRegularization = false
 
     public init() {}
 
@@ -99,6 +116,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         try read(.distillation, &distillation); try read(.batchNorm, &batchNorm)
         // Checkpoints from before the quantized residual path kept the residual stream float.
         residual = .float; try read(.residual, &residual)
+        try read(.oneShot, &oneShot); try read(.subnets, &subnets); try read(.bitSampling, &bitSampling)
+        try read(.hasbSigma, &hasbSigma); try read(.hasbImages, &hasbImages); try read(.bitScheduler, &bitScheduler)
+        try read(.fairnessRegularization, &fairnessRegularization)
     }
 
     /// The trained bit-widths, or nil for float training.

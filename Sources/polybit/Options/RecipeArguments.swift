@@ -20,3 +20,4 @@ extension CoresetConfig.Score: ExpressibleByArgument {}
 extension CoresetSelection.Rule: ExpressibleByArgument {}
 extension ValidationSplitSize: ExpressibleByArgument {}
 extension ResidualPath: ExpressibleByArgument {}
+extension BitSampling: ExpressibleByArgument {}

@@ -59,6 +59,7 @@ public struct RecipeOptions: ParsableArguments {
     var deployBits: String?
     @OptionGroup var quantizer: QuantizerArguments
     @OptionGroup var coresetOptions: CoresetArguments
+    @OptionGroup var oneShotOptions: OneShotArguments
 
     /// `base` with every given flag applied; a bit-width list that does not parse is an `InputError`
     /// naming its flag, coreset settings without a coreset are one too.
@@ -89,6 +90,7 @@ public struct RecipeOptions: ParsableArguments {
         if let deployBits { r.deployBits = try BitWidthSet(parsing: deployBits, flag: RecipeField.deployBits.flag) }
         try quantizer.apply(to: &r)
         try coresetOptions.apply(to: &r)
+        oneShotOptions.apply(to: &r, distillGiven: quantizer.distill != nil)
         return r
     }
 }
