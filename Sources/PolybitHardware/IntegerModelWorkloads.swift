@@ -54,6 +54,10 @@ extension IntegerModel {
                         activationBits: inBits, outputBits: layer.output.bits, params: 0))
             case .relu, .clamp, .flatten:
                 alias[layer.name] = inputs[0]
+            case .softmax, .gelu, .layernorm, .matmul, .tokens, .tokenEmbed, .splitHeads, .mergeHeads, .selectToken:
+                throw IntegerModelError(
+                    file: file, layer: layer.name, field: "op",
+                    message: "the cost model has no workload for op '\(layer.op.name)' (transformer ops) yet")
             }
         }
         return out

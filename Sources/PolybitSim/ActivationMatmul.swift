@@ -36,3 +36,13 @@ public enum ActivationMatmul {
         }
     }
 }
+
+/// Parameters of a `matmul` layer.
+public struct MatmulParameters: Sendable, Equatable {
+    /// True when the second input is `[H, N, K]` (attention's `Kᵀ`).
+    public var transposeB: Bool
+    /// One-channel requantization of the accumulator (real multiplier `S_a · S_b / S_y`).
+    public var requant: Requantization
+
+    public init(transposeB: Bool, requant: Requantization) { self.transposeB = transposeB; self.requant = requant }
+}
