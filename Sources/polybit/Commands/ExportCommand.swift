@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolybitData
+import PolybitNN
 import PolybitONNX
 import PolybitQuant
 import PolybitSim
@@ -109,9 +110,12 @@ struct ExportCommand: ParsableCommand {
         options.residualBits = residualBits
         options.fractionBits = fractionBits
         options.biasFraction = !integerBias
-        let (model, report) = try ResNetExporter.export(
-            net, normalization: ckpt.normalization, calibration: calibration,
-            options: options)
+        let isViT = net.model is ViT
+        let (model, report) =
+            isViT
+            ? try ViTExporter.export(net, normalization: ckpt.normalization, calibration: calibration, options: options)
+            : try ResNetExporter.export(
+                net, normalization: ckpt.normalization, calibration: calibration, options: options)
         var agreement: ExportAgreement?
         var codes: [LayerCodeAgreement]?
         if verify > 0 {
@@ -119,9 +123,12 @@ struct ExportCommand: ParsableCommand {
                 net, normalization: ckpt.normalization, model: model,
                 data: splits.test, limit: verify,
                 config: SimulationConfig(threads: threads))
-            codes = try ExportVerification.compareCodes(
-                net, normalization: ckpt.normalization, model: model,
-                data: splits.test, limit: min(verify, Self.codeImages))
+            codes =
+                isViT
+                ? nil
+                : try ExportVerification.compareCodes(
+                    net, normalization: ckpt.normalization, model: model,
+                    data: splits.test, limit: min(verify, Self.codeImages))
         }
         let precision = bits.map { "\($0)-bit" } ?? "policy \(policy!)"
         switch format {
@@ -147,6 +154,12 @@ struct ExportCommand: ParsableCommand {
         printSummary(
             model: model, precision: precision, report: report, agreement: agreement, codes: codes,
             testImages: splits.test.count)
+        if net.model is ViT {
+            print(
+                "ViT: softmax, GELU and LayerNorm as I-BERT integer approximations; what training kept in float stored at \(min(residualBits, ViTIntegerPlan.defaultFloatBits)) bits, calibrated on \(calibration.count) images"
+            )
+            return
+        }
         print(
             net.residual == .float
                 ? "residual stream: float in training (a checkpoint from before 'train --residual'), stored at \(residualBits) bits, calibrated on \(calibration.count) images"
