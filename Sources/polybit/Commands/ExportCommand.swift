@@ -106,16 +106,7 @@ struct ExportCommand: ParsableCommand {
             net.set(policyValue)
         }
         let calibration = ckpt.normalization.apply(to: splits.train.prefix(calibrationImages))
-        var options = ExportOptions()
-        options.residualBits = residualBits
-        options.fractionBits = fractionBits
-        options.biasFraction = !integerBias
-        let isViT = net.model is ViT
-        let (model, report) =
-            isViT
-            ? try ViTExporter.export(net, normalization: ckpt.normalization, calibration: calibration, options: options)
-            : try ResNetExporter.export(
-                net, normalization: ckpt.normalization, calibration: calibration, options: options)
+        let (model, report) = try exportModel(net, normalization: ckpt.normalization, calibration: calibration)
         var agreement: ExportAgreement?
         var codes: [LayerCodeAgreement]?
         if verify > 0 {
@@ -124,7 +115,7 @@ struct ExportCommand: ParsableCommand {
                 data: splits.test, limit: verify,
                 config: SimulationConfig(threads: threads))
             codes =
-                isViT
+                net.model is ViT
                 ? nil
                 : try ExportVerification.compareCodes(
                     net, normalization: ckpt.normalization, model: model,
@@ -165,6 +156,19 @@ struct ExportCommand: ParsableCommand {
                 ? "residual stream: float in training (a checkpoint from before 'train --residual'), stored at \(residualBits) bits, calibrated on \(calibration.count) images"
                 : "residual stream: on the trained grids ('train --residual \(net.residual.rawValue)'); only the logits are calibrated"
         )
+    }
+
+    /// The integer model of `net` (a ResNet or a ViT) with the flags' export options.
+    private func exportModel(
+        _ net: QuantizedNetwork, normalization: ChannelNormalization, calibration: Dataset
+    ) throws -> (IntegerModel, ExportReport) {
+        var options = ExportOptions()
+        options.residualBits = residualBits
+        options.fractionBits = fractionBits
+        options.biasFraction = !integerBias
+        return net.model is ViT
+            ? try ViTExporter.export(net, normalization: normalization, calibration: calibration, options: options)
+            : try ResNetExporter.export(net, normalization: normalization, calibration: calibration, options: options)
     }
 
     /// The human-readable summary: what was written, and the verification figures when asked.
