@@ -78,3 +78,34 @@ extension ViTIntegerPlan {
         return IntegerModel(inputShape: inputShape, input: inputGrid, layers: out, inputNormalization: normalization)
     }
 }
+
+/// Zero weights and unit scales: a model with the plan's structure and widths, for the cost model
+/// (which reads shapes and bits only).
+public struct PlaceholderViTPlanValues: ViTPlanValues {
+    public init() {}
+
+    public func quantization(of t: ViTIntegerPlan.Tensor) -> Quantization {
+        Quantization(bits: t.bits, signed: t.signed, scale: 1, zeroPoint: 0)
+    }
+
+    public func weightedLayer(
+        _ name: String, geometry g: ResNetIntegerPlan.Weighted, input: Quantization, output: Quantization
+    ) -> WeightedLayer {
+        PlaceholderPlanValues().weightedLayer(name, geometry: g, input: input, output: output)
+    }
+
+    public func layerNorm(_ name: String, features: Int, input: Quantization, output: Quantization)
+        -> LayerNormParameters
+    {
+        let zeros = [Int32](repeating: 0, count: features)
+        return LayerNormParameters(
+            gamma: zeros, gammaScale: 1, beta: zeros, epsilon: 0, requant: Requantization(reals: [1]))
+    }
+
+    public func tokenEmbedding(tokens: Int, dim: Int, input: Quantization, output: Quantization) -> TokenEmbedding {
+        TokenEmbedding(
+            constant: [Int32](repeating: 0, count: tokens * dim), constantShape: [tokens, dim],
+            constantQuantization: Quantization(bits: 16, signed: true, scale: 1, zeroPoint: 0),
+            rescale: AddRescale(scaleA: 1, scaleB: 1, scaleOut: 1))
+    }
+}

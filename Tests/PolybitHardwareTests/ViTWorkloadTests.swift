@@ -1,5 +1,6 @@
 import PolybitHardware
 import PolybitNN
+import PolybitQuant
 import PolybitSim
 import Testing
 
@@ -39,5 +40,26 @@ import Testing
         #expect(byName["cls"] == nil && byName["embed.tokens"] == nil)  // copies fold into their input
         let cost = try CostModel(profile: try ProfileLoader.load(path: Fixtures.profilePath("eyeriss.yaml"))).cost(work)
         #expect(cost.energyPJPerImage > 0)
+    }
+}
+
+/// The analytic layer list of a ViT checkpoint's plan (what `pick` would cost) is the layer list of
+/// the model `export` writes, so the two costs are equal.
+@Suite struct ViTPlanWorkloadTests {
+    @Test func planWorkloadsAreTheExportedModels() throws {
+        let topology = try ViTTopology(
+            inputChannels: 1, height: 8, width: 8, classes: 10, patch: 4, dim: 16, depth: 2, heads: 2)
+        let precision = { (name: String) in
+            name.hasSuffix("fc1")
+                ? Precision(weightBits: 4, activationBits: 6) : Precision(weightBits: 8, activationBits: 8)
+        }
+        let plan = ViTIntegerPlan(topology: topology, precisionOf: precision)
+        let model = IntegerModel.syntheticViT(topology: topology)  // the same plan, every linear 8×8
+        let uniform = ViTIntegerPlan(topology: topology) { _ in .uniform(8) }
+        #expect(try uniform.workloads() == model.workloads())
+        let fc1 = try plan.workloads().first { $0.name == "block1.fc1" }!
+        #expect(fc1.weightBits == 4 && fc1.activationBits == 6)
+        let floatPlan = ViTIntegerPlan(topology: topology) { _ in .float }
+        #expect(try floatPlan.workloads().first { $0.name == "head" }!.weightBits == 32)
     }
 }
