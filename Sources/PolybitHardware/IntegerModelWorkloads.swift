@@ -7,8 +7,8 @@ extension IntegerModel {
     /// clamp) are folded into their input. Transformer ops (see `transformerWorkload`): a linear on
     /// `[T, I]` tokens is a 1×1 conv over T positions; `matmul` a grouped 1×1 conv whose second
     /// operand is an input, not weights; softmax, GELU, LayerNorm, token_embed and split_heads one
-    /// elementwise pass each (a lower bound: the integer approximations' extra multiplies and a
-    /// special-function unit are not modelled yet).
+    /// elementwise pass each, the first three charged as the profile's `special_functions` say
+    /// (`SpecialFunction`).
     /// `checkingValues` as in `shapes(file:checkingValues:)`.
     public func workloads(file: String = "<memory>", checkingValues: Bool = true) throws -> [LayerWorkload] {
         let shapes = try shapes(file: file, checkingValues: checkingValues)
@@ -78,7 +78,8 @@ extension IntegerModel {
 
     /// The workload of a matmul (`[H, M, K] · [H, K, N]`: H groups of an `N × K` "weight" over M
     /// positions, 0 parameters, both operands charged as activation inputs, the multiplier at
-    /// `bits_a × bits_b`) or of one elementwise pass over the first input (1×1 pool kind).
+    /// `bits_a × bits_b`) or of one elementwise pass over the first input (1×1 pool kind, with its
+    /// `SpecialFunction` for softmax, GELU and LayerNorm).
     static func transformerWorkload(
         _ layer: IntegerLayer, inputs: [String], shapes: [[Int]], output: [Int], bits: [Int]
     ) -> LayerWorkload {
@@ -86,10 +87,12 @@ extension IntegerModel {
         guard case .matmul = layer.op else {
             let flat = TensorShape(channels: elements, height: 1, width: 1)
             let out = TensorShape(channels: output.reduce(1, *), height: 1, width: 1)
-            return LayerWorkload(
+            var pass = LayerWorkload(
                 name: layer.name, kind: .pool, inputs: inputs, inputShape: flat, outputShape: out, kernelHeight: 1,
                 kernelWidth: 1, stride: 1, padding: 0, groups: 1, weightBits: 0, activationBits: bits[0],
                 outputBits: layer.output.bits, params: 0)
+            pass.specialFunction = SpecialFunction(rawValue: layer.op.name)
+            return pass
         }
         let (h, m, k, n) = (shapes[0][0], shapes[0][1], shapes[0][2], output[2])
         return LayerWorkload(

@@ -38,10 +38,8 @@ public enum IntegerLayerNorm {
     ) {
         let d = p.gamma.count, zp = Int64(input.zeroPoint), f = Int64(meanFractionBits)
         let eps = epsilonSteps(epsilon: p.epsilon, inputScale: input.scale)
-        let zo = Int32(q.zeroPoint), lo = Int32(q.qmin), hi = Int32(q.qmax)
-        let r = p.requant, perChannel = r.count > 1
         for row in 0..<rows {
-            let src = x + row * d, dst = y + row * d
+            let src = x + row * d
             var sum: Int64 = 0
             for i in 0..<d { sum += Int64(src[i]) - zp }
             let mean = dividedRounding(sum << f, by: Int64(d))
@@ -52,13 +50,24 @@ public enum IntegerLayerNorm {
             }
             let sigma = integerSquareRoot(squares / Int64(d) + eps)
             for i in 0..<d {
-                let n = sigma == 0 ? 0 : dividedRounding(e[i] << Int64(normalizedFractionBits), by: sigma)
-                let c = perChannel ? i : 0
-                dst[i] = Requant.apply(
-                    n * Int64(p.gamma[i]) + Int64(p.beta[i]), fractionBits: 0, mode: mode,
-                    scale: r.scale[c], multiplier: r.multiplier[c], shift: r.shift[c], zeroPoint: zo,
-                    qmin: lo, qmax: hi)
+                e[i] = sigma == 0 ? 0 : dividedRounding(e[i] << Int64(normalizedFractionBits), by: sigma)
             }
+            affine(e, parameters: p, output: q, mode: mode, into: y + row * d)
+        }
+    }
+
+    /// Step 4 on one row of normalized values `n` (units of 2^−15): `Requant.apply(n·γ + β)`.
+    static func affine(
+        _ n: UnsafePointer<Int64>, parameters p: LayerNormParameters, output q: Quantization, mode: RequantMode,
+        into y: UnsafeMutablePointer<Int32>
+    ) {
+        let zo = Int32(q.zeroPoint), lo = Int32(q.qmin), hi = Int32(q.qmax)
+        let r = p.requant, perChannel = r.count > 1
+        for i in 0..<p.gamma.count {
+            let c = perChannel ? i : 0
+            y[i] = Requant.apply(
+                n[i] * Int64(p.gamma[i]) + Int64(p.beta[i]), fractionBits: 0, mode: mode, scale: r.scale[c],
+                multiplier: r.multiplier[c], shift: r.shift[c], zeroPoint: zo, qmin: lo, qmax: hi)
         }
     }
 

@@ -7,6 +7,9 @@ extension IntegerSimulator {
     ) {
         let shape = inputShapes[li][0], qx = quant[sources[li][0]], mode = config.requant
         let last = shape.last!, rows = n * shape.reduce(1, *) / last
+        if config.specialFunctions == .unit, unit(layer, x: x, qx, rows: rows, last: last, scratch: scratch, into: y) {
+            return
+        }
         switch layer.op {
         case .softmax(let m):
             IntegerSoftmax.run(
@@ -45,5 +48,27 @@ extension IntegerSimulator {
         default:
             preconditionFailure("IntegerSimulator.transformer called for op '\(layer.op.name)'")
         }
+    }
+
+    /// Runs softmax, GELU or LayerNorm on the special-function unit; false for other ops.
+    private func unit(
+        _ layer: IntegerLayer, x: UnsafePointer<Int32>, _ qx: Quantization, rows: Int, last: Int, scratch: Scratch,
+        into y: UnsafeMutablePointer<Int32>
+    ) -> Bool {
+        switch layer.op {
+        case .softmax:
+            SpecialFunctionUnit.softmax(
+                x, rows: rows, length: last, input: qx, bits: layer.output.bits, into: y,
+                scratch: scratch.buffer(9, last, as: Float.self))
+        case .gelu:
+            SpecialFunctionUnit.gelu(x, count: rows * last, input: qx, output: layer.output, into: y)
+        case .layernorm(let p):
+            SpecialFunctionUnit.layerNorm(
+                x, rows: rows, input: qx, parameters: p, output: layer.output, mode: config.requant, into: y,
+                scratch: scratch.buffer(8, last, as: Int64.self))
+        default:
+            return false
+        }
+        return true
     }
 }
