@@ -307,7 +307,7 @@ struct FieldReader {
         case "avgpool": op = .avgpool(try window(), try requant())
         case "global_avgpool": op = .globalAvgpool(try requant())
         case "flatten": op = .flatten
-        case let other where TransformerOpNames.contains(other): op = try transformerOp(other)
+        case let other where transformerOpNames.contains(other): op = try transformerOp(other)
         default:
             throw fail("op", "unknown op '\(opName)'; expected one of \(LayerOp.names.joined(separator: ", "))")
         }

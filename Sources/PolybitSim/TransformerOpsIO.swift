@@ -1,7 +1,7 @@
 import PolybitHDF5
 
 /// The `op` strings of the transformer ops, read by `FieldReader.transformerOp`.
-let TransformerOpNames: Set<String> = [
+let transformerOpNames: Set<String> = [
     "softmax", "gelu", "layernorm", "matmul", "tokens", "token_embed", "split_heads", "merge_heads", "select_token",
 ]
 
@@ -51,7 +51,7 @@ extension IntegerModel {
 }
 
 extension FieldReader {
-    /// The op named `name` (one of `TransformerOpNames`) with its fields.
+    /// The op named `name` (one of `transformerOpNames`) with its fields.
     func transformerOp(_ name: String) throws -> LayerOp {
         switch name {
         case "softmax": return .softmax(try multiplier())
