@@ -240,9 +240,11 @@ public struct CostModel: Sendable {
         seconds: Double
     ) -> EnergySplit {
         let mems = profile.memories
+        let elementwise =
+            layer.specialFunction.map { $0.energyPJ(elements: layer.elementwiseOps * batch, on: profile.compute) }
+            ?? Double(layer.elementwiseOps * batch) * profile.compute.addEnergyPJ
         return EnergySplit(
-            computePJ: Double(layer.macs * batch) * (ep?.macEnergyPJ ?? 0) + Double(layer.elementwiseOps * batch)
-                * profile.compute.addEnergyPJ,
+            computePJ: Double(layer.macs * batch) * (ep?.macEnergyPJ ?? 0) + elementwise,
             memoryPJ: mems.indices.map { Double(levelBits[$0]) * mems[$0].energyPJPerBit },
             dramPJ: Double(dramBits) * profile.dram.energyPJPerBit,
             leakagePJ: profile.leakageMW * 1e-3 * seconds * 1e12)

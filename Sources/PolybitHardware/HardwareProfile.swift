@@ -123,6 +123,12 @@ public struct ComputeArray: Sendable, Hashable {
     public var macEnergyPJ: Double
     /// Energy of one elementwise add (residual joins, pooling), in pJ.
     public var addEnergyPJ: Double
+    /// How softmax, GELU and LayerNorm run (`special_functions`, default integer): the integer
+    /// approximations on the datapath, or a special-function unit.
+    public var specialFunctions: SpecialFunctions = .integer
+    /// Energy of one special-function evaluation (one element) on the unit, in pJ
+    /// (`special_function_energy_pJ`; 0 without a unit).
+    public var specialFunctionEnergyPJ: Double = 0
 
     public init(
         kind: ArrayKind, serialOperands: SerialOperands?, macsPerCycle: Int, dataflow: Dataflow,

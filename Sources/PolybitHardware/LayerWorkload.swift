@@ -69,6 +69,9 @@ public struct LayerWorkload: Sendable, Hashable {
     public var outputBits: Int
     /// Number of weights (bias excluded; 0 for `add` and `pool`).
     public var params: Int
+    /// The transformer function an elementwise (`pool`-kind) pass computes, charged as the
+    /// profile's `special_functions` say (`SpecialFunction`); nil for every other layer.
+    public var specialFunction: SpecialFunction?
 
     /// A layer with every field given; prefer the `conv`, `linear`, `add` and `globalPool` factories.
     public init(

@@ -67,6 +67,7 @@ public enum ProfileLoader {
     private static let computeFields = [
         "kind", "serial_operands", "macs_per_cycle", "array", "weight_bits", "activation_bits",
         "multiplier_bits", "accumulator_bits", "accumulator_overflow", "requant", "mac_energy_pJ", "add_energy_pJ",
+        "special_functions", "special_function_energy_pJ",
     ]
 
     private static func computeArray(_ c: YAMLFields) throws -> ComputeArray {
@@ -104,13 +105,30 @@ public enum ProfileLoader {
             throw c.error("accumulator_bits", "expected 8...64 (the widths the simulator runs), found \(accumulator)")
         }
         let overflow = c.has("accumulator_overflow") ? try c.choice("accumulator_overflow", OverflowMode.self) : .wrap
-        return ComputeArray(
+        var computeArray = ComputeArray(
             kind: kind, serialOperands: serial, macsPerCycle: macs, dataflow: dataflow,
             rows: rows, cols: cols, pixels: pixels, weightBits: wBits, activationBits: aBits,
             multiplierBits: multiplier, accumulatorBits: accumulator, accumulatorOverflow: overflow,
             requant: try c.choice("requant", RequantMode.self),
             macEnergyPJ: try c.number("mac_energy_pJ", positive: false),
             addEnergyPJ: try c.number("add_energy_pJ", positive: false), registerFile: registerFile)
+        try specialFunctions(c, into: &computeArray)
+        return computeArray
+    }
+
+    /// `compute.special_functions` (optional, default integer) and `special_function_energy_pJ`
+    /// (required with `unit`, rejected otherwise).
+    private static func specialFunctions(_ c: YAMLFields, into array: inout ComputeArray) throws {
+        if c.has("special_functions") {
+            array.specialFunctions = try c.choice("special_functions", SpecialFunctions.self)
+        }
+        guard array.specialFunctions == .unit else {
+            if c.has("special_function_energy_pJ") {
+                throw c.error("special_function_energy_pJ", "only allowed with special_functions: unit")
+            }
+            return
+        }
+        array.specialFunctionEnergyPJ = try c.number("special_function_energy_pJ", positive: false)
     }
 
     /// `compute.array.rf_words`: required with dataflow row-stationary, rejected otherwise.

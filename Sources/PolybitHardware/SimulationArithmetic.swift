@@ -3,7 +3,8 @@ import PolybitTensor
 
 extension SimulationConfig {
     /// The arithmetic of `profile`'s compute array: its `requant` mode and an accumulator of
-    /// `accumulator_bits` bits that does what `accumulator_overflow` says (docs/cost-model.md).
+    /// `accumulator_bits` bits that does what `accumulator_overflow` says (docs/cost-model.md), and
+    /// its `special_functions`.
     /// The operand widths need no setting: codes of b bits run unchanged in the array's wider
     /// operands (``ExecutionPrecision``), so only the accumulator and requantization differ.
     public init(profile: HardwareProfile, fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 8) {
@@ -12,7 +13,7 @@ extension SimulationConfig {
             accumulator: AccumulatorModel(
                 bits: profile.compute.accumulatorBits,
                 overflow: profile.compute.accumulatorOverflow),
-            fastPath: fastPath, threads: threads, batch: batch)
+            fastPath: fastPath, threads: threads, batch: batch, specialFunctions: profile.compute.specialFunctions)
     }
 }
 
@@ -46,6 +47,9 @@ public struct SimulationArithmetic: Sendable, Equatable, Encodable {
     public var requantSource: SettingSource
     public var accumulatorBitsSource: SettingSource
     public var overflowSource: SettingSource
+    /// How softmax, GELU and LayerNorm run (no flag: the profiles' `special_functions`, else integer).
+    public var specialFunctions: SpecialFunctions
+    public var specialFunctionsSource: SettingSource
     /// The profile files given (the source of every `profile` setting).
     public var profiles: [String]
 
@@ -79,6 +83,11 @@ public struct SimulationArithmetic: Sendable, Equatable, Encodable {
             overrides.overflow, "accumulator_overflow", "--overflow",
             defaults.accumulator.overflow
         ) { $0.accumulator.overflow }
+        let special = try pick(
+            nil, "special_functions", "one profile", defaults.specialFunctions
+        ) { $0.specialFunctions }
+        self.specialFunctions = special.0
+        self.specialFunctionsSource = special.1
         self.requant = requant.0
         self.accumulator = AccumulatorModel(bits: bits.0, overflow: overflow.0)
         self.requantSource = requant.1
@@ -89,13 +98,17 @@ public struct SimulationArithmetic: Sendable, Equatable, Encodable {
 
     /// The run's configuration with this arithmetic.
     public func config(fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 8) -> SimulationConfig {
-        SimulationConfig(requant: requant, accumulator: accumulator, fastPath: fastPath, threads: threads, batch: batch)
+        SimulationConfig(
+            requant: requant, accumulator: accumulator, fastPath: fastPath, threads: threads, batch: batch,
+            specialFunctions: specialFunctions)
     }
 
-    /// One line, e.g. `requant single (profile), 32-bit accumulator (profile), overflow wrap (default)`.
+    /// One line, e.g. `requant single (profile), 32-bit accumulator (profile), overflow wrap (default)`,
+    /// and `, special functions on a unit (profile)` when a profile declares one.
     public var summary: String {
         "requant \(requant.rawValue) (\(requantSource.rawValue)), \(accumulator.bits)-bit accumulator "
             + "(\(accumulatorBitsSource.rawValue)), overflow \(accumulator.overflow.rawValue) (\(overflowSource.rawValue))"
+            + (specialFunctions == .unit ? ", special functions on a unit (\(specialFunctionsSource.rawValue))" : "")
     }
 
     private enum Key: String, CodingKey {
@@ -104,6 +117,8 @@ public struct SimulationArithmetic: Sendable, Equatable, Encodable {
         case requantSource = "requant_source"
         case accumulatorBitsSource = "accumulator_bits_source"
         case overflowSource = "overflow_source"
+        case specialFunctions = "special_functions"
+        case specialFunctionsSource = "special_functions_source"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -114,6 +129,8 @@ public struct SimulationArithmetic: Sendable, Equatable, Encodable {
         try c.encode(accumulatorBitsSource, forKey: .accumulatorBitsSource)
         try c.encode(accumulator.overflow, forKey: .overflow)
         try c.encode(overflowSource, forKey: .overflowSource)
+        try c.encode(specialFunctions, forKey: .specialFunctions)
+        try c.encode(specialFunctionsSource, forKey: .specialFunctionsSource)
         try c.encode(profiles, forKey: .profiles)
     }
 }

@@ -121,6 +121,8 @@ public final class TransformerBlock: Layer {
 /// transformer blocks, a final LayerNorm and a linear head on the class token.
 public final class ViT: ImageClassifier {
     public let architecture = "vit"
+    /// The layer list as data (names, sizes), shared with the integer export.
+    public let topology: ViTTopology
     public let embedding: PatchEmbedding
     public let blocks: [TransformerBlock]
     public let norm: LayerNorm
@@ -131,15 +133,22 @@ public final class ViT: ImageClassifier {
         inputChannels: Int, height: Int, width: Int, classes: Int, patch: Int = 4, dim: Int = 64,
         depth: Int = 4, heads: Int = 4, mlpRatio: Int = 2, seed: UInt64
     ) {
+        do {
+            topology = try ViTTopology(
+                inputChannels: inputChannels, height: height, width: width, classes: classes, patch: patch, dim: dim,
+                depth: depth, heads: heads, mlpRatio: mlpRatio)
+        } catch {
+            preconditionFailure("\(error)")
+        }
         var rng = SeededRNG(seed: seed)
         embedding = PatchEmbedding(
             name: "embed", channels: inputChannels, height: height, width: width,
             patch: patch, dim: dim, rng: &rng)
-        blocks = (0..<depth).map {
-            TransformerBlock(name: "block\($0)", dim: dim, heads: heads, mlpRatio: mlpRatio, rng: &rng)
+        blocks = (0..<depth).map { [topology] in
+            TransformerBlock(name: topology.block($0), dim: dim, heads: heads, mlpRatio: mlpRatio, rng: &rng)
         }
-        norm = LayerNorm(name: "norm", features: dim)
-        head = Linear(name: "head", inFeatures: dim, outFeatures: classes, rng: &rng)
+        norm = LayerNorm(name: ViTTopology.normName, features: dim)
+        head = Linear(name: ViTTopology.headName, inFeatures: dim, outFeatures: classes, rng: &rng)
     }
 
     public var parameters: [Parameter] {

@@ -44,6 +44,10 @@ extension ONNXGraphBuilder {
         case .flatten:
             return recentered(
                 node("Flatten", [site.x], site.local("flat"), ["axis": .int(1)]), from: inQ, to: outQ, site)
+        case .softmax, .gelu, .layernorm, .matmul, .tokens, .tokenEmbed, .splitHeads, .mergeHeads, .selectToken:
+            throw IntegerModelError(
+                file: site.file, layer: site.layer.name, field: "op",
+                message: "the QONNX exporter does not map op '\(site.layer.op.name)' (transformer ops) yet")
         }
     }
 

@@ -35,7 +35,7 @@ public struct IntegerModel: Sendable, Equatable {
 public struct IntegerLayer: Sendable, Equatable {
     public var name: String
     public var op: LayerOp
-    /// Names of input tensors: one, or two for `add`.
+    /// Names of input tensors: one, or two for `add` and `matmul`.
     public var inputs: [String]
     /// Quantization of this layer's output tensor.
     public var output: Quantization
@@ -49,7 +49,8 @@ public struct IntegerLayer: Sendable, Equatable {
 public enum LayerOp: Sendable, Equatable {
     /// 2-D convolution; weights `[O, C, kH, kW]`.
     case conv(WeightedLayer)
-    /// Fully connected; weights `[O, I]`; the input is flattened (`I = C·H·W`).
+    /// Fully connected; weights `[O, I]`. A `[C, H, W]` or `[F]` input is flattened (`I = C·H·W`);
+    /// a `[T, I]` token tensor is transformed row by row (output `[T, O]`).
     case linear(WeightedLayer)
     /// Residual add of two tensors of the same shape, each rescaled to the output scale.
     case add(AddRescale)
@@ -67,6 +68,27 @@ public enum LayerOp: Sendable, Equatable {
     case globalAvgpool(Requantization)
     /// Reshape `[C, H, W]` to `[C·H·W]`.
     case flatten
+    /// Integer softmax over the last axis (`IntegerSoftmax`); the multiplier is `S_in / S_e`.
+    /// The output is unsigned with zero point 0 and scale `2^−bits`.
+    case softmax(QuantizedMultiplier)
+    /// Integer GELU (`IntegerGELU`): input multiplier `S_in · 2^12`, one-channel output
+    /// requantization of real multiplier `2^−12 / S_y`.
+    case gelu(QuantizedMultiplier, Requantization)
+    /// Integer LayerNorm over the last axis (`IntegerLayerNorm`).
+    case layernorm(LayerNormParameters)
+    /// Per-head product of two activation tensors (`ActivationMatmul`): inputs `[H, M, K]` and
+    /// `[H, K, N]` (or `[H, N, K]` when transposed), output `[H, M, N]`.
+    case matmul(MatmulParameters)
+    /// Image to tokens: `[C, H, W]` to `[H·W, C]` (token `y·W + x` holds the C values of pixel y, x).
+    case tokens
+    /// Prepends a class-token row and adds position embeddings (`TokenEmbedding`): `[T, D]` to `[T + 1, D]`.
+    case tokenEmbed(TokenEmbedding)
+    /// Columns `offset + h·headDim + j` of a `[T, W]` tensor as `[heads, T, headDim]` (`HeadSplit`).
+    case splitHeads(HeadSplit)
+    /// `[H, T, d]` to `[T, H·d]` (head h fills columns `h·d ..< (h + 1)·d`).
+    case mergeHeads
+    /// Row `index` of a `[T, D]` tensor, as `[D]` (the class token).
+    case selectToken(Int)
 
     /// The schema's `op` string.
     public var name: String {
@@ -80,13 +102,23 @@ public enum LayerOp: Sendable, Equatable {
         case .avgpool: "avgpool"
         case .globalAvgpool: "global_avgpool"
         case .flatten: "flatten"
+        case .softmax: "softmax"
+        case .gelu: "gelu"
+        case .layernorm: "layernorm"
+        case .matmul: "matmul"
+        case .tokens: "tokens"
+        case .tokenEmbed: "token_embed"
+        case .splitHeads: "split_heads"
+        case .mergeHeads: "merge_heads"
+        case .selectToken: "select_token"
         }
     }
 
     /// Every `op` string the schema knows.
     public static let names = [
         "conv", "linear", "add", "relu", "clamp", "maxpool", "avgpool",
-        "global_avgpool", "flatten",
+        "global_avgpool", "flatten", "softmax", "gelu", "layernorm", "matmul", "tokens", "token_embed",
+        "split_heads", "merge_heads", "select_token",
     ]
 }
 

@@ -148,6 +148,8 @@ extension IntegerModel {
             try writeRequant(r, to: g)
         case .relu, .flatten:
             break
+        case .softmax, .gelu, .layernorm, .matmul, .tokens, .tokenEmbed, .splitHeads, .mergeHeads, .selectToken:
+            try writeTransformerOp(op, to: g)
         }
     }
 
@@ -240,6 +242,21 @@ struct FieldReader {
             shift: try dataset("requant_shift", as: Int32.self, allowed: [.int8, .int16, .int32], rank: 1).values)
     }
 
+    /// The Q31 multipliers and shifts of a residual add (`input_multipliers`, `input_shifts`,
+    /// `output_multiplier`, `output_shift`, `left_shift`).
+    func addRescale() throws -> AddRescale {
+        let m = try ints("input_multipliers", count: 2), s = try ints("input_shifts", count: 2)
+        guard m.allSatisfy({ Int32(exactly: $0) != nil }), s.allSatisfy({ Int32(exactly: $0) != nil }) else {
+            throw fail("input_multipliers", "values must fit int32")
+        }
+        return AddRescale(
+            inputs: (0..<2).map { QuantizedMultiplier(multiplier: Int32(m[$0]), shift: Int32(s[$0])) },
+            output: QuantizedMultiplier(
+                multiplier: Int32(clamping: try int("output_multiplier")),
+                shift: Int32(clamping: try int("output_shift"))),
+            leftShift: try int("left_shift"))
+    }
+
     func window() throws -> PoolWindow {
         PoolWindow(
             kernel: try ints("kernel", count: 2), stride: try ints("stride", count: 2),
@@ -283,26 +300,14 @@ struct FieldReader {
         switch opName {
         case "conv": op = .conv(try weighted(conv: true))
         case "linear": op = .linear(try weighted(conv: false))
-        case "add":
-            let m = try ints("input_multipliers", count: 2), s = try ints("input_shifts", count: 2)
-            guard m.allSatisfy({ Int32(exactly: $0) != nil }), s.allSatisfy({ Int32(exactly: $0) != nil }) else {
-                throw fail("input_multipliers", "values must fit int32")
-            }
-            op = .add(
-                AddRescale(
-                    inputs: (0..<2).map {
-                        QuantizedMultiplier(multiplier: Int32($0 == 0 ? m[0] : m[1]), shift: Int32(s[$0]))
-                    },
-                    output: QuantizedMultiplier(
-                        multiplier: Int32(clamping: try int("output_multiplier")),
-                        shift: Int32(clamping: try int("output_shift"))),
-                    leftShift: try int("left_shift")))
+        case "add": op = .add(try addRescale())
         case "relu": op = .relu
         case "clamp": op = .clamp(min: try int("min"), max: try int("max"))
         case "maxpool": op = .maxpool(try window())
         case "avgpool": op = .avgpool(try window(), try requant())
         case "global_avgpool": op = .globalAvgpool(try requant())
         case "flatten": op = .flatten
+        case let other where transformerOpNames.contains(other): op = try transformerOp(other)
         default:
             throw fail("op", "unknown op '\(opName)'; expected one of \(LayerOp.names.joined(separator: ", "))")
         }

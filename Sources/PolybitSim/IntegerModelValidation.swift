@@ -139,7 +139,7 @@ extension IntegerModel {
 
 /// One layer of `IntegerModel.shapes(file:)`: its name and inputs resolved against the tensors
 /// before it, and the op's checks that yield its output shape.
-private struct LayerCheck {
+struct LayerCheck {
     let layer: IntegerLayer
     let file: String
     /// Per-image shapes and quantizations of `layer.inputs`, in order.
@@ -164,7 +164,10 @@ private struct LayerCheck {
             throw fail("name", "layer names must be non-empty, without '/', unique and not 'input'")
         }
         let needed: Int
-        if case .add = layer.op { needed = 2 } else { needed = 1 }
+        switch layer.op {
+        case .add, .matmul: needed = 2
+        default: needed = 1
+        }
         guard layer.inputs.count == needed else {
             throw fail("inputs", "op '\(layer.op.name)' needs \(needed) input name(s), got \(layer.inputs)")
         }
@@ -223,6 +226,8 @@ private struct LayerCheck {
             return [x[0], 1, 1]
         case .flatten:
             return [x.reduce(1, *)]
+        case .softmax, .gelu, .layernorm, .matmul, .tokens, .tokenEmbed, .splitHeads, .mergeHeads, .selectToken:
+            return try transformerShape()
         }
     }
 
@@ -240,10 +245,20 @@ private struct LayerCheck {
         return [w.weightShape[0]] + hw
     }
 
-    /// `[O]` of a linear layer whose `I` inputs are the flattened input.
+    /// `[O]` of a linear layer whose `I` inputs are the flattened input, or `[T, O]` for a `[T, I]`
+    /// token input.
     func linearShape(_ w: WeightedLayer) throws -> [Int] {
         guard w.weightShape.count == 2, w.weightShape.allSatisfy({ $0 > 0 }) else {
             throw fail("weights", "expected shape [O, I], got \(w.weightShape)")
+        }
+        if x.count == 2 {
+            guard w.weightShape[1] == x[1] else {
+                throw fail(
+                    "weights",
+                    "has \(w.weightShape[1]) inputs, the tokens of '\(layer.inputs[0])' have \(x[1]) values \(x)")
+            }
+            if checkingValues { try IntegerModel.check(w, file: file, layer: name) }
+            return [x[0], w.weightShape[0]]
         }
         guard w.weightShape[1] == x.reduce(1, *) else {
             throw fail(

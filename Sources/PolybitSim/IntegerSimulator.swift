@@ -76,9 +76,9 @@ public final class IntegerSimulator: Sendable {
     public let paths: [KernelPath]
     /// MACs per image of each layer.
     public let macsPerImage: [Int]
-    private let plans: [WeightedPlan?]
-    private let sources: [[Int]]  // tensor ids: 0 = model input, i + 1 = layer i
-    private let quant: [Quantization]  // per tensor id
+    let plans: [WeightedPlan?]
+    let sources: [[Int]]  // tensor ids: 0 = model input, i + 1 = layer i
+    let quant: [Quantization]  // per tensor id
     private let lastUse: [Int]  // per tensor id: last layer reading it
 
     /// Prepares plans; throws `IntegerModelError`/`InputError` for an invalid model or config.
@@ -102,8 +102,12 @@ public final class IntegerSimulator: Sendable {
                 plan = try WeightedPlan(
                     w, inputShape: inShape[0], input: quant[src[0]], output: layer.output,
                     config: config, isConv: isConv)
-                macs.append(plan!.outChannels * plan!.patchSize * plan!.positions)
+                let rows = inShape[0].count == 2 ? inShape[0][0] : 1  // tokens of a per-token linear
+                macs.append(plan!.outChannels * plan!.patchSize * plan!.positions * rows)
                 paths.append(plan!.path)
+            case .matmul:
+                macs.append(outShape.reduce(1, *) * inShape[0][2])  // H·M·N outputs of K products
+                paths.append(.integer)
             default:
                 macs.append(0); paths.append(.elementwise)
             }
@@ -222,9 +226,10 @@ public final class IntegerSimulator: Sendable {
                         let x = xb.baseAddress!
                         switch layer.op {
                         case .conv, .linear:
+                            let s = inputShapes[li][0]
                             plans[li]!.run(
-                                input: x, n: n, output: y, scratch: scratch, counts: &counts[li],
-                                capture: capture)
+                                input: x, n: s.count == 2 ? n * s[0] : n, output: y, scratch: scratch,
+                                counts: &counts[li], capture: capture)
                         case .add(let r):
                             tensors[src[1]]!.withUnsafeBufferPointer { bb in
                                 ElementwiseKernels.add(
@@ -251,6 +256,8 @@ public final class IntegerSimulator: Sendable {
                                 requant: r, layer: layer, y: y, size: size, traced: traced, sums: &sums)
                         case .flatten:
                             break
+                        default:
+                            transformer(layer, li: li, x: x, n: n, tensors: tensors, scratch: scratch, into: y)
                         }
                     }
                     initialized = size

@@ -39,13 +39,16 @@ public struct SimulationConfig: Sendable, Equatable {
     public var threads: Int
     /// Images per worker step (bounds memory: the im2col matrix holds `batch · K · P` values).
     public var batch: Int
+    /// How softmax, GELU and LayerNorm are computed (transformer models only).
+    public var specialFunctions: SpecialFunctions
 
     public init(
         requant: RequantMode = .onnx, accumulator: AccumulatorModel = AccumulatorModel(),
-        fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 8
+        fastPath: Bool = true, threads: Int = Parallel.threads, batch: Int = 8,
+        specialFunctions: SpecialFunctions = .integer
     ) {
         self.requant = requant; self.accumulator = accumulator; self.fastPath = fastPath
-        self.threads = threads; self.batch = batch
+        self.threads = threads; self.batch = batch; self.specialFunctions = specialFunctions
     }
 
     /// Throws `InputError` for an accumulator width outside 8...64, or threads/batch below 1.

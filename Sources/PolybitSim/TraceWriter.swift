@@ -65,9 +65,10 @@ public enum TraceWriter {
                         try g.setAttribute("fraction_bits", .int(w.zcFractionBits), on: "bias_fraction")
                     }
                     if let s = t.windowSum {
-                        let spatial = isConv ? Array(t.outputShape.dropFirst()) : []
+                        let spatial = Array(isConv ? t.outputShape.dropFirst() : t.outputShape.dropLast())
                         try g.write("window_sum", s, shape: [n] + spatial)
-                        try g.setAttribute("shape_order", .string(isConv ? "NHW" : "N"), on: "window_sum")
+                        let order = isConv ? "NHW" : spatial.isEmpty ? "N" : "NT"
+                        try g.setAttribute("shape_order", .string(order), on: "window_sum")
                     }
                     try accumulator(
                         g, t, n: n, fractionBits: w.zcFractionBits, config: config,
@@ -81,7 +82,14 @@ public enum TraceWriter {
                     try requant(g, r)
                 case .add(let r):
                     try IntegerModel.writeAddRescale(r, to: g)
-                case .relu, .clamp, .maxpool, .flatten:
+                case .gelu(_, let r):
+                    try requant(g, r)
+                case .layernorm(let p):
+                    try requant(g, p.requant)
+                case .matmul(let p):
+                    try requant(g, p.requant)
+                case .relu, .clamp, .maxpool, .flatten, .softmax, .tokens, .tokenEmbed, .splitHeads, .mergeHeads,
+                    .selectToken:
                     break
                 }
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolybitData
+import PolybitNN
 import PolybitONNX
 import PolybitQuant
 import PolybitSim
@@ -105,13 +106,7 @@ struct ExportCommand: ParsableCommand {
             net.set(policyValue)
         }
         let calibration = ckpt.normalization.apply(to: splits.train.prefix(calibrationImages))
-        var options = ExportOptions()
-        options.residualBits = residualBits
-        options.fractionBits = fractionBits
-        options.biasFraction = !integerBias
-        let (model, report) = try ResNetExporter.export(
-            net, normalization: ckpt.normalization, calibration: calibration,
-            options: options)
+        let (model, report) = try exportModel(net, normalization: ckpt.normalization, calibration: calibration)
         var agreement: ExportAgreement?
         var codes: [LayerCodeAgreement]?
         if verify > 0 {
@@ -119,9 +114,12 @@ struct ExportCommand: ParsableCommand {
                 net, normalization: ckpt.normalization, model: model,
                 data: splits.test, limit: verify,
                 config: SimulationConfig(threads: threads))
-            codes = try ExportVerification.compareCodes(
-                net, normalization: ckpt.normalization, model: model,
-                data: splits.test, limit: min(verify, Self.codeImages))
+            codes =
+                net.model is ViT
+                ? nil
+                : try ExportVerification.compareCodes(
+                    net, normalization: ckpt.normalization, model: model,
+                    data: splits.test, limit: min(verify, Self.codeImages))
         }
         let precision = bits.map { "\($0)-bit" } ?? "policy \(policy!)"
         switch format {
@@ -147,11 +145,30 @@ struct ExportCommand: ParsableCommand {
         printSummary(
             model: model, precision: precision, report: report, agreement: agreement, codes: codes,
             testImages: splits.test.count)
+        if net.model is ViT {
+            print(
+                "ViT: softmax, GELU and LayerNorm as I-BERT integer approximations; what training kept in float stored at \(min(residualBits, ViTIntegerPlan.defaultFloatBits)) bits, calibrated on \(calibration.count) images"
+            )
+            return
+        }
         print(
             net.residual == .float
                 ? "residual stream: float in training (a checkpoint from before 'train --residual'), stored at \(residualBits) bits, calibrated on \(calibration.count) images"
                 : "residual stream: on the trained grids ('train --residual \(net.residual.rawValue)'); only the logits are calibrated"
         )
+    }
+
+    /// The integer model of `net` (a ResNet or a ViT) with the flags' export options.
+    private func exportModel(
+        _ net: QuantizedNetwork, normalization: ChannelNormalization, calibration: Dataset
+    ) throws -> (IntegerModel, ExportReport) {
+        var options = ExportOptions()
+        options.residualBits = residualBits
+        options.fractionBits = fractionBits
+        options.biasFraction = !integerBias
+        return net.model is ViT
+            ? try ViTExporter.export(net, normalization: normalization, calibration: calibration, options: options)
+            : try ResNetExporter.export(net, normalization: normalization, calibration: calibration, options: options)
     }
 
     /// The human-readable summary: what was written, and the verification figures when asked.
