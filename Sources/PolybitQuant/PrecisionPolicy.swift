@@ -16,18 +16,26 @@ public struct PrecisionPolicy: Codable, Equatable, Sendable {
     }
     public var layers: [String: Entry]
     public var `default`: Entry?
+    /// Where the policy came from, as text (JSON key `pick`): `polybit pick` records the
+    /// checkpoint, profiles, budgets and validation accuracy; `export` copies them into the
+    /// exported model's metadata. Does not change what the policy does.
+    public var provenance: [String: String]?
 
-    public init(layers: [String: Entry], default: Entry? = nil) {
-        self.layers = layers; self.default = `default`
+    public init(layers: [String: Entry], default: Entry? = nil, provenance: [String: String]? = nil) {
+        self.layers = layers; self.default = `default`; self.provenance = provenance
     }
 
-    private enum CodingKeys: String, CodingKey { case layers, `default` }
+    private enum CodingKeys: String, CodingKey {
+        case layers, `default`
+        case provenance = "pick"
+    }
 
-    /// Decodes `{"layers": ..., "default": ...}`; a missing `layers` is an empty table.
+    /// Decodes `{"layers": ..., "default": ..., "pick": {...}}`; a missing `layers` is an empty table.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         layers = try c.decodeIfPresent([String: Entry].self, forKey: .layers) ?? [:]
         `default` = try c.decodeIfPresent(Entry.self, forKey: .default)
+        provenance = try c.decodeIfPresent([String: String].self, forKey: .provenance)
     }
 
     /// The precision of `layer`.

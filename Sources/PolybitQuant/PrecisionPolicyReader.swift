@@ -8,7 +8,8 @@ extension PrecisionPolicy {
     /// over ten thousand.
     public static let maximumFileBytes = 1 << 20
 
-    /// Reads a policy file (`{"layers": {...}, "default": {...}}`, either part optional).
+    /// Reads a policy file (`{"layers": {...}, "default": {...}}`, either part optional, and an
+    /// informational `"pick": {...}` that `polybit pick` writes).
     /// Checks JSON syntax, the size, the shape, field names and that bit counts are whole numbers
     /// (or null); which layers exist and which widths are supported is `validate(layers:supportedBits:file:)`.
     public static func read(from path: String) throws -> PrecisionPolicy {
@@ -36,7 +37,7 @@ extension PrecisionPolicy {
         }
         let shape = "expected {\"layers\": {name: {\"weight_bits\": b, \"activation_bits\": b}}, \"default\": {...}}"
         guard let top = json as? [String: Any] else { throw InputError("\(file): \(shape), got \(describe(json))") }
-        try checkKeys(top, allowed: ["layers", "default"], at: "the top level", file: file)
+        try checkKeys(top, allowed: ["layers", "default", "pick"], at: "the top level", file: file)
         guard top["layers"] != nil || top["default"] != nil else {
             throw InputError("\(file): neither \"layers\" nor \"default\" given; \(shape)")
         }
@@ -48,7 +49,25 @@ extension PrecisionPolicy {
             for (name, value) in table { layers[name] = try entry(value, at: fieldPath(layer: name), file: file) }
         }
         let fallback = try top["default"].map { try entry($0, at: "default", file: file) }
-        return PrecisionPolicy(layers: layers, default: fallback)
+        return PrecisionPolicy(
+            layers: layers, default: fallback, provenance: try top["pick"].map { try provenance($0, file: file) })
+    }
+
+    /// The informational `pick` object: text or number values (at most 64 entries of 1,000
+    /// characters), kept as text.
+    private static func provenance(_ value: Any, file: String) throws -> [String: String] {
+        guard let object = value as? [String: Any], object.count <= 64 else {
+            throw InputError(
+                "\(file): pick: expected an object of at most 64 text or number fields, got \(describe(value))")
+        }
+        return try object.mapValues { v in
+            switch v {
+            case let s as String where s.count <= 1000: return s
+            case let n as NSNumber where !isBoolean(n): return "\(n)"
+            default:
+                throw InputError("\(file): pick: expected text (up to 1000 characters) or numbers, got \(describe(v))")
+            }
+        }
     }
 
     /// One `{"weight_bits": b, "activation_bits": b}` object at `path` (either field optional or null).

@@ -5,6 +5,25 @@ extension PickReport {
     /// The final pick: the mixed one when the search ran, else the uniform one.
     public var final: Point { mixed ?? uniform }
 
+    /// What the final pick's policy file records about it (`PrecisionPolicy.provenance`, JSON key
+    /// `pick`), which `export` copies into the exported model's metadata: the Polybit `version`,
+    /// checkpoint, profiles, budgets, the point's label and costs, and its validation accuracy
+    /// (fraction in [0, 1]) with the number of images and whether training held them out.
+    public func provenance(version: String) -> [String: String] {
+        let p = final
+        var out = [
+            "polybit_version": version, "checkpoint": checkpoint, "profiles": profiles.joined(separator: ", "),
+            "budgets": budgets.map { "\($0.kind) <= \($0.limit)" }.joined(separator: ", "), "label": p.label,
+            "validation_accuracy": "\(p.validation_accuracy)", "validation_images": "\(validation_images)",
+            "validation_held_out": "\(validation_held_out)", "residual": residual,
+        ]
+        for c in p.costs {
+            out["cost." + c.profile] = "energy_uJ=\(c.energy_uJ) latency_ms=\(c.latency_ms) memory_KiB=\(c.memory_KiB)"
+        }
+        if let t = p.test_accuracy { out["test_accuracy"] = "\(t)" }
+        return out
+    }
+
     /// A Markdown section setting the final pick's accuracy and costs beside the costs of its
     /// exported integer model (`cost --model`), per profile the pick was made for.
     /// - Parameters: `exported` the export's cost per profile name; `modelFile` where it is.

@@ -44,6 +44,28 @@ import Testing
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         #expect(try PrecisionPolicy.parse(try encoder.encode(p), file: "p.json") == p)
+        var picked = p
+        picked.provenance = ["validation_accuracy": "0.875", "profiles": "BitFusion"]
+        let text = String(decoding: try encoder.encode(picked), as: UTF8.self)
+        #expect(text.contains(#""pick" : {"#))
+        #expect(try PrecisionPolicy.parse(Data(text.utf8), file: "p.json") == picked)
+    }
+
+    /// The informational `pick` object: text and numbers kept as text; it changes no precision.
+    @Test func pickProvenanceIsReadAsText() throws {
+        let p = try Self.parse(
+            #"{"default": {"weight_bits": 4}, "pick": {"validation_accuracy": 0.5, "profiles": "A, B"}}"#)
+        #expect(p.provenance == ["validation_accuracy": "0.5", "profiles": "A, B"])
+        #expect(p.precision(of: "x") == Precision(weightBits: 4, activationBits: nil))
+        #expect(
+            Self.message { _ = try Self.parse(#"{"default": {}, "pick": [1]}"#) }.hasPrefix(
+                "p.json: pick: expected an object"))
+        #expect(
+            Self.message { _ = try Self.parse(#"{"default": {}, "pick": {"a": true}}"#) }
+                == "p.json: pick: expected text (up to 1000 characters) or numbers, got true")
+        #expect(
+            Self.message { _ = try Self.parse(#"{"pick": {}}"#) }.hasPrefix(
+                "p.json: neither \"layers\" nor \"default\""))
     }
 
     @Test func badFilesNameTheFieldInOneLine() {

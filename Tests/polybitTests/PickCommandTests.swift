@@ -89,6 +89,21 @@ import Testing
             "--out", dir + "/mixed.onnx",
         ])
         #expect(onnx.status == 0, "\(onnx.stderr)")
+        // The policy file records the pick (profiles, budgets, validation accuracy), and the ONNX
+        // export carries that in its metadata.
+        let policyFile = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: dir + "/policy.json")))
+        let provenance = (policyFile as? [String: Any])?["pick"] as? [String: String] ?? [:]
+        #expect(provenance["profiles"] == "BitFusion" && provenance["validation_held_out"] == "true", "\(provenance)")
+        #expect(provenance["validation_accuracy"].flatMap(Double.init) == mixed["validation_accuracy"] as? Double)
+        if (try? CLI.python(["-c", "import onnx"]))?.status == 0 {
+            let meta = try CLI.python([
+                "-c",
+                "import sys, onnx; print({e.key: e.value for e in onnx.load(sys.argv[1]).metadata_props}['polybit.pick.validation_accuracy'])",
+                dir + "/mixed.onnx",
+            ])
+            #expect(meta.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == provenance["validation_accuracy"])
+        }
         if (try? CLI.tool("sim/onnx_check.py", ["--help"]))?.status == 0 {
             let write = try CLI.python(["-c", Self.randomCodes, dir + "/codes.h5", "32", "1,28,28"])
             #expect(write.status == 0, "\(write.stderr)")

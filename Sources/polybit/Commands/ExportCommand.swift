@@ -129,7 +129,12 @@ struct ExportCommand: ParsableCommand {
                 "polybit.version": Polybit.version, "polybit.checkpoint": checkpoint, "polybit.precision": precision,
                 "polybit.residual": net.residual.rawValue,
             ]
-            if let policyValue { metadata["polybit.policy"] = try jsonText(policyValue) }
+            if let policyValue {
+                var layers = policyValue
+                layers.provenance = nil
+                metadata["polybit.policy"] = try jsonText(layers)
+                for (key, value) in policyValue.provenance ?? [:] { metadata["polybit.pick." + key] = value }
+            }
             if let agreement {
                 metadata["polybit.verification"] = try jsonText(agreement)
             }

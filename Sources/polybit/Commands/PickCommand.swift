@@ -88,7 +88,8 @@ struct PickCommand: ParsableCommand {
                 try jsonText(report, pretty: true) + "\n", to: outReport, flag: "--out-report")
         }
         if let outPolicy {
-            let policy = report.final.policy!
+            var policy = report.final.policy!
+            policy.provenance = report.provenance(version: Polybit.version)
             try CostCommand.writeAtomically(
                 try jsonText(policy, pretty: true) + "\n", to: outPolicy, flag: "--out-policy")
         }
