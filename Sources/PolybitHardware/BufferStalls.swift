@@ -7,13 +7,17 @@
 ///   fold's outputs written. With the layer's folds alike, Σ_folds max(compute, transfer) =
 ///   max(compute, transfer): the rest of the traffic at each memory's bandwidth (DRAM and every
 ///   on-chip level) stalls the array only by what exceeds the compute cycles.
-/// Latency = compute + stall cycles, stall = fill + max(0, transfer − compute). Add and pool
-/// layers stream (no fill).
+/// - Output stage (`compute.output_stage`): bias, requantization and activation of each output run
+///   beside the array at the profile's outputs per cycle; a layer waits for it like a transfer.
+/// Latency = compute + stall cycles, stall = fill + max(0, transfer − compute), transfer the
+/// slowest of the memories and the output stage. Add and pool layers stream (no fill).
 public struct BufferStalls: Sendable, Hashable {
     /// DRAM cycles of the first fill.
     public var fillCycles: Double
     /// Cycles the busiest memory needs for the traffic after the fill (the steady state).
     public var transferCycles: Double
+    /// Cycles the output stage needs for the layer's outputs (0 without one).
+    public var outputStageCycles: Double
     /// Cycles the array waits for memory: fill + max(0, transfer − compute).
     public var stallCycles: Double
 
@@ -23,15 +27,21 @@ public struct BufferStalls: Sendable, Hashable {
     ///   - dramBits: all DRAM bits of the layer (the fill included).
     ///   - dramBitsPerCycle: DRAM bandwidth in bits per cycle.
     ///   - levelCycles: bits / bandwidth of every on-chip memory.
+    ///   - outputStageCycles: outputs / the output stage's outputs per cycle (0 without one).
     public init(
-        computeCycles: Int, fillBits: Double, dramBits: Int, dramBitsPerCycle: Double, levelCycles: [Double]
+        computeCycles: Int, fillBits: Double, dramBits: Int, dramBitsPerCycle: Double, levelCycles: [Double],
+        outputStageCycles: Double = 0
     ) {
         fillCycles = fillBits / dramBitsPerCycle
         transferCycles = max(Double(dramBits) / dramBitsPerCycle - fillCycles, levelCycles.max() ?? 0)
-        stallCycles = fillCycles + max(0, transferCycles - Double(computeCycles))
+        self.outputStageCycles = outputStageCycles
+        stallCycles = fillCycles + max(0, max(transferCycles, outputStageCycles) - Double(computeCycles))
     }
 
     /// True when the steady-state transfers take longer than the compute (the layer is limited by
     /// bandwidth, not only by its first fill).
-    public var memoryBound: Bool { stallCycles > fillCycles }
+    public var memoryBound: Bool { transferCycles > outputStageCycles && stallCycles > fillCycles }
+
+    /// True when the output stage, slower than the compute and every transfer, sets the time.
+    public var outputStageBound: Bool { outputStageCycles >= transferCycles && stallCycles > fillCycles }
 }

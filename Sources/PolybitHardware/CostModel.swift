@@ -162,7 +162,11 @@ public struct CostModel: Sendable {
             computeCycles: mapping.cycles,
             fillBits: Double(dramW) * mapping.schedule.firstFoldWeightShare + Double(dramI)
                 * mapping.schedule.firstFoldInputShare,
-            dramBits: dramW + dramI + dramO, dramBitsPerCycle: dramBPC, levelCycles: levelCycles)
+            dramBits: dramW + dramI + dramO, dramBitsPerCycle: dramBPC, levelCycles: levelCycles,
+            outputStageCycles: profile.compute.outputStage.map {
+                Double(outputStageOutputs(layer, batch)) / $0.outputsPerCycle
+            }
+                ?? 0)
         let latencyCycles = Double(mapping.cycles) + stalls.stallCycles
         let seconds = latencyCycles / (profile.clockMHz * 1e6)
 
@@ -233,8 +237,8 @@ public struct CostModel: Sendable {
         return weightStored * nI + offChipInputBits < weightStored + offChipInputBits * nW ? (nI, 1) : (1, nW)
     }
 
-    /// Energy split: MACs at the run widths and elementwise adds, each memory's bits, DRAM bits,
-    /// and leakage over the layer's latency.
+    /// Energy split: MACs at the run widths, elementwise adds and the output stage, each memory's
+    /// bits, DRAM bits, and leakage over the layer's latency.
     private func energy(
         _ layer: LayerWorkload, precision ep: ExecutionPrecision?, batch: Int, levelBits: [Int], dramBits: Int,
         seconds: Double
@@ -243,10 +247,18 @@ public struct CostModel: Sendable {
         let elementwise =
             layer.specialFunction.map { $0.energyPJ(elements: layer.elementwiseOps * batch, on: profile.compute) }
             ?? Double(layer.elementwiseOps * batch) * profile.compute.addEnergyPJ
+        let outputStage =
+            Double(outputStageOutputs(layer, batch)) * (profile.compute.outputStage?.energyPJPerOutput ?? 0)
         return EnergySplit(
-            computePJ: Double(layer.macs * batch) * (ep?.macEnergyPJ ?? 0) + elementwise,
+            computePJ: Double(layer.macs * batch) * (ep?.macEnergyPJ ?? 0) + elementwise + outputStage,
             memoryPJ: mems.indices.map { Double(levelBits[$0]) * mems[$0].energyPJPerBit },
             dramPJ: Double(dramBits) * profile.dram.energyPJPerBit,
             leakagePJ: profile.leakageMW * 1e-3 * seconds * 1e12)
+    }
+
+    /// Outputs the output stage processes for `layer` over the batch: every output element of a
+    /// conv or linear layer (bias, requantization, activation), none for other layers.
+    private func outputStageOutputs(_ layer: LayerWorkload, _ batch: Int) -> Int {
+        layer.usesArray ? layer.outputShape.elements * batch : 0
     }
 }

@@ -129,6 +129,10 @@ public struct ComputeArray: Sendable, Hashable {
     /// Energy of one special-function evaluation (one element) on the unit, in pJ
     /// (`special_function_energy_pJ`; 0 without a unit).
     public var specialFunctionEnergyPJ: Double = 0
+    /// Per-width throughput rules (`throughput`; empty: every width at the native rate).
+    public var throughput: [ThroughputRule] = []
+    /// Bias, requantization and activation of each output (`output_stage`; nil: free, as before).
+    public var outputStage: OutputStage?
 
     public init(
         kind: ArrayKind, serialOperands: SerialOperands?, macsPerCycle: Int, dataflow: Dataflow,

@@ -11,7 +11,8 @@ public struct ExecutionPrecision: Sendable, Hashable {
     /// MACs each array unit completes per serial step (BitFusion's ⌊m/max(b_a,2)⌋·⌊m/max(b_w,2)⌋;
     /// 1 for fixed-width and bit-serial arrays).
     public var macsPerUnit: Int
-    /// Cycles per MAC on a unit (b_a or b_a·b_w for bit-serial arrays; 1 otherwise).
+    /// Cycles per MAC on a unit (b_a or b_a·b_w for bit-serial arrays; 1 otherwise), times the
+    /// cycles per MAC of the first ``ThroughputRule`` of the array that matches `run`.
     public var serialSteps: Int
     /// Energy of one MAC at `run`, in pJ.
     public var macEnergyPJ: Double
@@ -60,6 +61,10 @@ public struct ExecutionPrecision: Sendable, Hashable {
                 serialSteps = ba
                 macEnergyPJ = array.macEnergyPJ * Double(ba) / nativeA
             }
+        }
+        if let rule = array.throughput.first(where: { $0.matches(run) }) {
+            serialSteps *= rule.cyclesPerMAC
+            if let e = rule.macEnergyPJ { macEnergyPJ = e }
         }
     }
 

@@ -67,7 +67,7 @@ public enum ProfileLoader {
     private static let computeFields = [
         "kind", "serial_operands", "macs_per_cycle", "array", "weight_bits", "activation_bits",
         "multiplier_bits", "accumulator_bits", "accumulator_overflow", "requant", "mac_energy_pJ", "add_energy_pJ",
-        "special_functions", "special_function_energy_pJ",
+        "special_functions", "special_function_energy_pJ", "throughput", "output_stage",
     ]
 
     private static func computeArray(_ c: YAMLFields) throws -> ComputeArray {
@@ -113,7 +113,41 @@ public enum ProfileLoader {
             macEnergyPJ: try c.number("mac_energy_pJ", positive: false),
             addEnergyPJ: try c.number("add_energy_pJ", positive: false), registerFile: registerFile)
         try specialFunctions(c, into: &computeArray)
+        computeArray.throughput = try throughputRules(c, weightBits: wBits, activationBits: aBits)
+        if c.has("output_stage") {
+            let stage = try c.fields("output_stage", known: ["outputs_per_cycle", "energy_pJ_per_output"])
+            computeArray.outputStage = OutputStage(
+                outputsPerCycle: try stage.number("outputs_per_cycle", positive: true),
+                energyPJPerOutput: try stage.number("energy_pJ_per_output", positive: false))
+        }
         return computeArray
+    }
+
+    /// `compute.throughput` (optional): a list of `{weight_bits?, activation_bits?, cycles_per_mac,
+    /// mac_energy_pJ?}`, each width one the array supports.
+    private static func throughputRules(_ c: YAMLFields, weightBits: [Int], activationBits: [Int]) throws
+        -> [ThroughputRule]
+    {
+        guard c.has("throughput") else { return [] }
+        let nodes = try c.list("throughput", expected: "a non-empty list of {activation_bits, cycles_per_mac} rules")
+        return try nodes.enumerated().map { i, node in
+            let r = try YAMLFields(
+                node, file: c.file, path: YAMLFields.join(c.path, "throughput[\(i)]"),
+                known: ["weight_bits", "activation_bits", "cycles_per_mac", "mac_energy_pJ"])
+            func width(_ key: String, _ supported: [Int]) throws -> Int? {
+                guard r.has(key) else { return nil }
+                let b = try r.positiveInt(key)
+                guard supported.contains(b) else {
+                    throw r.error(key, "expected one of the array's widths \(supported), found \(b)")
+                }
+                return b
+            }
+            return ThroughputRule(
+                weightBits: try width("weight_bits", weightBits),
+                activationBits: try width("activation_bits", activationBits),
+                cyclesPerMAC: try r.positiveInt("cycles_per_mac"),
+                macEnergyPJ: r.has("mac_energy_pJ") ? try r.number("mac_energy_pJ", positive: false) : nil)
+        }
     }
 
     /// `compute.special_functions` (optional, default integer) and `special_function_energy_pJ`
