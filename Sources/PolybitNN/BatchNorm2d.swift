@@ -52,6 +52,15 @@ public final class BatchNorm2d: Layer {
     /// The bit-width whose set is in use; nil when shared.
     public var selectedBits: Int? { switchableBits.isEmpty ? nil : switchableBits[selected] }
 
+    /// When true, each training forward keeps its output in `lastOutput` (for a loss on it, e.g.
+    /// one-shot IDM).
+    public var keepsOutput = false
+    /// The last training forward's output `[C, N, H, W]` (after the fused ReLU) while `keepsOutput`.
+    public private(set) var lastOutput: Tensor?
+    /// A gradient with respect to the output (its shape) that the next backward adds to the one it
+    /// receives, then clears: how a loss on this layer's output enters backpropagation.
+    public var extraOutputGradient: Tensor?
+
     /// The training input, the set it was normalized with and its batch statistics, for
     /// backward (x̂ is recomputed from them).
     private var cachedInput: Tensor?
@@ -145,11 +154,14 @@ public final class BatchNorm2d: Layer {
         cachedInput = x
         cachedSet = selected
         batchMeans = means
+        lastOutput = keepsOutput ? y : nil
         return y
     }
 
-    public func backward(_ gradOutput: Tensor) -> Tensor {
+    public func backward(_ received: Tensor) -> Tensor {
         guard let x = cachedInput else { preconditionFailure("\(name): backward without a training forward") }
+        let gradOutput = extraOutputGradient.map { received + $0 } ?? received
+        extraOutputGradient = nil
         let set = sets[cachedSet]
         let m = x.count / channels
         var gradInput = Tensor(shape: x.shape) { _ in }

@@ -4,7 +4,7 @@ public enum RecipeField: String, CaseIterable, Sendable {
     case model, width, dataset, dataDir, validation, limit, epochs, batch, seed, optimizer, learningRate, momentum
     case weightDecay, warmupEpochs, labelSmoothing, cropPadding, flip, patch, dim, depth, heads
     case bits, deployBits, quantizeFirstLast, distillation, batchNorm, residual
-    case oneShot, subnets, bitSampling, hasbSigma, hasbImages, bitScheduler, fairnessRegularization
+    case oneShot, subnets, bitSampling, hasbSigma, hasbImages, bitScheduler, fairnessRegularization, idm
     /// `quantizer.<name>`
     case biasCorrection, correctionStatistics, weightStep, stepGradientScale, weightRounding, alrs
     /// `coreset.<name>` (`coresetHardCut` is `coreset.hardCut`)
@@ -16,7 +16,7 @@ public enum RecipeField: String, CaseIterable, Sendable {
 
     /// The settings of one-shot training other than `oneShot` itself (meaningful only with it).
     public static let oneShotOptions: [RecipeField] = [
-        .subnets, .bitSampling, .hasbSigma, .hasbImages, .bitScheduler, .fairnessRegularization,
+        .subnets, .bitSampling, .hasbSigma, .hasbImages, .bitScheduler, .fairnessRegularization, .idm,
     ]
 
     /// The field's path in the recipe's JSON: `epochs`, `quantizer.alrs`, `coreset.hardCut`.

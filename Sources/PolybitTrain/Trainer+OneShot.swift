@@ -91,22 +91,33 @@ extension Trainer {
     /// highest candidate) with cross-entropy, its logits kept as the teacher; then `recipe.subnets`
     /// random subnets drawn by `plan` from stream `RandomStream.bitSampling` at `update`, each with
     /// cross-entropy plus `recipe.distillation` times the KL divergence to the teacher (and, with
-    /// `fairnessRegularization`, `FairnessRegularization` for its 2-bit layers). The
+    /// `fairnessRegularization`, `FairnessRegularization` for its 2-bit layers; with `idm`,
+    /// `InformationDistortionMitigation` at its layers at their lowest weight width). The
     /// gradients add up to one optimizer step. Returns the max subnet's loss.
     func oneShotStep(
         _ state: TrainingState, on batch: Batch, update: Int, plan: OneShotEpoch, learningRate: Float,
         parameters: [Parameter]
     ) -> LossResult {
         state.optimizer.learningRate = learningRate
+        var idm =
+            recipe.idm > 0
+            ? InformationDistortionMitigation(
+                weight: recipe.idm, model: state.model, layers: plan.sampler.weightUnits) : nil
+        let lowest = Dictionary(
+            uniqueKeysWithValues: zip(plan.sampler.weightUnits, plan.sampler.weightCandidates.map { $0[0] }))
+        idm?.startStep()
         state.quant!.set(Precision.uniform(plan.sampler.highest))
         let teacher = state.model.forward(batch.images, training: true)
+        idm?.recordTeacher()
         let top = crossEntropy(logits: teacher, labels: batch.labels, labelSmoothing: recipe.labelSmoothing)
         state.model.backward(top.gradient)
         var rng = RandomStream.bitSampling.generator(seed: recipe.seed, update: update)
+        defer { idm?.finishStep() }
         for _ in 0..<recipe.subnets {
             let policy = plan.draw(&rng)
             state.quant!.set(policy)
             let logits = state.model.forward(batch.images, training: true)
+            idm?.attach(policy: policy, lowest: lowest)
             var r = crossEntropy(logits: logits, labels: batch.labels, labelSmoothing: recipe.labelSmoothing)
             if recipe.distillation > 0 {
                 r.gradient =

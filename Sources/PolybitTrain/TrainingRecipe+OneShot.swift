@@ -11,6 +11,7 @@ extension TrainingRecipe {
             throw RecipeError(.hasbSigma, "\(hasbSigma): expected a probability in [0, 1]")
         }
         guard hasbImages > 0 else { throw RecipeError(.hasbImages, "\(hasbImages): expected a positive number") }
+        guard idm.isFinite && idm >= 0 else { throw RecipeError(.idm, "\(idm): expected a weight ≥ 0") }
         guard oneShot else {
             let defaults = TrainingRecipe()
             let changed: [(RecipeField, Bool)] = [
@@ -18,6 +19,7 @@ extension TrainingRecipe {
                 (.hasbSigma, hasbSigma != defaults.hasbSigma), (.hasbImages, hasbImages != defaults.hasbImages),
                 (.bitScheduler, bitScheduler != defaults.bitScheduler),
                 (.fairnessRegularization, fairnessRegularization != defaults.fairnessRegularization),
+                (.idm, idm != defaults.idm),
             ]
             if let field = changed.first(where: \.1)?.0 { throw RecipeError(field, "needs \(.oneShot)") }
             return
@@ -26,6 +28,9 @@ extension TrainingRecipe {
             throw RecipeError(
                 .oneShot,
                 "needs \(.bits) with at least two quantized widths and no float (the candidates; e.g. 2-6)")
+        }
+        if idm > 0, model == .vit {
+            throw RecipeError(.idm, "acts on BatchNorm outputs; the ViT has none (ResNets only)")
         }
         if coreset != nil {
             throw RecipeError(.oneShot, "trains every subnet on the step's batch; it does not combine with coresets")

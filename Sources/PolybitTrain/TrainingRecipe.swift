@@ -85,6 +85,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var bitScheduler = false
     /// Fairness weight regularisation of one-shot training (`FairnessRegularization`).
     public var fairnessRegularization = false
+    /// Weight of one-shot information distortion mitigation (`InformationDistortionMitigation`);
+    /// 0 is off.
+    public var idm: Float = 0
 
     public init() {}
 
@@ -118,7 +121,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         residual = .float; try read(.residual, &residual)
         try read(.oneShot, &oneShot); try read(.subnets, &subnets); try read(.bitSampling, &bitSampling)
         try read(.hasbSigma, &hasbSigma); try read(.hasbImages, &hasbImages); try read(.bitScheduler, &bitScheduler)
-        try read(.fairnessRegularization, &fairnessRegularization)
+        try read(.fairnessRegularization, &fairnessRegularization); try read(.idm, &idm)
     }
 
     /// The trained bit-widths, or nil for float training.

@@ -34,6 +34,11 @@ struct OneShotArguments: ParsableArguments {
             "One-shot fairness weight regularisation: a layer a subnet runs at 2-bit weights loses the weight decay of its weights inside the 2-bit clipping range (exactly with sgd)."
     )
     var fairnessRegularization = false
+    @Option(
+        help:
+            "One-shot information distortion mitigation: weight λ of the MSE between a subnet's BatchNorm outputs and the max subnet's (detached), at the layers the subnet runs at their lowest candidate weight width (ResNets; 0 is off; the paper's code uses 0.01). [default: \(defaults.idm)]"
+    )
+    var idm: Float?
 
     /// Applies the given flags; `--one-shot` without `--bits` trains the candidates 2-6, and
     /// without `--distill` (`distillGiven`; nor any in the base recipe) distills with weight 1.
@@ -49,5 +54,6 @@ struct OneShotArguments: ParsableArguments {
         if let hasbImages { r.hasbImages = hasbImages }
         if bitScheduler { r.bitScheduler = true }
         if fairnessRegularization { r.fairnessRegularization = true }
+        if let idm { r.idm = idm }
     }
 }

@@ -46,6 +46,7 @@ extension RecipeField {
         case .hasbImages: "--hasb-images"
         case .bitScheduler: "--bit-scheduler"
         case .fairnessRegularization: "--fairness-regularization"
+        case .idm: "--idm"
         case .coresetFraction: "--coreset"
         case .coresetRedrawEpochs: "--redraw"
         case .coresetWarmupEpochs: "--coreset-warmup"
