@@ -19,10 +19,7 @@ public struct BitAssignment: Hashable, Sendable {
 
 /// What the search may change in a quantized network, and how an assignment becomes a policy.
 ///
-/// Every searchable conv/linear layer is a weight unit. Layers that read one activation quantizer
-/// (a ResNet block's conv1 and its projection shortcut) form one activation unit, so a policy
-/// never gives them different input widths. Boundary layers (stem and classifier) stay at their
-/// fixed entry (8×8) unless the network quantizes them with the rest.
+/// The units are the network's `PrecisionUnits` (the ones one-shot training samples).
 public struct SearchSpace: Sendable, Equatable {
     /// Layer names, one per weight unit.
     public var weightUnits: [String]
@@ -41,26 +38,13 @@ public struct SearchSpace: Sendable, Equatable {
         self.fixed = fixed; self.widths = Array(Set(widths)).sorted()
     }
 
-    /// The space of `network`: boundary layers fixed at `QuantizedNetwork.boundaryBits` (searched
-    /// like the rest when the network quantizes first and last layers).
+    /// The space of `network` (its `PrecisionUnits`): boundary layers fixed at
+    /// `QuantizedNetwork.boundaryBits` (searched like the rest when the network quantizes first and
+    /// last layers).
     public init(network: QuantizedNetwork, widths: [Int]) {
-        var weights: [String] = [], fixed: [String: PrecisionPolicy.Entry] = [:]
-        var groups: [(quantizer: ActivationQuantizer, layers: [String])] = []
-        for l in network.layers {
-            if l.isBoundary && !network.quantizeFirstLast {
-                let b = QuantizedNetwork.boundaryBits
-                fixed[l.name] = PrecisionPolicy.Entry(weight_bits: b, activation_bits: l.input == nil ? nil : b)
-                continue
-            }
-            weights.append(l.name)
-            guard let q = l.input else { continue }
-            if let i = groups.firstIndex(where: { $0.quantizer === q }) {
-                groups[i].layers.append(l.name)
-            } else {
-                groups.append((q, [l.name]))
-            }
-        }
-        self.init(weightUnits: weights, activationUnits: groups.map(\.layers), fixed: fixed, widths: widths)
+        let units = PrecisionUnits(network: network)
+        self.init(
+            weightUnits: units.weightUnits, activationUnits: units.activationUnits, fixed: units.fixed, widths: widths)
     }
 
     /// Every unit at `bits`.
@@ -72,14 +56,9 @@ public struct SearchSpace: Sendable, Equatable {
 
     /// The policy that runs `assignment`: one entry per layer (fixed layers included), no default.
     public func policy(_ assignment: BitAssignment) -> PrecisionPolicy {
-        var layers = fixed
-        for (name, w) in zip(weightUnits, assignment.weightBits) {
-            layers[name] = PrecisionPolicy.Entry(weight_bits: w, activation_bits: nil)
-        }
-        for (names, a) in zip(activationUnits, assignment.activationBits) {
-            for name in names { layers[name]?.activation_bits = a }
-        }
-        return PrecisionPolicy(layers: layers)
+        PrecisionUnits(
+            weightUnits: weightUnits, activationUnits: activationUnits, activationUnitLayer: [], fixed: fixed
+        ).policy(weights: assignment.weightBits, activations: assignment.activationBits)
     }
 
     /// Assignments one width step away from `a` (the next lower or higher width in `widths`) in one

@@ -84,15 +84,10 @@ public enum ViTExporter {
                     bits: t.bits, signed: true, scale: max(maxima[key] ?? 1, 1e-6) * options.headroom / qmax,
                     zeroPoint: 0)
             case .quantizer(let name):
-                guard let q = quantizers[name], let b = q.bits, let step = q.steps[b] else {
+                guard let q = quantizers[name] else {
                     throw InputError("the network has no quantized activation \(name), which its integer model needs")
                 }
-                guard b == t.bits, q.signed == t.signed else {
-                    throw InputError(
-                        "activation \(name) runs at \(b) bits in the network but the integer model stores it at \(t.bits)"
-                    )
-                }
-                return Quantization(bits: b, signed: q.signed, scale: Double(step.value.storage[0]), zeroPoint: 0)
+                return try q.trainedGrid(storedBits: t.bits, signed: t.signed)
             }
         }
 

@@ -15,47 +15,32 @@ public enum BitSampling: String, Codable, Sendable, CaseIterable {
 /// how a draw becomes the `PrecisionPolicy` that `QuantizedNetwork.set(_:)` runs (the mechanism
 /// `pick` and `export --policy` use).
 ///
-/// Units follow the search's (`PolybitSearch.SearchSpace`): every quantized conv/linear layer is a
-/// weight unit; the layers that read one activation quantizer (a ResNet block's conv1 and its
-/// projection shortcut) form one activation unit and always get one width. The stem and the
+/// The units are the network's `PrecisionUnits` (the ones `pick` searches): a block's conv1 and its
+/// projection shortcut share one activation unit and always get one width; the stem and the
 /// classifier stay at `QuantizedNetwork.boundaryBits` unless the network quantizes them.
 public struct BitWidthSampler: Sendable {
+    /// The network's units and fixed layers.
+    public let units: PrecisionUnits
     /// Layer names, one per weight unit.
-    public let weightUnits: [String]
+    public var weightUnits: [String] { units.weightUnits }
     /// Layer names reading each activation unit's quantizer (the first names the unit).
-    public let activationUnits: [[String]]
+    public var activationUnits: [[String]] { units.activationUnits }
     /// Index of the weight unit of each activation unit's first layer (its HASB sensitivity).
-    public let activationUnitLayer: [Int]
+    public var activationUnitLayer: [Int] { units.activationUnitLayer }
     /// Layers outside the sampling, at their fixed widths.
-    public let fixed: [String: PrecisionPolicy.Entry]
+    public var fixed: [String: PrecisionPolicy.Entry] { units.fixed }
     /// Candidate weight widths of each weight unit, ascending (the bit-width scheduler may have
     /// removed a unit's lowest).
     public var weightCandidates: [[Int]]
     /// Candidate activation widths of every activation unit, ascending.
     public let activationCandidates: [Int]
 
-    /// The units of `network`, every one with the candidates `widths` (quantized, 2...16).
+    /// The units of `network` (its `PrecisionUnits`), every one with the candidates `widths`
+    /// (quantized, 2...16).
     public init(network: QuantizedNetwork, widths: [Int]) {
-        var weights: [String] = [], fixed: [String: PrecisionPolicy.Entry] = [:]
-        var groups: [(quantizer: ActivationQuantizer, layers: [String], first: Int)] = []
-        for l in network.layers {
-            if l.isBoundary && !network.quantizeFirstLast {
-                let b = QuantizedNetwork.boundaryBits
-                fixed[l.name] = PrecisionPolicy.Entry(weight_bits: b, activation_bits: l.input == nil ? nil : b)
-                continue
-            }
-            weights.append(l.name)
-            guard let q = l.input else { continue }
-            if let i = groups.firstIndex(where: { $0.quantizer === q }) {
-                groups[i].layers.append(l.name)
-            } else {
-                groups.append((q, [l.name], weights.count - 1))
-            }
-        }
+        units = PrecisionUnits(network: network)
         let candidates = Array(Set(widths)).sorted()
-        weightUnits = weights; activationUnits = groups.map(\.layers); activationUnitLayer = groups.map(\.first)
-        self.fixed = fixed
-        weightCandidates = Array(repeating: candidates, count: weights.count)
+        weightCandidates = Array(repeating: candidates, count: units.weightUnits.count)
         activationCandidates = candidates
     }
 
@@ -65,14 +50,7 @@ public struct BitWidthSampler: Sendable {
     /// The policy that runs weight unit `i` at `weights[i]` bits and activation unit `j` at
     /// `activations[j]` bits, fixed layers at their widths (one entry per layer, no default).
     public func policy(weights: [Int], activations: [Int]) -> PrecisionPolicy {
-        var layers = fixed
-        for (name, w) in zip(weightUnits, weights) {
-            layers[name] = PrecisionPolicy.Entry(weight_bits: w, activation_bits: nil)
-        }
-        for (names, a) in zip(activationUnits, activations) {
-            for name in names { layers[name]?.activation_bits = a }
-        }
-        return PrecisionPolicy(layers: layers)
+        units.policy(weights: weights, activations: activations)
     }
 
     /// A uniform draw: each weight unit from its candidates, each activation unit from
