@@ -48,6 +48,11 @@ struct ExportCommand: ParsableCommand {
             "Fraction bits F of the bias-correction constants Z_c and bias fractions, 0...30 (lowered per layer when a Z_c would not fit)."
     )
     var fractionBits = ExportOptions().fractionBits
+    @Option(
+        help:
+            "ViT only: bits of the attention products' operands (Q, K, V, attention probabilities), which training kept in float, 2...16; 8 runs the products on an 8-bit array. [default: 16]"
+    )
+    var attentionBits: Int?
     @Flag(
         help: "Round biases to whole accumulator units (int32 only, as TFLite/ONNX) instead of keeping bias_fraction.")
     var integerBias = false
@@ -81,6 +86,10 @@ struct ExportCommand: ParsableCommand {
         }
         guard (0...30).contains(fractionBits) else {
             throw InputError("--fraction-bits \(fractionBits): expected 0...30")
+        }
+        let range = ViTIntegerPlan.attentionBitsRange
+        if let attentionBits, !range.contains(attentionBits) {
+            throw InputError("--attention-bits \(attentionBits): expected \(range.lowerBound)...\(range.upperBound)")
         }
     }
 
@@ -152,7 +161,7 @@ struct ExportCommand: ParsableCommand {
             testImages: splits.test.count)
         if net.model is ViT {
             print(
-                "ViT: softmax, GELU and LayerNorm as I-BERT integer approximations; what training kept in float stored at \(min(residualBits, ViTIntegerPlan.defaultFloatBits)) bits, calibrated on \(calibration.count) images"
+                "ViT: softmax, GELU and LayerNorm as I-BERT integer approximations; what training kept in float stored at \(min(residualBits, ViTIntegerPlan.defaultFloatBits)) bits (attention operands at \(attentionBits ?? ViTIntegerPlan.defaultAttentionBits)), calibrated on \(calibration.count) images"
             )
             return
         }
@@ -171,6 +180,12 @@ struct ExportCommand: ParsableCommand {
         options.residualBits = residualBits
         options.fractionBits = fractionBits
         options.biasFraction = !integerBias
+        if let attentionBits {
+            guard net.model is ViT else {
+                throw InputError("--attention-bits: \(checkpoint) is not a ViT checkpoint (no attention to set)")
+            }
+            options.attentionBits = attentionBits
+        }
         return net.model is ViT
             ? try ViTExporter.export(net, normalization: normalization, calibration: calibration, options: options)
             : try ResNetExporter.export(net, normalization: normalization, calibration: calibration, options: options)
