@@ -124,15 +124,23 @@ import Testing
         }
         #expect(energy(onUnit) != nil && energy(onIntegers) != nil && energy(onUnit) != energy(onIntegers))
 
-        // pick with the same --attention-bits costs the same model on tpu-v1.
+        // pick with the same --attention-bits costs the same model on tpu-v1; its policy file records
+        // the width, so export --policy writes that model without the flag.
         let pick = try CLI.run([
             "pick", "--checkpoint", checkpoint, "--profile", tpu, "--bits", "8", "--attention-bits", "8",
             "--validation", "50", "--limit", "50", "--search", "uniform", "--threads", "2",
-            "--budget", "energy_uJ=1e9", "--json",
+            "--budget", "energy_uJ=1e9", "--out-policy", dir + "/policy.json", "--json",
         ])
         try #require(pick.status == 0, "\(pick.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(pick.stdout.utf8)) as? [String: Any]
-        try Self.expectSameCost(report?["uniform"] as? [String: Any] ?? [:], dir + "/a8.h5", tpu)
+        let uniform = report?["uniform"] as? [String: Any] ?? [:]
+        try Self.expectSameCost(uniform, dir + "/a8.h5", tpu)
+        let picked = try CLI.run([
+            "export", "--checkpoint", checkpoint, "--policy", dir + "/policy.json", "--out", dir + "/picked.h5",
+            "--calibration-images", "64",
+        ])
+        #expect(picked.status == 0 && picked.stdout.contains("attention operands at 8"), "\(picked.stderr)")
+        try Self.expectSameCost(uniform, dir + "/picked.h5", tpu)
 
         for (args, message) in [
             (["--attention-bits", "1"], "--attention-bits 1: expected 2...16"),

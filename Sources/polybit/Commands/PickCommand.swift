@@ -96,6 +96,8 @@ struct PickCommand: ParsableCommand {
         if let outPolicy {
             var policy = report.final.policy!
             policy.provenance = report.provenance(version: Polybit.version)
+            // export --policy exports at the attention width pick costed.
+            if let attentionBits { policy.provenance?["attention_bits"] = "\(attentionBits)" }
             try CostCommand.writeAtomically(
                 try jsonText(policy, pretty: true) + "\n", to: outPolicy, flag: "--out-policy")
         }
