@@ -32,10 +32,14 @@ extension ONNXGraphBuilder {
             try averagePool(site, ConvGeometry(kernel: hw, stride: [1, 1], padding: [0, 0]), r, global: true)
         case .flatten:
             node("Flatten", [site.x], site.outputName, ["axis": .int(1)])
-        case .softmax, .gelu, .layernorm, .matmul, .tokens, .tokenEmbed, .splitHeads, .mergeHeads, .selectToken:
+        case .matmul, .tokens, .splitHeads, .mergeHeads, .selectToken:
+            try emitAttention(site)
+        case .softmax, .gelu, .layernorm, .tokenEmbed:
             throw IntegerModelError(
                 file: site.file, layer: site.layer.name, field: "op",
-                message: "the ONNX exporter does not map op '\(site.layer.op.name)' (transformer ops) yet")
+                message:
+                    "the ONNX exporter does not map op '\(site.layer.op.name)': ONNX has no operator for I-BERT's integer "
+                    + "softmax, GELU and LayerNorm (nor the token embedding yet); simulate runs them")
         }
     }
 

@@ -1,11 +1,12 @@
 import PolybitData
 import PolybitHardware
+import PolybitNN
 import PolybitQuant
 import PolybitSim
 import PolybitTensor
 import PolybitTrain
 
-/// What `polybit pick` is asked: a multi-bit ResNet checkpoint, profiles and budgets.
+/// What `polybit pick` is asked: a multi-bit ResNet or ViT checkpoint, profiles and budgets.
 public struct PickRequest {
     /// The checkpoint file (from `polybit train --bits ...`).
     public var checkpoint: String
@@ -27,6 +28,9 @@ public struct PickRequest {
     public var greedy = true
     /// Accuracy evaluations the mixed search may make beyond the uniform sweep.
     public var maxEvaluations = 300
+    /// A ViT's attention operand width, as `export --attention-bits` writes it (pick costs what
+    /// export writes); `ViTIntegerPlan.attentionBitsRange`, nil for the export's default.
+    public var attentionBits: Int?
 
     public init(checkpoint: String, profiles: [(file: String, profile: HardwareProfile)], budgets: [Budget]) {
         self.checkpoint = checkpoint; self.profiles = profiles; self.budgets = budgets
@@ -38,7 +42,7 @@ public struct PickRequest {
 /// test split, which only scores the final picks), cost from the integer model `export` writes for it, on each profile.
 public enum CheckpointPick {
     /// Runs `request` and reports the picks.
-    /// - Throws: `InputError` for a missing or foreign checkpoint, a float or ViT checkpoint, a
+    /// - Throws: `InputError` for a missing or foreign checkpoint, a float checkpoint or one of a model other than ResNet and ViT, a
     ///   checkpoint without a held-out split (unless `validationFromTraining`), a validation count
     ///   below 1, or a budget that nothing meets (the message names it and the cheapest cost reachable).
     public static func run(_ request: PickRequest, progress: ProgressLine) throws -> PickReport {
@@ -54,9 +58,9 @@ public enum CheckpointPick {
         guard recipe.trainedBits() != nil else {
             throw InputError("\(file): a float checkpoint; pick needs one trained with --bits")
         }
-        guard recipe.resnetDepth != nil else {
+        guard recipe.resnetDepth != nil || recipe.model == .vit else {
             throw InputError(
-                "\(file): a \(recipe.model) checkpoint; pick costs ResNets only (the cost model has no \(recipe.model) layer list)"
+                "\(file): a \(recipe.model) checkpoint; pick costs ResNets and ViTs only (the cost model has no \(recipe.model) layer list)"
             )
         }
         let widths = request.bits ?? recipe.deployedBits().bits
@@ -77,8 +81,9 @@ public enum CheckpointPick {
         func apply(_ a: BitAssignment) {
             if let b = a.uniformWidth { net.set(Precision.uniform(b)) } else { net.set(space.policy(a)) }
         }
+        let options = try exportOptions(request, isViT: recipe.model == .vit)
         let figures = costFigures(
-            network: net, apply: apply, input: data.validation, profiles: request.profiles)
+            network: net, apply: apply, input: data.validation, options: options, profiles: request.profiles)
         func accuracy(_ a: BitAssignment, on data: Dataset) -> Double {
             apply(a)
             return Evaluator.evaluate(net.model, on: data).accuracy
@@ -100,7 +105,7 @@ public enum CheckpointPick {
         }
         return PickReport(
             checkpoint: file, model: recipe.model.description, dataset: recipe.dataset,
-            residual: recipe.residual.rawValue, profiles: profileNames,
+            residual: net.residual.rawValue, profiles: profileNames,
             budgets: request.budgets.map { PickReport.BudgetLimit(kind: $0.kind.rawValue, limit: $0.limit) },
             widths: widths, validation_images: data.validation.count, validation_first_index: data.first,
             validation_held_out: data.heldOut, validation_in_training: data.inTraining, test_images: data.test.count,
@@ -113,18 +118,39 @@ public enum CheckpointPick {
             pareto_front: picks.search.evaluated.paretoFront().map { point($0) })
     }
 
+    /// The export options whose integer model pick costs: the defaults, with a ViT's attention width.
+    /// - Throws: `InputError` for an attention width outside `ViTIntegerPlan.attentionBitsRange` or
+    ///   given for a checkpoint that is not a ViT.
+    private static func exportOptions(_ request: PickRequest, isViT: Bool) throws -> ExportOptions {
+        var options = ExportOptions()
+        guard let bits = request.attentionBits else { return options }
+        guard isViT else {
+            throw InputError("--attention-bits: \(request.checkpoint) is not a ViT checkpoint (no attention to set)")
+        }
+        let range = ViTIntegerPlan.attentionBitsRange
+        guard range.contains(bits) else {
+            throw InputError("--attention-bits \(bits): expected \(range.lowerBound)...\(range.upperBound)")
+        }
+        options.attentionBits = bits
+        return options
+    }
+
     /// The cost figures of an assignment on every profile: the network set to the assignment,
-    /// lowered to the integer plan that `export` fills (`ResNetExporter.plan`), costed through the
-    /// same workloads as `cost --model` of the exported file.
+    /// lowered to the integer plan that `export` fills (`ResNetExporter.plan`, for a ViT
+    /// `ViTExporter.plan` with `options`' attention width), costed through the same workloads as
+    /// `cost --model` of the exported file.
     private static func costFigures(
         network: QuantizedNetwork, apply: @escaping (BitAssignment) -> Void, input: Dataset,
-        profiles: [(file: String, profile: HardwareProfile)]
+        options: ExportOptions, profiles: [(file: String, profile: HardwareProfile)]
     ) -> (BitAssignment) throws -> CostFigures {
         let shape = [input.channels, input.height, input.width]
         let models = profiles.map { CostModel(profile: $0.profile) }
         return { a in
             apply(a)
-            let layers = try ResNetExporter.plan(of: network, inputShape: shape).workloads()
+            let layers =
+                network.model is ViT
+                ? try ViTExporter.plan(of: network, options: options).workloads()
+                : try ResNetExporter.plan(of: network, inputShape: shape).workloads()
             return CostFigures(try models.map { try $0.cost(layers) })
         }
     }

@@ -93,7 +93,8 @@ public struct PickReport: Codable, Sendable {
         out +=
             "costs: the integer model export writes for each point (residual stream "
             + (residual == "float"
-                ? "float in training: export's calibrated --residual-bits stream, 24 by default" : residual) + ")\n"
+                ? "float in training: export's calibrated --residual-bits stream, 24 by default"
+                    + (model == "vit" ? ", at most 16 for a ViT" : "") : residual) + ")\n"
         out +=
             "validation: "
             + (validation_held_out

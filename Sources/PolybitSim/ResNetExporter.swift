@@ -15,6 +15,9 @@ public struct ExportOptions: Sendable, Equatable {
     /// unit (`s_x·s_w`) is several percent of an output step, so an integer-only bias (the
     /// TFLite/ONNX convention, false here) moves whole channels across rounding boundaries.
     public var biasFraction = true
+    /// Bits of a ViT's attention operands (Q, K, V and the attention probabilities, which training
+    /// kept in float), `ViTIntegerPlan.attentionBitsRange`; a ResNet has none.
+    public var attentionBits = ViTIntegerPlan.defaultAttentionBits
     public init() {}
 }
 

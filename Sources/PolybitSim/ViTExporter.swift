@@ -14,15 +14,16 @@ import PolybitTensor
 /// - Softmax, GELU and LayerNorm run I-BERT's integer approximations (`IntegerSoftmax`,
 ///   `IntegerGELU`, `IntegerLayerNorm`), so the integer model follows the fake-quantized one up to
 ///   their stated errors, not bit for bit.
-/// - Tensors training kept in float (residual stream, linear outputs, Q/K/V, attention scores,
-///   logits) are `min(residualBits, 16)`-bit integers (LayerNorm reads the stream at ≤ 16 bits) with
-///   scales calibrated on `calibration` images (max |value| × headroom).
+/// - Tensors training kept in float (residual stream, linear outputs, attention scores, logits) are
+///   `min(residualBits, 16)`-bit integers (LayerNorm reads the stream at ≤ 16 bits), the attention
+///   products' operands (Q/K/V, probabilities) `attentionBits`-bit, with scales calibrated on
+///   `calibration` images (max |value| × headroom; probabilities `2^−attentionBits`).
 public enum ViTExporter {
     public static func export(
         _ net: QuantizedNetwork, normalization: ChannelNormalization, calibration: Dataset,
         options: ExportOptions = ExportOptions()
     ) throws -> (IntegerModel, ExportReport) {
-        let plan = try self.plan(of: net, floatBits: options.residualBits)
+        let plan = try self.plan(of: net, options: options)
         let vit = net.model as! ViT
         var values = Values(
             vit: vit, net: net, maxima: ViTCalibration.maxima(vit, on: calibration), normalization: normalization,
@@ -32,20 +33,28 @@ public enum ViTExporter {
         return (model, values.report)
     }
 
-    /// The integer plan of `net` at its current per-layer precisions.
-    /// - Throws: `InputError` for a network that is not a ViT or runs some layer in float.
+    /// The integer plan of `net` at its current per-layer precisions, with `options`' widths of
+    /// what training kept in float (`residualBits`, at most 16, and `attentionBits`).
+    /// - Throws: `InputError` for a network that is not a ViT or runs some layer in float, or
+    ///   `attentionBits` outside `ViTIntegerPlan.attentionBitsRange`.
     public static func plan(
-        of net: QuantizedNetwork, floatBits: Int = ExportOptions().residualBits
+        of net: QuantizedNetwork, options: ExportOptions = ExportOptions()
     ) throws -> ViTIntegerPlan {
         guard let vit = net.model as? ViT else {
             throw InputError("the ViT exporter supports ViT models; \(net.model.architecture) is not one")
+        }
+        let range = ViTIntegerPlan.attentionBitsRange
+        guard range.contains(options.attentionBits) else {
+            throw InputError(
+                "attention bits \(options.attentionBits): expected \(range.lowerBound)...\(range.upperBound)")
         }
         for l in net.layers where l.weights.bits == nil || (l.input != nil && l.input!.bits == nil) {
             throw InputError(
                 "layer \(l.name) runs in float at this precision; an integer model needs every layer quantized")
         }
         let byName = Dictionary(uniqueKeysWithValues: net.layers.map { ($0.name, $0) })
-        return ViTIntegerPlan(topology: vit.topology, floatBits: min(floatBits, ViTIntegerPlan.defaultFloatBits)) {
+        let floatBits = min(options.residualBits, ViTIntegerPlan.defaultFloatBits)
+        return ViTIntegerPlan(topology: vit.topology, floatBits: floatBits, attentionBits: options.attentionBits) {
             let l = byName[$0]!
             return Precision(weightBits: l.weights.bits, activationBits: l.input?.bits)
         }

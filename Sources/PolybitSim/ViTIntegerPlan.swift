@@ -11,9 +11,12 @@ import PolybitTensor
 ///   `patch`, then `tokens` and `token_embed` (class token and positions);
 /// - every tensor a quantizer produced in training (each linear's input: the LayerNorm outputs, the
 ///   attention context, the GELU output) is stored on that quantizer's grid at its bits;
-/// - what training kept in float (the residual stream, the linear outputs, Q, K, V, the attention
-///   scores and the logits) is `floatBits`-bit signed with a calibrated scale; the attention
-///   probabilities are `softmaxBits`-bit unsigned with scale `2^−softmaxBits`;
+/// - what training kept in float (the residual stream, the linear outputs, the attention scores and
+///   the logits) is `floatBits`-bit signed with a calibrated scale;
+/// - the operands of the two attention products are `attentionBits` wide: Q, K and V (the QKV
+///   linear's output, which training kept in float) signed with a calibrated scale, the attention
+///   probabilities unsigned with scale `2^−attentionBits`. At 8 (or the array's width) the products
+///   run on an 8-bit array; the default, 16, keeps them nearer the float model;
 /// - the final LayerNorm runs on the class token only (`select_token` first: the same numbers).
 public struct ViTIntegerPlan: Sendable {
     /// Where a tensor's scale comes from.
@@ -71,17 +74,19 @@ public struct ViTIntegerPlan: Sendable {
 
     /// Bits of the tensors training kept in float (at most 16: LayerNorm reads the stream).
     public static let defaultFloatBits = 16
-    /// Bits of the attention probabilities.
-    public static let defaultSoftmaxBits = 16
+    /// Bits of the attention products' operands (Q, K, V and the attention probabilities).
+    public static let defaultAttentionBits = 16
+    /// The attention operand widths an export accepts.
+    public static let attentionBitsRange = 2...16
 
     /// Plans `topology` with each linear at the precision `precisionOf` gives for its trained name
     /// (float precisions count as 32-bit operands, for costing).
     public init(
-        topology: ViTTopology, floatBits: Int = defaultFloatBits, softmaxBits: Int = defaultSoftmaxBits,
+        topology: ViTTopology, floatBits: Int = defaultFloatBits, attentionBits: Int = defaultAttentionBits,
         precisionOf: (String) -> Precision
     ) {
         self.topology = topology
-        var b = Builder(topology: topology, floatBits: floatBits, softmaxBits: softmaxBits)
+        var b = Builder(topology: topology, floatBits: floatBits, attentionBits: attentionBits)
         for name in topology.weightedLayerNames { b.precisions[name] = precisionOf(name) }
         b.build()
         layers = b.layers
@@ -97,12 +102,14 @@ public struct ViTIntegerPlan: Sendable {
 extension ViTIntegerPlan {
     fileprivate struct Builder {
         let topology: ViTTopology
-        let floatBits: Int, softmaxBits: Int
+        let floatBits: Int, attentionBits: Int
         var precisions: [String: Precision] = [:]
         var layers: [Layer] = []
 
         /// A float-kept tensor: `floatBits` signed, calibrated under `key`.
         func float(_ key: String) -> Tensor { Tensor(bits: floatBits, signed: true, scale: .calibrated(key)) }
+        /// An attention operand kept in float in training: `attentionBits` signed, calibrated under `key`.
+        func attention(_ key: String) -> Tensor { Tensor(bits: attentionBits, signed: true, scale: .calibrated(key)) }
         /// The grid of linear `reader`'s input quantizer.
         func inputOf(_ reader: String) -> Tensor {
             Tensor(bits: precisions[reader]!.activationOperandBits, signed: true, scale: .quantizer(reader + ".input"))
@@ -138,17 +145,17 @@ extension ViTIntegerPlan {
         mutating func appendBlock(_ name: String, after x: String) -> String {
             let t = topology, d = t.dim, qkv = name + ".attn.qkv", proj = name + ".attn.proj"
             add(name + ".norm1", .layerNorm(name + ".norm1"), [x], inputOf(qkv))
-            linear(qkv, from: name + ".norm1", in: d, out: 3 * d, output: float(qkv))
+            linear(qkv, from: name + ".norm1", in: d, out: 3 * d, output: attention(qkv))
             for (i, part) in ["q", "k", "v"].enumerated() {
                 let split = HeadSplit(offset: i * d, heads: t.heads, headDim: t.headDim)
-                add(name + ".attn." + part, .splitHeads(split), [qkv], float(qkv))
+                add(name + ".attn." + part, .splitHeads(split), [qkv], attention(qkv))
             }
             add(
                 name + ".attn.scores", .scores(headDim: t.headDim), [name + ".attn.q", name + ".attn.k"],
                 float(name + ".attn.scores"))
             add(
                 name + ".attn.softmax", .softmax, [name + ".attn.scores"],
-                Tensor(bits: softmaxBits, signed: false, scale: .probability))
+                Tensor(bits: attentionBits, signed: false, scale: .probability))
             add(name + ".attn.context", .context, [name + ".attn.softmax", name + ".attn.v"], inputOf(proj))
             add(name + ".attn.merge", .mergeHeads, [name + ".attn.context"], inputOf(proj))
             linear(proj, from: name + ".attn.merge", in: d, out: d, output: float(proj))

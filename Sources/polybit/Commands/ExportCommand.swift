@@ -48,6 +48,11 @@ struct ExportCommand: ParsableCommand {
             "Fraction bits F of the bias-correction constants Z_c and bias fractions, 0...30 (lowered per layer when a Z_c would not fit)."
     )
     var fractionBits = ExportOptions().fractionBits
+    @Option(
+        help:
+            "ViT only: bits of the attention products' operands (Q, K, V, attention probabilities), which training kept in float, 2...16; 8 runs the products on an 8-bit array. [default: the --policy file's pick.attention_bits, else 16]"
+    )
+    var attentionBits: Int?
     @Flag(
         help: "Round biases to whole accumulator units (int32 only, as TFLite/ONNX) instead of keeping bias_fraction.")
     var integerBias = false
@@ -82,6 +87,10 @@ struct ExportCommand: ParsableCommand {
         guard (0...30).contains(fractionBits) else {
             throw InputError("--fraction-bits \(fractionBits): expected 0...30")
         }
+        let range = ViTIntegerPlan.attentionBitsRange
+        if let attentionBits, !range.contains(attentionBits) {
+            throw InputError("--attention-bits \(attentionBits): expected \(range.lowerBound)...\(range.upperBound)")
+        }
     }
 
     func run() throws {
@@ -106,7 +115,9 @@ struct ExportCommand: ParsableCommand {
             net.set(policyValue)
         }
         let calibration = ckpt.normalization.apply(to: splits.train.prefix(calibrationImages))
-        let (model, report) = try exportModel(net, normalization: ckpt.normalization, calibration: calibration)
+        let attention = try attentionBits ?? recordedAttentionBits(policyValue)
+        let (model, report) = try exportModel(
+            net, normalization: ckpt.normalization, calibration: calibration, attention: attention)
         var agreement: ExportAgreement?
         var codes: [LayerCodeAgreement]?
         if verify > 0 {
@@ -152,7 +163,7 @@ struct ExportCommand: ParsableCommand {
             testImages: splits.test.count)
         if net.model is ViT {
             print(
-                "ViT: softmax, GELU and LayerNorm as I-BERT integer approximations; what training kept in float stored at \(min(residualBits, ViTIntegerPlan.defaultFloatBits)) bits, calibrated on \(calibration.count) images"
+                "ViT: softmax, GELU and LayerNorm as I-BERT integer approximations; what training kept in float stored at \(min(residualBits, ViTIntegerPlan.defaultFloatBits)) bits (attention operands at \(attention ?? ViTIntegerPlan.defaultAttentionBits)), calibrated on \(calibration.count) images"
             )
             return
         }
@@ -163,14 +174,33 @@ struct ExportCommand: ParsableCommand {
         )
     }
 
-    /// The integer model of `net` (a ResNet or a ViT) with the flags' export options.
+    /// The attention width `pick --attention-bits` recorded in the policy file (`pick.attention_bits`).
+    private func recordedAttentionBits(_ policyValue: PrecisionPolicy?) throws -> Int? {
+        guard let text = policyValue?.provenance?["attention_bits"] else { return nil }
+        let range = ViTIntegerPlan.attentionBitsRange
+        guard let bits = Int(text), range.contains(bits) else {
+            throw InputError(
+                "\(policy!): field 'pick.attention_bits': expected \(range.lowerBound)...\(range.upperBound), found '\(text)'"
+            )
+        }
+        return bits
+    }
+
+    /// The integer model of `net` (a ResNet or a ViT) with the flags' export options (`attention`:
+    /// a ViT's attention width, nil for the default).
     private func exportModel(
-        _ net: QuantizedNetwork, normalization: ChannelNormalization, calibration: Dataset
+        _ net: QuantizedNetwork, normalization: ChannelNormalization, calibration: Dataset, attention: Int?
     ) throws -> (IntegerModel, ExportReport) {
         var options = ExportOptions()
         options.residualBits = residualBits
         options.fractionBits = fractionBits
         options.biasFraction = !integerBias
+        if let attention {
+            guard net.model is ViT else {
+                throw InputError("--attention-bits: \(checkpoint) is not a ViT checkpoint (no attention to set)")
+            }
+            options.attentionBits = attention
+        }
         return net.model is ViT
             ? try ViTExporter.export(net, normalization: normalization, calibration: calibration, options: options)
             : try ResNetExporter.export(net, normalization: normalization, calibration: calibration, options: options)

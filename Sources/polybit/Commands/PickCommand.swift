@@ -23,7 +23,7 @@ struct PickCommand: ParsableCommand {
             --budget energy_uJ=40 --out-policy policy.json
             """)
 
-    @Option(help: "A multi-bit ResNet checkpoint (trained with --bits).") var checkpoint: String
+    @Option(help: "A multi-bit ResNet or ViT checkpoint (trained with --bits).") var checkpoint: String
     @OptionGroup var profileOptions: ProfileOptions
     @Option(
         help: ArgumentHelp(
@@ -43,6 +43,11 @@ struct PickCommand: ParsableCommand {
     @Option(help: "Accuracy evaluations the greedy search may make after the sweep.") var maxEvaluations = 300
     @Option(help: "Write the final pick as a policy JSON for 'polybit export --policy' (written atomically).")
     var outPolicy: String?
+    @Option(
+        help:
+            "ViT only: bits of the attention products' operands, as 'export --attention-bits' (pick costs what export writes). [default: 16]"
+    )
+    var attentionBits: Int?
     @Option(help: "Where the dataset's files are. [default: the checkpoint's]") var dataDir: String?
     @Option(help: "Threads.") var threads = System.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
@@ -78,6 +83,7 @@ struct PickCommand: ParsableCommand {
         request.bits = widths
         request.validationImages = validation
         request.validationFromTraining = validationFromTraining
+        request.attentionBits = attentionBits
         request.testLimit = limit
         request.dataDir = dataDir
         request.greedy = search == "greedy"
@@ -90,6 +96,8 @@ struct PickCommand: ParsableCommand {
         if let outPolicy {
             var policy = report.final.policy!
             policy.provenance = report.provenance(version: Polybit.version)
+            // export --policy exports at the attention width pick costed.
+            if let attentionBits { policy.provenance?["attention_bits"] = "\(attentionBits)" }
             try CostCommand.writeAtomically(
                 try jsonText(policy, pretty: true) + "\n", to: outPolicy, flag: "--out-policy")
         }
