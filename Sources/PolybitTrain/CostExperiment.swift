@@ -57,7 +57,7 @@ public struct CostExperiment {
             var r = base
             var c = base.coreset ?? CoresetConfig(fraction: coresetFraction)
             c.score = score
-            if score == .random { c.selection = .top; c.candidatePool = nil }  // uniform random subsets
+            if score == .random { c.selection = .top; c.candidatePool = nil; c.overlap = .free }  // uniform random subsets
             r.coreset = c
             runs.append((score == .el2n ? "multibit-coreset" : "multibit-random", r))
         }
@@ -89,23 +89,46 @@ public struct CostExperiment {
 
     /// Runs every arm (resuming any that a previous invocation finished or started).
     public func run() throws -> [Arm] {
-        let names = base.deployedBits().bits.map { "\($0)-bit" }
-        var dedicatedAccuracy: [String: Double] = [:], dedicatedSeconds = 0.0
-        var arms: [(String, [String: Double], Double)] = []
-        for (name, recipe) in try plan() {
+        let outcomes = try plan().map { name, recipe in
             let summary = try train(name, recipe)
-            let accuracy = summary.epochs.last?.test_accuracy_by_precision ?? [:]
-            let seconds = summary.epochs.reduce(0) { $0 + $1.seconds }
-            if name.hasPrefix("dedicated-") {
-                let width = recipe.deployedBits().bits[0]
-                dedicatedAccuracy["\(width)-bit"] = accuracy["\(width)-bit"]
-                dedicatedSeconds += seconds
-            } else {
-                if arms.isEmpty { arms.append(("dedicated", dedicatedAccuracy, dedicatedSeconds)) }
-                arms.append((name, accuracy, seconds))
-            }
+            return RunOutcome(
+                name: name, dedicatedWidth: name.hasPrefix("dedicated-") ? recipe.deployedBits().bits[0] : nil,
+                accuracy: summary.epochs.last?.test_accuracy_by_precision ?? [:],
+                seconds: summary.epochs.reduce(0) { $0 + $1.seconds })
         }
-        return arms.map { name, acc, sec in
+        return Self.arms(outcomes, deployed: base.deployedBits().bits)
+    }
+
+    /// One finished training run of the plan.
+    public struct RunOutcome: Sendable {
+        public var name: String
+        /// The one width a `dedicated-<b>bit` run trains and deploys (nil for multi-bit runs).
+        public var dedicatedWidth: Int?
+        /// Test accuracy (fraction) per precision name ("2-bit", ...) after the last epoch.
+        public var accuracy: [String: Double]
+        /// Wall-clock seconds of training.
+        public var seconds: Double
+
+        public init(name: String, dedicatedWidth: Int?, accuracy: [String: Double], seconds: Double) {
+            self.name = name; self.dedicatedWidth = dedicatedWidth; self.accuracy = accuracy; self.seconds = seconds
+        }
+    }
+
+    /// The arms of the report from the plan's runs: `dedicated` (each dedicated run's accuracy at
+    /// its own width, their seconds summed), then each multi-bit run in order. Means are over the
+    /// `deployed` widths an arm has; speed-up is the dedicated seconds over the arm's.
+    public static func arms(_ runs: [RunOutcome], deployed: [Int]) -> [Arm] {
+        let names = deployed.map { "\($0)-bit" }, dedicated = runs.filter { $0.dedicatedWidth != nil }
+        var dedicatedAccuracy: [String: Double] = [:]
+        for run in dedicated {
+            let width = "\(run.dedicatedWidth!)-bit"
+            dedicatedAccuracy[width] = run.accuracy[width]
+        }
+        let dedicatedSeconds = dedicated.reduce(0) { $0 + $1.seconds }
+        let rows =
+            [("dedicated", dedicatedAccuracy, dedicatedSeconds)]
+            + runs.filter { $0.dedicatedWidth == nil }.map { ($0.name, $0.accuracy, $0.seconds) }
+        return rows.map { name, acc, sec in
             let kept = names.compactMap { acc[$0] }
             return Arm(
                 name: name, accuracy: acc.filter { names.contains($0.key) },

@@ -8,8 +8,8 @@ public enum RecipeField: String, CaseIterable, Sendable {
     /// `quantizer.<name>`
     case biasCorrection, correctionStatistics, weightStep, stepGradientScale, weightRounding, alrs
     /// `coreset.<name>` (`coresetHardCut` is `coreset.hardCut`)
-    case coresetFraction, coresetRedrawEpochs, coresetWarmupEpochs, coresetScore, coresetSelection, coresetHardCut
-    case coresetShared, coresetCandidatePool, coresetStatisticsRefreshBatches, coresetClassBalanced
+    case coresetFraction, coresetRedrawEpochs, coresetWarmupEpochs, coresetScore, coresetSelection, coresetOverlap
+    case coresetHardCut, coresetShared, coresetCandidatePool, coresetStatisticsRefreshBatches, coresetClassBalanced
 
     /// The settings of a bit-wise coreset other than its fraction (meaningful only with one).
     public static let coresetOptions = allCases.filter { $0.group == "coreset" && $0 != .coresetFraction }
@@ -33,7 +33,7 @@ public enum RecipeField: String, CaseIterable, Sendable {
             "quantizer"
         case .coresetFraction, .coresetRedrawEpochs, .coresetWarmupEpochs, .coresetScore, .coresetSelection,
             .coresetHardCut, .coresetShared, .coresetCandidatePool, .coresetStatisticsRefreshBatches,
-            .coresetClassBalanced:
+            .coresetClassBalanced, .coresetOverlap:
             "coreset"
         default: nil
         }

@@ -34,40 +34,57 @@ extension Trainer {
 
     /// Scores the training set (or each class's random candidate pool) at each trained precision
     /// (evaluation mode, no augmentation) and picks each precision's subset; with `shared`, the
-    /// highest precision's subset serves all.
+    /// highest precision's subset serves all. With an `overlap` other than `.free` the precisions
+    /// pick in `pickOrder`, each preferring the images no earlier one took (`preferenceRanks`).
     func drawCoresets(_ config: CoresetConfig, epoch: Int, state: TrainingState) -> CoresetDraw {
         let passes = state.schedule.passes, train = state.data.train
-        var scores: [[Float]] = [], subsets: [[Int]] = []
-        for (k, precision) in passes.enumerated() {
-            if config.shared && k > 0 { scores.append(scores[0]); subsets.append(subsets[0]); continue }
-            let s: [Float]
-            switch config.score {
-            case .el2n:
-                var rng = RandomStream.candidatePool.generator(seed: recipe.seed, epoch: epoch, pass: k)
-                let candidates = config.candidatePool.map { pool in
-                    CoresetSelection.candidates(
-                        labels: train.labels, classes: train.classes, fraction: config.fraction,
-                        classBalanced: config.classBalanced, pool: pool, rng: &rng)
-                }
-                let total = candidates?.count ?? train.count
-                state.quant?.set(precision)
-                s = EL2N.scores(of: state.model, on: train, indices: candidates) { done in
-                    progress.update(
-                        "epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(total)")
-                }
-            case .random:
-                var rng = RandomStream.randomScores.generator(seed: recipe.seed, epoch: epoch, pass: k)
-                s = (0..<train.count).map { _ in rng.nextFloat() }
-            }
-            scores.append(s)
+        var scores = [[Float]](repeating: [], count: passes.count),
+            subsets = [[Int]](repeating: [], count: passes.count)
+        var ranks = preferenceRanks(config, previous: state.draw, count: train.count)
+        for k in config.pickOrder(widths: passes.count, epoch: epoch) {
+            if config.shared && k > 0 { scores[k] = scores[0]; subsets[k] = subsets[0]; continue }
+            scores[k] = coresetScores(config, epoch: epoch, pass: k, state: state)
             var rng = RandomStream.coresetSelection.generator(seed: recipe.seed, epoch: epoch, pass: k)
-            subsets.append(
-                CoresetSelection.select(
-                    config.selection, scores: s, labels: train.labels,
-                    classes: train.classes, fraction: config.fraction,
-                    classBalanced: config.classBalanced, hardCut: config.hardCut,
-                    rng: &rng))
+            subsets[k] = CoresetSelection.select(
+                config.selection, scores: scores[k], labels: train.labels, classes: train.classes,
+                fraction: config.fraction, classBalanced: config.classBalanced, hardCut: config.hardCut,
+                preference: ranks, rng: &rng)
+            if ranks != nil { for i in subsets[k] { ranks![i] = CoresetConfig.Overlap.takenRank } }
         }
         return CoresetDraw(epoch: epoch, precisions: passes.map(\.description), scores: scores, subsets: subsets)
+    }
+
+    /// The selection preference of each training image before a redraw's first pick (nil with
+    /// `.free` overlap): 0, or with `.fresh` 1 for the images of the `previous` redraw's subsets.
+    private func preferenceRanks(_ config: CoresetConfig, previous: CoresetDraw?, count: Int) -> [Int]? {
+        guard config.overlap != .free else { return nil }
+        var ranks = [Int](repeating: 0, count: count)
+        if config.overlap == .fresh, let previous {
+            for subset in previous.subsets { for i in subset { ranks[i] = 1 } }
+        }
+        return ranks
+    }
+
+    /// Trained precision `pass`'s score of every training image at the redraw of `epoch` (NaN for
+    /// images outside its candidate pool).
+    private func coresetScores(_ config: CoresetConfig, epoch: Int, pass k: Int, state: TrainingState) -> [Float] {
+        let train = state.data.train, precision = state.schedule.passes[k]
+        switch config.score {
+        case .el2n:
+            var rng = RandomStream.candidatePool.generator(seed: recipe.seed, epoch: epoch, pass: k)
+            let candidates = config.candidatePool.map { pool in
+                CoresetSelection.candidates(
+                    labels: train.labels, classes: train.classes, fraction: config.fraction,
+                    classBalanced: config.classBalanced, pool: pool, rng: &rng)
+            }
+            let total = candidates?.count ?? train.count
+            state.quant?.set(precision)
+            return EL2N.scores(of: state.model, on: train, indices: candidates) { done in
+                progress.update("epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(total)")
+            }
+        case .random:
+            var rng = RandomStream.randomScores.generator(seed: recipe.seed, epoch: epoch, pass: k)
+            return (0..<train.count).map { _ in rng.nextFloat() }
+        }
     }
 }

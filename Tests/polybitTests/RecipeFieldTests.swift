@@ -108,6 +108,7 @@ import polybit
         var c = CoresetConfig(fraction: 0.3)
         c.redrawEpochs = 3; c.warmupEpochs = 0; c.score = .random; c.selection = .top; c.hardCut = 0.2
         c.shared = true; c.candidatePool = 2; c.statisticsRefreshBatches = 5; c.classBalanced = false
+        c.overlap = .disjoint  // not valid with `shared`; set here so that every field is away from its default
         r.coreset = c
         return r
     }
@@ -148,7 +149,16 @@ import polybit
         var r = try RecipeOptions.parse(flags).apply(to: TrainingRecipe())
         #expect(r.coreset?.hardCut == 0.1)  // --coreset-hard-cut applies to stratified selection only
         r.coreset?.hardCut = 0.2
+        #expect(r.coreset?.overlap == .free)  // --coreset-overlap needs a subset per width (not --coreset-shared)
+        r.coreset?.overlap = .disjoint
         #expect(r == Self.everyFieldChanged())
+        let overlap = try RecipeOptions.parse(["--coreset", "0.3", "--coreset-overlap", "disjoint"]).apply(
+            to: TrainingRecipe())
+        #expect(overlap.coreset?.overlap == .disjoint)
+        #expect(throws: RecipeError.self) {
+            try RecipeOptions.parse(["--coreset", "0.3", "--coreset-shared", "--coreset-overlap", "fresh"]).apply(
+                to: TrainingRecipe())
+        }
         let hardCut = try RecipeOptions.parse(["--coreset", "0.3", "--coreset-hard-cut", "0.2"]).apply(
             to: TrainingRecipe())
         #expect(hardCut.coreset?.hardCut == 0.2)

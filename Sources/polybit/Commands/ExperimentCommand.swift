@@ -76,7 +76,8 @@ struct CostExperimentCommand: ParsableCommand {
             + (c.candidatePool.map {
                 "a random candidate pool of \(String(format: "%g", $0))× the subset size scored per class"
             } ?? "every image scored")
-            + "; both subset arms refresh the BatchNorm running statistics with \(c.statisticsRefreshBatches) batches after each subset epoch.\n\n"
+            + "; both subset arms refresh the BatchNorm running statistics with \(c.statisticsRefreshBatches) batches after each subset epoch; "
+            + "the coreset arm's widths pick \(c.overlap.rawValue) subsets (`--coreset-overlap`; random arm: free).\n\n"
             + CostExperiment.markdown(arms, bits: deployed)
         try md.write(toFile: out + "/experiment.md", atomically: true, encoding: .utf8)
         try CostExperiment.csv(arms, bits: deployed).write(

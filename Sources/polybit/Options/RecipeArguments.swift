@@ -18,6 +18,7 @@ extension WeightStepRule: ExpressibleByArgument {}
 extension WeightRounding: ExpressibleByArgument {}
 extension CoresetConfig.Score: ExpressibleByArgument {}
 extension CoresetSelection.Rule: ExpressibleByArgument {}
+extension CoresetConfig.Overlap: ExpressibleByArgument {}
 extension ValidationSplitSize: ExpressibleByArgument {}
 extension ResidualPath: ExpressibleByArgument {}
 extension BitSampling: ExpressibleByArgument {}

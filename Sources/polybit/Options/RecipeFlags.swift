@@ -57,6 +57,7 @@ extension RecipeField {
         case .coresetCandidatePool: "--coreset-pool"
         case .coresetStatisticsRefreshBatches: "--coreset-bn-refresh"
         case .coresetClassBalanced: "--no-class-balance"
+        case .coresetOverlap: "--coreset-overlap"
         }
     }
 }

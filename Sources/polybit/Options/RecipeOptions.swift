@@ -189,12 +189,18 @@ struct CoresetArguments: ParsableArguments {
             coresetDefaults.statisticsRefreshBatches))
     var coresetBnRefresh: Int?
     @Flag(help: "Rank the whole set instead of keeping each class's share.") var noClassBalance = false
+    @Option(
+        help: help(
+            "How the widths' subsets of a redraw may overlap: free (each width picks alone), disjoint (widths pick in turn from the images no other width took, each by its own scores; first pick rotates per redraw) or fresh (disjoint, preferring images outside the previous redraw's subsets).",
+            coresetDefaults.overlap))
+    var coresetOverlap: CoresetConfig.Overlap?
 
     func apply(to r: inout TrainingRecipe) throws {
         if let coreset { r.coreset = CoresetConfig(fraction: coreset) }
         let given =
             redraw != nil || coresetWarmup != nil || coresetScore != nil || coresetSelection != nil
             || coresetHardCut != nil || coresetShared || coresetPool != nil || coresetBnRefresh != nil || noClassBalance
+            || coresetOverlap != nil
         guard var c = r.coreset else {
             guard !given else {
                 let flags = RecipeField.coresetOptions.map(\.flag)
@@ -213,6 +219,7 @@ struct CoresetArguments: ParsableArguments {
         if let coresetPool { c.candidatePool = coresetPool }
         if let coresetBnRefresh { c.statisticsRefreshBatches = coresetBnRefresh }
         if noClassBalance { c.classBalanced = false }
+        if let coresetOverlap { try c.setOverlap(coresetOverlap) }
         r.coreset = c
     }
 }
