@@ -57,7 +57,8 @@ public struct CostExperiment {
             var r = base
             var c = base.coreset ?? CoresetConfig(fraction: coresetFraction)
             c.score = score
-            if score == .random { c.selection = .top; c.candidatePool = nil; c.overlap = .free }  // uniform random subsets
+            // The random arm draws uniform random subsets, whatever rule the coreset arm uses.
+            if score == .random { c.selection = .top; c.candidatePool = nil; c.overlap = .free }
             r.coreset = c
             runs.append((score == .el2n ? "multibit-coreset" : "multibit-random", r))
         }
