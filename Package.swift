@@ -37,7 +37,7 @@ let package = Package(
             name: "Polybit",
             targets: [
                 "PolybitTensor", "PolybitHDF5", "PolybitData", "PolybitNN", "PolybitQuant",
-                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch", "PolybitONNX",
+                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch", "PolybitONNX", "PolybitMPI",
             ]),
     ],
     dependencies: [
@@ -53,6 +53,9 @@ let package = Package(
             name: "CHDF5", pkgConfig: "hdf5-serial",
             providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         module("PolybitTensor", ["CBLAS"]),
         module("PolybitHDF5", ["CHDF5", "PolybitTensor"]),
@@ -60,6 +63,7 @@ let package = Package(
         module("PolybitNN", ["PolybitTensor"]),
         module("PolybitQuant", ["PolybitNN"]),
         module("PolybitTrain", ["PolybitQuant", "PolybitData", "PolybitHDF5"]),
+        module("PolybitMPI", ["CMPI", "PolybitTensor"]),
         module("PolybitSim", ["PolybitQuant", "PolybitHDF5", "PolybitData"]),
         module("PolybitHardware", ["PolybitSim", .product(name: "Yams", package: "Yams")]),
         module("PolybitSearch", ["PolybitHardware", "PolybitTrain"]),
@@ -68,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "polybit",
             dependencies: [
-                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch", "PolybitONNX",
+                "PolybitTrain", "PolybitSim", "PolybitHardware", "PolybitSearch", "PolybitONNX", "PolybitMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: releaseFlags),
@@ -84,7 +88,7 @@ let package = Package(
         tests("PolybitHardware", ["PolybitTestSupport", "PolybitONNX"]),
         tests("PolybitSearch"),
         tests("PolybitONNX", ["PolybitTestSupport"]),
-        .testTarget(name: "polybitTests", dependencies: ["polybit"], swiftSettings: releaseFlags),
+        .testTarget(name: "polybitTests", dependencies: ["polybit", "PolybitTrain"], swiftSettings: releaseFlags),
     ]
 )
 

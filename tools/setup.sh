@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Polybit needs on a fresh Debian machine with Swift 6: C libraries (OpenBLAS, HDF5,
-# zlib), pkg-config, the Fashion-MNIST dataset package, the HDF5 command-line tools, and the Python
+# zlib, Open MPI with mpirun), pkg-config, the Fashion-MNIST dataset package, the HDF5 command-line tools, and the Python
 # packages the cross-check tests use. Idempotent: installs only what is missing.
 set -euo pipefail
 
-apt_packages=(libopenblas-dev libhdf5-dev zlib1g-dev pkg-config dataset-fashion-mnist hdf5-tools)
+apt_packages=(libopenblas-dev libhdf5-dev zlib1g-dev libopenmpi-dev openmpi-bin pkg-config dataset-fashion-mnist hdf5-tools)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -134,4 +134,13 @@ public struct EpochBatches: RandomAccessCollection, Sendable {
             indices: indices,
             transforms: loader.transforms(epoch: epoch, number: number, count: indices.count))
     }
+
+    /// This rank's part of batch `number`: the samples of `communicator.share(of:)` of it, each with
+    /// the augmentation it has in the whole batch, so the ranks' parts make up exactly the batch
+    /// one process trains on.
+    public func batch(_ number: Int, sharedBy communicator: any Communicator) -> Batch {
+        let indices = indices(ofBatch: number), part = communicator.share(of: indices.count)
+        let transforms = loader.transforms(epoch: epoch, number: number, count: indices.count)
+        return loader.assemble(indices: Array(indices[part]), transforms: transforms.map { Array($0[part]) })
+    }
 }

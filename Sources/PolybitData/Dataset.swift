@@ -32,11 +32,14 @@ public struct Dataset: Sendable {
     public var imageSize: Int { channels * height * width }
 
     /// The first `n` images (all of them when `n >= count`).
-    public func prefix(_ n: Int) -> Dataset {
-        let kept = max(0, min(n, count))
+    public func prefix(_ n: Int) -> Dataset { slice(0..<max(0, min(n, count))) }
+
+    /// The images at `range`, which must lie in `0..<count`.
+    public func slice(_ range: Range<Int>) -> Dataset {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "\(range) outside 0..<\(count)")
         return Dataset(
-            name: name, images: Array(images[0..<(kept * imageSize)]),
-            labels: Array(labels[0..<kept]), channels: channels, height: height,
+            name: name, images: Array(images[(range.lowerBound * imageSize)..<(range.upperBound * imageSize)]),
+            labels: Array(labels[range]), channels: channels, height: height,
             width: width, classes: classes)
     }
 

@@ -67,6 +67,14 @@ public final class BatchNorm2d: Layer {
     private var cachedSet = 0
     private var batchMeans: [Float] = []
     private var inverseStd: [Float] = []
+    /// Values per channel the last training forward's statistics were taken over (all ranks').
+    private var samplesInStatistics = 0.0
+
+    /// The ranks of a data-parallel job whose batches share the statistics (synchronized
+    /// BatchNorm): with more than one, training forward and backward sum each channel's statistics
+    /// over every rank's part of the batch, so the ranks normalize as one process with the whole
+    /// batch would. Nil (or one rank): this batch alone.
+    public var replicas: (any Communicator)?
 
     public init(
         name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1,
@@ -124,6 +132,7 @@ public final class BatchNorm2d: Layer {
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
         inverseStd = [Float](repeating: 0, count: channels)
+        var total = Double(m)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 means.withUnsafeMutableBufferPointer { mp in
@@ -132,30 +141,68 @@ public final class BatchNorm2d: Layer {
                             let xs = xp.baseAddress!, ys = yp.baseAddress!
                             let ms = mp.baseAddress!, vs = vp.baseAddress!, iv = ip.baseAddress!
                             let gs = set.gamma.value.storage, bs = set.beta.value.storage
-                            Parallel.forEach(channels) { c in
-                                let src = xs + c * m
-                                let mean = Float(Vec.sum(m, src) / Double(m))
-                                let variance = Float(Vec.squaredDeviations(m, src, center: mean) / Double(m))
-                                let inv = 1 / (variance + epsilon).squareRoot()
+                            /// Stores channel c's statistics and normalizes it.
+                            let normalize = { (c: Int, mean: Float, variance: Float) in
+                                let inv = 1 / (variance + self.epsilon).squareRoot()
                                 ms[c] = mean; vs[c] = variance; iv[c] = inv
                                 let (scale, shift) = self.affine(gamma: gs[c], beta: bs[c], mean: mean, inverseStd: inv)
-                                self.apply(m, src, ys + c * m, scale: scale, shift: shift)
+                                self.apply(m, xs + c * m, ys + c * m, scale: scale, shift: shift)
+                            }
+                            guard let replicas, replicas.size > 1 else {
+                                Parallel.forEach(channels) { c in
+                                    let mean = Float(Vec.sum(m, xs + c * m) / Double(m))
+                                    normalize(
+                                        c, mean, Float(Vec.squaredDeviations(m, xs + c * m, center: mean) / Double(m)))
+                                }
+                                return
+                            }
+                            let (sums, deviations, n) = self.replicaStatistics(xs, m, replicas)
+                            total = n
+                            Parallel.forEach(channels) { c in normalize(c, Float(sums[c] / n), Float(deviations[c] / n))
                             }
                         }
                     }
                 }
             }
         }
-        let unbias = Float(m) / Float(max(1, m - 1))
+        let unbias = Float(total) / Float(max(1, total - 1))
         for c in 0..<channels {
             set.runningMean.value.storage[c] += momentum * (means[c] - set.runningMean.value.storage[c])
             set.runningVar.value.storage[c] += momentum * (variances[c] * unbias - set.runningVar.value.storage[c])
         }
+        samplesInStatistics = total
         cachedInput = x
         cachedSet = selected
         batchMeans = means
         lastOutput = keepsOutput ? y : nil
         return y
+    }
+
+    /// Each channel's sum and squared deviations from the mean over every rank's part of the batch
+    /// (`x` holds this rank's `m` values per channel), and the number of values they cover: the
+    /// statistics of one process's two passes, each pass's sums added over the ranks.
+    private func replicaStatistics(_ x: UnsafePointer<Float>, _ m: Int, _ replicas: any Communicator) -> (
+        sums: [Double], deviations: [Double], count: Double
+    ) {
+        var sums = [Double](repeating: 0, count: channels + 1)
+        sums.withUnsafeMutableBufferPointer { sp in
+            let ss = sp.baseAddress!
+            Parallel.forEach(channels) { c in ss[c] = Vec.sum(m, x + c * m) }
+        }
+        sums[channels] = Double(m)
+        replicas.sum(&sums)
+        let n = sums[channels]
+        var deviations = [Double](repeating: 0, count: channels)
+        deviations.withUnsafeMutableBufferPointer { dp in
+            let ds = dp.baseAddress!
+            sums.withUnsafeBufferPointer { sp in
+                let ss = sp.baseAddress!
+                Parallel.forEach(channels) { c in ds[c] = Vec.squaredDeviations(m, x + c * m, center: Float(ss[c] / n))
+                }
+            }
+        }
+        replicas.sum(&deviations)
+        return (sums, deviations, n)
     }
 
     public func backward(_ received: Tensor) -> Tensor {
@@ -175,22 +222,29 @@ public final class BatchNorm2d: Layer {
                             let dg = dgp.baseAddress!, db = dbp.baseAddress!
                             let gs = set.gamma.value.storage, bs = set.beta.value.storage
                             let inv = inverseStd, means = batchMeans, relu = appliesReLU
-                            Parallel.forEach(channels) { c in
-                                let g = dy + c * m, xc = xs + c * m, out = dx + c * m
-                                // With the ReLU, g is masked where the forward output was 0 (same arithmetic
-                                // as forward, so the same elements).
+                            /// Channel c's Σg and Σg·x̂ over this batch, x̂ = (x − mean)·inv; with the ReLU, g
+                            /// is masked where the forward output was 0 (same arithmetic as forward, so the
+                            /// same elements). Stored as the gradients of β and γ.
+                            let gradientSums = { (c: Int) -> (Double, Double) in
                                 let (scale, shift) = self.affine(
                                     gamma: gs[c], beta: bs[c], mean: means[c], inverseStd: inv[c])
-                                // Σg and Σg·x̂ with x̂ = (x − mean)·inv.
+                                let g = dy + c * m, xc = xs + c * m
                                 let (sumG, sumGX) =
                                     relu
                                     ? Vec.maskedSumAndDot(m, g, xc, scale: scale, shift: shift)
                                     : Vec.sumAndDot(m, g, xc)
                                 let sumGH = (sumGX - Double(means[c]) * sumG) * Double(inv[c])
                                 dg[c] = Float(sumGH); db[c] = Float(sumG)
-                                // dx = k·(g − mean(g) − x̂·mean(g·x̂)) = k·g − a·x + b, k = γ·inv.
+                                return (sumG, sumGH)
+                            }
+                            /// Channel c's input gradient from the sums over all `n` normalized values:
+                            /// dx = k·(g − mean(g) − x̂·mean(g·x̂)) = k·g − a·x + b, k = γ·inv.
+                            let inputGradient = { (c: Int, sumG: Double, sumGH: Double, n: Double) in
+                                let g = dy + c * m, xc = xs + c * m, out = dx + c * m
+                                let (scale, shift) = self.affine(
+                                    gamma: gs[c], beta: bs[c], mean: means[c], inverseStd: inv[c])
                                 let k = gs[c] * inv[c]
-                                let meanG = Float(sumG / Double(m)), meanGH = Float(sumGH / Double(m))
+                                let meanG = Float(sumG / n), meanGH = Float(sumGH / n)
                                 let a = k * inv[c] * meanGH, b = k * (inv[c] * meanGH * means[c] - meanG)
                                 if relu {
                                     for i in 0..<m {
@@ -201,6 +255,23 @@ public final class BatchNorm2d: Layer {
                                     for i in 0..<m { out[i] = k * g[i] - a * xc[i] + b }
                                 }
                             }
+                            guard let replicas, replicas.size > 1 else {
+                                Parallel.forEach(channels) { c in
+                                    let (sumG, sumGH) = gradientSums(c)
+                                    inputGradient(c, sumG, sumGH, Double(m))
+                                }
+                                return
+                            }
+                            // Across replicas: the sums over every rank's batch. β and γ keep this rank's
+                            // share; the gradient reduction of the step adds the shares.
+                            var sums = [Double](repeating: 0, count: 2 * channels)
+                            sums.withUnsafeMutableBufferPointer { sp in
+                                let ss = sp.baseAddress!
+                                Parallel.forEach(channels) { c in (ss[c], ss[channels + c]) = gradientSums(c) }
+                            }
+                            replicas.sum(&sums)
+                            let n = samplesInStatistics
+                            Parallel.forEach(channels) { c in inputGradient(c, sums[c], sums[channels + c], n) }
                         }
                     }
                 }

@@ -5,8 +5,9 @@ import PolybitTensor
 /// after ReLU, or signed for tensors that can be negative (transformer tokens). Any shape.
 ///
 /// Steps start at 0 (uninitialized). The first quantized forward sets every step still at 0 to
-/// LSQ's initialization `2·mean|x| / sqrt(Q_p)` of its own grid, from that batch, before any
-/// optimizer update (which keeps steps positive from then on).
+/// LSQ's initialization `2·mean|x| / sqrt(Q_p)` of its own grid, from that batch (every rank's
+/// part of it with `replicas`), before any optimizer update (which keeps steps positive from
+/// then on).
 public final class ActivationQuantizer: Layer {
     public let name: String
     public let signed: Bool
@@ -16,6 +17,8 @@ public final class ActivationQuantizer: Layer {
     public private(set) var steps: [Int: Parameter] = [:]
     /// Called with every quantized output (values `step·q`, the input's shape), for diagnostics.
     public var observer: ((Tensor) -> Void)?
+    /// The ranks of a data-parallel job whose parts of the batch initialize the steps together.
+    public var replicas: (any Communicator)?
     private var cache: (input: Tensor, step: Float, grid: QuantGrid)?
 
     public init(name: String, signed: Bool, bitWidths: [Int], options: QuantizerOptions) {
@@ -37,7 +40,9 @@ public final class ActivationQuantizer: Layer {
         guard let p = steps[b] else { preconditionFailure("\(name): no step size for \(b) bits") }
         let grid = grid(b)
         if steps.values.contains(where: { $0.value.storage[0] <= 0 }) {
-            let meanAbs = x.storage.reduce(0.0) { $0 + Double(abs($1)) } / Double(max(1, x.count))
+            var sums = [x.storage.reduce(0.0) { $0 + Double(abs($1)) }, Double(x.count)]
+            replicas?.sum(&sums)
+            let meanAbs = sums[0] / max(1, sums[1])
             for (bits, step) in steps where step.value.storage[0] <= 0 {
                 let levels = Double(self.grid(bits).positiveLevels)
                 step.value.storage[0] = Float(max(2 * meanAbs / levels.squareRoot(), 1e-8))

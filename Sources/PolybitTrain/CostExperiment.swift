@@ -66,11 +66,16 @@ public struct CostExperiment {
     }
 
     /// Trains the named runs of `plan()` only (resuming any started), e.g. to share the arms
-    /// between processes or machines; `run()` then only reads them.
-    public func train(_ names: [String]) throws {
+    /// between processes or machines; `run()` then only reads them. With several ranks in
+    /// `communicator`, rank r of n trains the r-th, (r+n)-th, ... of `names`, each as one process,
+    /// and returns when every rank has finished its runs.
+    public func train(_ names: [String], sharedBy communicator: any Communicator = SingleProcess()) throws {
         let planned = try plan()
         try Self.checkArms(names, base: base, coresetFraction: coresetFraction)
-        for name in names { _ = try train(name, planned.first { $0.name == name }!.recipe) }
+        for (i, name) in names.enumerated() where i % communicator.size == communicator.rank {
+            _ = try train(name, planned.first { $0.name == name }!.recipe)
+        }
+        communicator.barrier()
     }
 
     /// Throws an `InputError` naming the first of `names` that is not a run of the plan.

@@ -1,3 +1,5 @@
+import PolybitTensor
+
 /// Running sums of one training epoch, per trained precision (pass).
 struct EpochTotals {
     /// Per pass: the sum of batch loss × batch size.
@@ -17,6 +19,15 @@ struct EpochTotals {
     mutating func add(pass: Int, loss: Float, correct: Int, count: Int) {
         lossSums[pass] += Double(loss) * Double(count); corrects[pass] += correct
         if pass == 0 { seen += count }
+    }
+
+    /// Replaces the sums by their totals over the ranks of `communicator`.
+    mutating func combine(over communicator: any Communicator) {
+        guard communicator.size > 1 else { return }
+        var sums = lossSums + corrects.map(Double.init) + [Double(seen)]
+        communicator.sum(&sums)
+        let n = lossSums.count
+        lossSums = Array(sums[0..<n]); corrects = sums[n..<(2 * n)].map { Int($0) }; seen = Int(sums[2 * n])
     }
 
     /// Mean training loss of pass `pass`.

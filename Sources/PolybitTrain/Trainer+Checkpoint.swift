@@ -4,8 +4,10 @@ extension Trainer {
     /// Writes the run folder's log and checkpoint (each atomically) after an epoch: the log first.
     /// A kill between the two leaves the log one epoch ahead, which a resume trims to the
     /// checkpoint's epochs and rewrites; the other order lost that epoch's line for good (a resume
-    /// reads only the checkpoint's epochs from the log; found by tools/kill_test.sh).
+    /// reads only the checkpoint's epochs from the log; found by tools/kill_test.sh). Rank 0 alone
+    /// writes.
     func writeCheckpoint(_ state: TrainingState) throws {
+        guard communicator.isRoot else { return }
         try TrainingLog(runDirectory: runDirectory).write(state.records)
         try Checkpoint(
             recipe: recipe, epochsCompleted: state.epochsCompleted, stepsCompleted: state.stepsCompleted,

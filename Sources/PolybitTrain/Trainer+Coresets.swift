@@ -5,11 +5,12 @@ import PolybitTensor
 
 extension Trainer {
     /// At a redraw epoch, draws every trained precision's coreset, saves it to the run folder
-    /// (`CoresetDraw.path`, which a resumed run reads) and makes it the state's current draw.
+    /// (`CoresetDraw.path`, which a resumed run reads; rank 0 writes) and makes it the state's
+    /// current draw.
     func redrawCoresets(_ state: inout TrainingState, epoch: Int) throws {
         guard let coreset = recipe.coreset, coreset.redraws(at: epoch) else { return }
         let draw = drawCoresets(coreset, epoch: epoch, state: state)
-        try draw.write(to: CoresetDraw.path(runDirectory: runDirectory, epoch: epoch))
+        if communicator.isRoot { try draw.write(to: CoresetDraw.path(runDirectory: runDirectory, epoch: epoch)) }
         state.draw = draw
     }
 
@@ -17,14 +18,16 @@ extension Trainer {
     /// seeded random training batches (`RandomStream.statisticsRefresh`, augmented as in training),
     /// each forwarded at every trained precision in training order, update the statistics exactly as
     /// training's forwards do (momentum 0.1, so the subset's statistics fade to
-    /// 0.9^(batches·precisions)); parameters are untouched.
+    /// 0.9^(batches·precisions)); parameters are untouched. Each rank forwards its part of each batch.
     func refreshStatistics(_ state: TrainingState, epoch: Int) {
         guard let coreset = recipe.coreset, coreset.usesSubsets(at: epoch) else { return }
         let batches = coreset.statisticsRefreshBatches
         guard batches > 0, !state.model.normLayers.isEmpty else { return }
-        for (i, batch) in state.data.statisticsLoader.epoch(epoch).prefix(batches).enumerated() {
+        let loaded = state.data.statisticsLoader.epoch(epoch)
+        for i in 0..<min(batches, loaded.count) {
             progress.update(
                 "epoch \(epoch + 1)/\(recipe.epochs): BatchNorm statistics from random batches \(i + 1)/\(batches)")
+            let batch = loaded.batch(i, sharedBy: communicator)
             for precision in state.schedule.passes {
                 state.quant?.set(precision)
                 _ = state.model.forward(batch.images, training: true)
@@ -65,6 +68,18 @@ extension Trainer {
         return ranks
     }
 
+    /// Every rank's scores from this rank's `scores` (NaN where it scored none): the ranks score
+    /// disjoint parts of `scored`, so summing with zeros elsewhere gathers them exactly; images
+    /// outside `scored` stay NaN.
+    private func combined(_ scores: [Float], scored: [Int]) -> [Float] {
+        guard communicator.size > 1 else { return scores }
+        var all = scores.map { $0.isNaN ? 0 : $0 }
+        communicator.sum(&all)
+        var out = [Float](repeating: .nan, count: scores.count)
+        for i in scored { out[i] = all[i] }
+        return out
+    }
+
     /// Trained precision `pass`'s score of every training image at the redraw of `epoch` (NaN for
     /// images outside its candidate pool).
     private func coresetScores(_ config: CoresetConfig, epoch: Int, pass k: Int, state: TrainingState) -> [Float] {
@@ -77,11 +92,14 @@ extension Trainer {
                     labels: train.labels, classes: train.classes, fraction: config.fraction,
                     classBalanced: config.classBalanced, pool: pool, rng: &rng)
             }
-            let total = candidates?.count ?? train.count
+            let scored = candidates ?? Array(0..<train.count)
+            let mine = Array(scored[communicator.share(of: scored.count)])
             state.quant?.set(precision)
-            return EL2N.scores(of: state.model, on: train, indices: candidates) { done in
-                progress.update("epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(total)")
+            let scores = EL2N.scores(of: state.model, on: train, indices: mine) { done in
+                progress.update(
+                    "epoch \(epoch + 1)/\(recipe.epochs): coreset scores at \(precision) \(done)/\(mine.count)")
             }
+            return combined(scores, scored: scored)
         case .random:
             var rng = RandomStream.randomScores.generator(seed: recipe.seed, epoch: epoch, pass: k)
             return (0..<train.count).map { _ in rng.nextFloat() }

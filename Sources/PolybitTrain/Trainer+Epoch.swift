@@ -7,8 +7,9 @@ extension Trainer {
     /// Trains epoch `epoch` (0-based): each step takes the next batch of every trained precision's
     /// loader (over its coreset in a subset epoch) and makes one update per precision, highest
     /// first, at the scheduled learning rate. Updates the progress line after each step (`lastEpoch`
-    /// and `started`, in `Clock` seconds, give the ETA) and returns the epoch's sums. A one-shot
-    /// recipe makes one sandwich update per step instead (`oneShotStep`).
+    /// and `started`, in `Clock` seconds, give the ETA) and returns the epoch's sums over all ranks.
+    /// A one-shot recipe makes one sandwich update per step instead (`oneShotStep`). Each rank
+    /// trains on its part of every batch, its loss weighted by that part's share of the batch.
     func runEpoch(_ state: TrainingState, epoch: Int, lastEpoch: Int, started: Double) throws -> EpochTotals {
         let oneShot = try oneShotEpoch(state, epoch: epoch)
         let schedule = state.schedule, passes = schedule.passes
@@ -20,13 +21,17 @@ extension Trainer {
         for i in 0..<schedule.steps(epoch) {
             for k in passes.indices {
                 totals.learningRate = schedule.learningRate.rate(at: firstUpdate + i * passes.count + k)
-                let batch = batches[k][i]
+                let batch = batches[k].batch(i, sharedBy: communicator)
+                let share = Float(batch.count) / Float(batches[k].indices(ofBatch: i).count)
                 let r =
                     oneShot.map {
                         oneShotStep(
-                            state, on: batch, update: firstUpdate + i, plan: $0, learningRate: totals.learningRate,
-                            parameters: parameters)
-                    } ?? trainStep(state, on: batch, pass: k, learningRate: totals.learningRate, parameters: parameters)
+                            state, on: batch, share: share, update: firstUpdate + i, plan: $0,
+                            learningRate: totals.learningRate, parameters: parameters)
+                    }
+                    ?? trainStep(
+                        state, on: batch, share: share, pass: k, learningRate: totals.learningRate,
+                        parameters: parameters)
                 totals.add(pass: k, loss: r.loss, correct: r.correct, count: batch.count)
             }
             progress.update(
@@ -34,14 +39,16 @@ extension Trainer {
                     totals, passes: passes, epoch: epoch, step: i, lastEpoch: lastEpoch,
                     steps: schedule.steps(epoch), started: started))
         }
+        totals.combine(over: communicator)
         return totals
     }
 
-    /// One update of trained precision `pass` on `batch`: cross-entropy (plus, with in-place
-    /// distillation, `recipe.distillation` times the KL divergence to the highest precision's
-    /// outputs), backward, optimizer step. Returns the loss.
+    /// One update of trained precision `pass` on `batch` (`share` of the whole batch on this
+    /// rank): cross-entropy (plus, with in-place distillation, `recipe.distillation` times the KL
+    /// divergence to the highest precision's outputs) weighted by `share`, backward, gradients
+    /// summed over the ranks, optimizer step. Returns this rank's loss.
     private func trainStep(
-        _ state: TrainingState, on batch: Batch, pass k: Int, learningRate: Float,
+        _ state: TrainingState, on batch: Batch, share: Float, pass k: Int, learningRate: Float,
         parameters: [Parameter]
     ) -> LossResult {
         let passes = state.schedule.passes
@@ -56,7 +63,8 @@ extension Trainer {
             r.loss += recipe.distillation * kd.loss
             r.gradient = r.gradient + kd.gradient * recipe.distillation
         }
-        state.model.backward(r.gradient)
+        state.model.backward(communicator.size > 1 ? r.gradient * share : r.gradient)
+        state.gradients.run()
         state.optimizer.step(parameters)
         return r
     }
@@ -74,7 +82,8 @@ extension Trainer {
         _ totals: EpochTotals, passes: [Precision], epoch: Int, step: Int, lastEpoch: Int,
         steps: Int, started: Double
     ) -> String {
-        let rate = Double(totals.seen * passes.count) / (Clock.seconds() - started)
+        // Rank 0's part of each batch stands for the whole batch.
+        let rate = Double(totals.seen * passes.count * communicator.size) / (Clock.seconds() - started)
         let remaining = Double((lastEpoch - epoch) * steps - step - 1) * Double(recipe.batch * passes.count) / rate
         let losses = passes.indices.map { k in
             (passes.count > 1 ? "\(passes[k]) " : "") + fmt(totals.lossSums[k] / Double(totals.seen), 3)

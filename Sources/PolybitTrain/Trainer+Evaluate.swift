@@ -3,19 +3,22 @@ import PolybitQuant
 extension Trainer {
     /// The record of epoch `epoch` (0-based): `totals` of its training, `seconds` it took, and the
     /// test split evaluated at every deployed precision (the float model for a float run); the
-    /// headline test figures are those of the highest trained precision.
+    /// headline test figures are those of the highest trained precision. Each rank evaluates its
+    /// part of the test split; the figures are those of the whole split.
     func evaluate(_ state: TrainingState, epoch: Int, totals: EpochTotals, seconds: Double) -> EpochRecord {
-        let passes = state.schedule.passes, test = state.data.test
+        let passes = state.schedule.passes
+        let test = state.data.test.slice(communicator.share(of: state.data.test.count))
         var byPrecision: [String: Double]?
         let eval: EvaluationResult
         if let quant = state.quant, let trained = state.trained {
-            let results = Evaluator.evaluate(
-                quant, at: state.deployed.precisionsHighestFirst, trained: trained.bits,
-                on: test)
+            let results = combined(
+                Evaluator.evaluate(
+                    quant, at: state.deployed.precisionsHighestFirst, trained: trained.bits,
+                    on: test))
             byPrecision = Dictionary(uniqueKeysWithValues: results.map { ($0.0.description, $0.1.accuracy) })
             eval = results.first { $0.0 == passes[0] }?.1 ?? results[0].1
         } else {
-            eval = Evaluator.evaluate(state.model, on: test)
+            eval = combined([(Precision.float, Evaluator.evaluate(state.model, on: test))])[0].1
         }
         let updates = totals.seen * passes.count
         return EpochRecord(
@@ -27,5 +30,22 @@ extension Trainer {
                 ? Dictionary(
                     uniqueKeysWithValues: passes.indices.map { (passes[$0].description, totals.meanLoss(pass: $0)) })
                 : nil)
+    }
+
+    /// The results over every rank's part of the test split, from this rank's `results`.
+    private func combined(_ results: [(Precision, EvaluationResult)]) -> [(Precision, EvaluationResult)] {
+        guard communicator.size > 1 else { return results }
+        var sums = results.flatMap { r in
+            [(r.1.accuracy * Double(r.1.images)).rounded(), r.1.loss * Double(r.1.images), Double(r.1.images)]
+        }
+        communicator.sum(&sums)
+        return results.indices.map { i in
+            let images = sums[3 * i + 2]
+            return (
+                results[i].0,
+                EvaluationResult(
+                    accuracy: sums[3 * i] / images, loss: sums[3 * i + 1] / images, images: Int(images))
+            )
+        }
     }
 }

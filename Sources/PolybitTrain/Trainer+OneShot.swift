@@ -68,6 +68,7 @@ extension Trainer {
         }
         let share = BitWidthScheduler.dropShare(epoch: epoch, epochs: recipe.epochs)
         let layers = BitWidthScheduler.unstableLayers(instabilities, share: share).map { sampler.weightUnits[$0] }
+        guard communicator.isRoot else { return layers }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(earlier + [SchedulerDecision(epoch: epoch, layers: layers)])
@@ -93,16 +94,19 @@ extension Trainer {
     /// cross-entropy plus `recipe.distillation` times the KL divergence to the teacher (and, with
     /// `fairnessRegularization`, `FairnessRegularization` for its 2-bit layers; with `idm`,
     /// `InformationDistortionMitigation` at its layers at their lowest weight width). The
-    /// gradients add up to one optimizer step. Returns the max subnet's loss.
+    /// gradients add up to one optimizer step. The batch-averaged losses are weighted by `share`,
+    /// this rank's part of the batch, and the weight regularizer is added by rank 0 alone, so the
+    /// ranks' gradients sum to the whole batch's. Returns the max subnet's loss on this rank.
     func oneShotStep(
-        _ state: TrainingState, on batch: Batch, update: Int, plan: OneShotEpoch, learningRate: Float,
-        parameters: [Parameter]
+        _ state: TrainingState, on batch: Batch, share: Float, update: Int, plan: OneShotEpoch,
+        learningRate: Float, parameters: [Parameter]
     ) -> LossResult {
         state.optimizer.learningRate = learningRate
+        let distributed = communicator.size > 1
         var idm =
             recipe.idm > 0
             ? InformationDistortionMitigation(
-                weight: recipe.idm, model: state.model, layers: plan.sampler.weightUnits) : nil
+                weight: recipe.idm * share, model: state.model, layers: plan.sampler.weightUnits) : nil
         let lowest = Dictionary(
             uniqueKeysWithValues: zip(plan.sampler.weightUnits, plan.sampler.weightCandidates.map { $0[0] }))
         idm?.startStep()
@@ -110,7 +114,7 @@ extension Trainer {
         let teacher = state.model.forward(batch.images, training: true)
         idm?.recordTeacher()
         let top = crossEntropy(logits: teacher, labels: batch.labels, labelSmoothing: recipe.labelSmoothing)
-        state.model.backward(top.gradient)
+        state.model.backward(distributed ? top.gradient * share : top.gradient)
         var rng = RandomStream.bitSampling.generator(seed: recipe.seed, update: update)
         defer { idm?.finishStep() }
         for _ in 0..<recipe.subnets {
@@ -123,11 +127,12 @@ extension Trainer {
                 r.gradient =
                     r.gradient + distillationKL(student: logits, teacher: teacher).gradient * recipe.distillation
             }
-            state.model.backward(r.gradient)
-            if recipe.fairnessRegularization {
+            state.model.backward(distributed ? r.gradient * share : r.gradient)
+            if recipe.fairnessRegularization && communicator.isRoot {
                 FairnessRegularization.apply(state.quant!, policy: policy, weightDecay: recipe.weightDecay)
             }
         }
+        state.gradients.run()
         state.optimizer.step(parameters)
         return top
     }

@@ -11,8 +11,10 @@ extension Trainer {
     /// An `InputError` when the folder holds a checkpoint without `resume`, or one of another recipe.
     func prepare(resume: Bool) throws -> TrainingState {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         let existing = fm.fileExists(atPath: checkpointPath)
+        // Every rank looks for the checkpoint before rank 0 makes the folder, so they all agree.
+        communicator.barrier()
+        if communicator.isRoot { try fm.createDirectory(atPath: runDirectory, withIntermediateDirectories: true) }
         if existing && !resume {
             throw InputError(
                 "\(runDirectory) already holds a checkpoint: pass --resume to continue it, or choose another --out")
@@ -42,10 +44,15 @@ extension Trainer {
         let records =
             checkpoint == nil
             ? [] : Array(try TrainingLog(runDirectory: runDirectory).records().prefix(epochsCompleted))
+        if communicator.size > 1 {
+            for bn in model.normLayers { bn.replicas = communicator }
+            for q in quant?.activationQuantizers ?? [] { q.replicas = communicator }
+        }
         return TrainingState(
             model: model, quant: quant, optimizer: optimizer, trained: trained, deployed: deployed,
             normalization: normalization, data: data, schedule: schedule, records: records,
-            epochsCompleted: epochsCompleted, draw: try savedDraw(before: epochsCompleted))
+            epochsCompleted: epochsCompleted, draw: try savedDraw(before: epochsCompleted),
+            gradients: GradientReduction(parameters: model.parameters, communicator: communicator))
     }
 
     /// Reads the run folder's checkpoint into `model` and `optimizer` after checking that it was

@@ -18,10 +18,18 @@ public struct TrainingSummary: Codable, Sendable {
 /// A run is a sequence of named steps over one `TrainingState`: `prepare` (fresh, or resumed from
 /// the run folder), then per epoch `redrawCoresets`, `runEpoch`, `refreshStatistics`, `evaluate`,
 /// `writeCheckpoint` and `report`.
+///
+/// With a `communicator` of several ranks (`mpirun -np N polybit train`), the run is data parallel
+/// (docs/distributed.md): every rank follows the same data order and takes its part of each
+/// batch, BatchNorm statistics and gradients are summed over the ranks, evaluation and coreset
+/// scoring are shared out, and rank 0 alone prints and writes the run folder. The ranks train the
+/// model one process would train with the same batch, up to the order of float additions.
 public final class Trainer {
     public let recipe: TrainingRecipe
     public let runDirectory: String
     public let progress: ProgressLine
+    /// The ranks of the job (one process by default).
+    public let communicator: any Communicator
     /// Stop after this many epochs in total, as if killed (for tests and staged runs).
     public var stopAfterEpochs: Int?
 
@@ -30,10 +38,17 @@ public final class Trainer {
     /// - Parameters: `splits` with raw pixels in [0, 1] (normalized here from the training split).
     public init(
         recipe: TrainingRecipe, splits: DatasetSplits, runDirectory: String,
-        progress: ProgressLine = ProgressLine()
+        progress: ProgressLine = ProgressLine(), communicator: any Communicator = SingleProcess()
     ) throws {
         try recipe.validate()
-        self.recipe = recipe; self.splits = splits; self.runDirectory = runDirectory; self.progress = progress
+        guard recipe.batch >= communicator.size else {
+            throw RecipeError(
+                .batch,
+                "\(recipe.batch): smaller than the \(communicator.size) ranks; each rank needs a part of every batch")
+        }
+        self.recipe = recipe; self.splits = splits; self.runDirectory = runDirectory
+        self.progress = communicator.isRoot ? progress : ProgressLine(enabled: false)
+        self.communicator = communicator
     }
 
     public var checkpointPath: String { runDirectory + "/checkpoint.h5" }
@@ -51,6 +66,7 @@ public final class Trainer {
             refreshStatistics(state, epoch: epoch)
             let record = evaluate(state, epoch: epoch, totals: totals, seconds: Clock.seconds() - epochStart)
             try checkConverging(record)
+            try checkReplicasAgree(state, epoch: epoch)
             state.records.append(record)
             state.epochsCompleted = epoch + 1
             try writeCheckpoint(state)
@@ -73,6 +89,23 @@ extension Trainer {
                 \(recipe.learningRate): training diverged in epoch \(record.epoch) (train loss \(record.train_loss), \
                 test loss \(record.test_loss)); \(runDirectory) keeps epoch \(record.epoch - 1); retry with a lower \(.learningRate)
                 """)
+        }
+    }
+}
+
+extension Trainer {
+    /// Stops a data-parallel run whose ranks no longer hold the same model (which the
+    /// collectives guarantee; a rank that computed differently, e.g. on other data files, breaks it):
+    /// the sum of every parameter and buffer must be the same on every rank.
+    func checkReplicasAgree(_ state: TrainingState, epoch: Int) throws {
+        guard communicator.size > 1 else { return }
+        let checksum = state.model.parameters.reduce(0.0) { total, p in
+            p.value.storage.reduce(total) { $0 + Double($1) }
+        }
+        guard communicator.agree(on: checksum) else {
+            throw InputError(
+                "rank \(communicator.rank): the ranks' models differ after epoch \(epoch + 1); every rank must read the same data and checkpoint"
+            )
         }
     }
 }

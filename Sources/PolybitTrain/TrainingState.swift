@@ -22,6 +22,8 @@ struct TrainingState {
     var epochsCompleted: Int
     /// The subsets of the latest coreset redraw (nil before the first).
     var draw: CoresetDraw?
+    /// Sums each update's gradients over the ranks of the job.
+    let gradients: GradientReduction
 
     /// Optimizer updates made so far.
     var stepsCompleted: Int { schedule.firstUpdate(epochsCompleted) }

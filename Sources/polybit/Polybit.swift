@@ -28,23 +28,22 @@ struct Polybit: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            if Job.isLaunched && !(command is DistributedCommand) {
+                throw InputError(
+                    "this command runs as one process: start it without mpirun or srun (train, experiment cost and bench train run under MPI)"
+                )
+            }
             try command.run()
         } catch let error as RecipeError {
-            FileHandle.standardError.write(Data("polybit: error: \(error.commandLineDescription)\n".utf8))
-            Foundation.exit(2)
+            Job.fail("error: \(error.commandLineDescription)", code: 2)
         } catch let error as BadInput {
-            FileHandle.standardError.write(Data("polybit: error: \(error.description)\n".utf8))
-            Foundation.exit(2)
+            Job.fail("error: \(error.description)", code: 2)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data("polybit: error: \(message(for: error))\n".utf8))
-                Foundation.exit(2)
-            }
+            if code == .validationFailure { Job.fail("error: \(message(for: error))", code: 2) }
             if error is ExitCode { exit(withError: error) }
-            FileHandle.standardError.write(Data("polybit: internal error: \(error)\n".utf8))
-            Foundation.exit(1)
+            Job.fail("internal error: \(error)", code: 1)
         }
     }
 }

@@ -19,6 +19,17 @@ struct CLI {
         try execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", repository + "/tools/" + script] + args)
     }
 
+    /// Runs `polybit args` as `ranks` MPI processes (`mpirun --oversubscribe`, allowed as root) to
+    /// completion.
+    static func mpirun(_ ranks: Int, _ args: [String]) throws -> Result {
+        try execute(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", executable.path] + args)
+    }
+
+    /// Whether Open MPI's `mpirun` is installed (tools/setup.sh installs it).
+    static var hasMPI: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") }
+
     /// Runs `python3 args` to completion.
     static func python(_ args: [String]) throws -> Result {
         try execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + args)

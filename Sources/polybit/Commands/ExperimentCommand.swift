@@ -14,7 +14,7 @@ struct ExperimentCommand: ParsableCommand {
 }
 
 /// `polybit experiment cost`: dedicated vs multi-bit (full data, bit-wise coreset, random subsets).
-struct CostExperimentCommand: ParsableCommand {
+struct CostExperimentCommand: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
         abstract:
@@ -24,7 +24,8 @@ struct CostExperimentCommand: ParsableCommand {
             rerunning resumes; --arm trains single arms (e.g. one per process). Every training flag of `train` \
             sets that field of every arm's recipe. The experiment's base recipe differs from train's defaults: \
             trained bit-widths {2,4,8}, deployed 2-8, coreset fraction 0.2 (hours). --quick: ResNet-8, 2000 \
-            images, 3 epochs, deployed {2,4,8} (minutes).
+            images, 3 epochs, deployed {2,4,8} (minutes). Under mpirun the arms are shared out over the ranks \
+            (one arm per rank at a time) and rank 0 writes the report (docs/distributed.md).
             """)
 
     @Flag(help: "The small size, for tests and demos.") var quick = false
@@ -52,6 +53,7 @@ struct CostExperimentCommand: ParsableCommand {
 
     func run() throws {
         Compute.configure(threads: threads)
+        let job = Job.start()
         let given = try recipeOptions.apply(to: base())
         try given.validate()
         let bits = given.bits!, c = given.coreset!  // set by base(); no flag unsets them
@@ -59,10 +61,13 @@ struct CostExperimentCommand: ParsableCommand {
         let splits = try given.loadSplits()
         let r = given.recordingValidation(of: splits)
         let experiment = CostExperiment(base: r, splits: splits, directory: out, coresetFraction: c.fraction)
-        if !arm.isEmpty {
-            try experiment.train(arm)
-            print("trained \(arm.joined(separator: ", ")) in \(out); run without --arm to write the report")
-            return
+        if !arm.isEmpty || job.size > 1 {
+            try experiment.train(arm.isEmpty ? try experiment.plan().map(\.name) : arm, sharedBy: job)
+            guard job.isRoot else { return }
+            if !arm.isEmpty {
+                print("trained \(arm.joined(separator: ", ")) in \(out); run without --arm to write the report")
+                return
+            }
         }
         let arms = try experiment.run()
         let deployed = r.deployedBits().bits
