@@ -10,7 +10,7 @@ public final class GradientReduction {
     public let communicator: any Communicator
     let parameters: [Parameter]
     private var buffer: [Float]
-    /// Collectives run so far, and the wall-clock seconds spent in them.
+    /// Reductions run so far, and the wall-clock seconds spent in them.
     public private(set) var count = 0
     public private(set) var seconds = 0.0
 
@@ -48,4 +48,7 @@ public final class GradientReduction {
         count += 1
         seconds += Clock.seconds() - start
     }
+
+    /// Sets the counts to zero (e.g. after warm-up steps).
+    public func reset() { count = 0; seconds = 0 }
 }

@@ -27,16 +27,18 @@ public enum TrainBenchmark {
         return 5 * 2 * Double(n * n * n) / (Clock.seconds() - start) / 1e9
     }
 
-    /// Times `steps` SGD steps (after `warmup` untimed ones) of `step` on a fixed random batch.
+    /// Times `steps` SGD steps (after `warmup` untimed ones, then `afterWarmup`) of `step` on a
+    /// fixed random batch.
     public static func run(
         batch: Int, channels: Int, height: Int, width: Int,
         classes: Int, macsPerImage: Double, warmup: Int = 2, steps: Int = 10,
-        step: (Tensor, [Int32]) -> Void
+        afterWarmup: () -> Void = {}, step: (Tensor, [Int32]) -> Void
     ) -> Result {
         var rng = SeededRNG(seed: 1)
         let images = Tensor.randomNormal([batch, channels, height, width], std: 1, rng: &rng)
         let labels = (0..<batch).map { _ in Int32(rng.nextInt(below: classes)) }
         for _ in 0..<warmup { step(images, labels) }
+        afterWarmup()
         let start = Clock.seconds()
         for _ in 0..<steps { step(images, labels) }
         let seconds = (Clock.seconds() - start) / Double(steps)
