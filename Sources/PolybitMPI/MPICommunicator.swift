@@ -2,7 +2,7 @@ import CMPI
 import Foundation
 import PolybitTensor
 
-/// `Communicator` over MPI's world communicator (Open MPI's C API).
+/// `Communicator` over an MPI communicator (Open MPI's C API): the world, or a group split from it.
 ///
 /// Made only when the process was started by an MPI launcher (`mpirun`, `srun`), so the same
 /// binary run on its own never starts MPI. Only the thread that made it calls MPI
@@ -13,6 +13,7 @@ import PolybitTensor
 public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let rank: Int
     public let size: Int
+    private let comm: MPI_Comm
 
     /// Environment variables an MPI launcher sets: Open MPI's `mpirun`, PMIx and PMI (Slurm's `srun`).
     static let launcherVariables = ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"]
@@ -37,14 +38,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             MPI_Finalized(&finalized)
             if finalized == 0 { MPI_Finalize() }
         }
-        var rank: Int32 = 0, size: Int32 = 0
-        MPI_Comm_rank(pmpi_comm_world(), &rank)
-        MPI_Comm_size(pmpi_comm_world(), &size)
-        return MPICommunicator(rank: Int(rank), size: Int(size))
+        return MPICommunicator(pmpi_comm_world())
     }
 
-    private init(rank: Int, size: Int) {
-        self.rank = rank; self.size = size
+    private init(_ comm: MPI_Comm) {
+        var rank: Int32 = 0, size: Int32 = 0
+        MPI_Comm_rank(comm, &rank)
+        MPI_Comm_size(comm, &size)
+        self.comm = comm; self.rank = Int(rank); self.size = Int(size)
     }
 
     public func sum(_ values: UnsafeMutableBufferPointer<Float>) {
@@ -59,11 +60,18 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         reduce(values, type: pmpi_double(), op: pmpi_max())
     }
 
-    public func barrier() { check(MPI_Barrier(pmpi_comm_world()), "MPI_Barrier") }
+    public func barrier() { check(MPI_Barrier(comm), "MPI_Barrier") }
 
+    /// Ends the whole job (every rank of the world, not only this group's).
     public func abort(code: Int32) -> Never {
         MPI_Abort(pmpi_comm_world(), code)
         exit(code)
+    }
+
+    public func split(group: Int) -> any Communicator {
+        var part: MPI_Comm?
+        check(MPI_Comm_split(comm, Int32(group), Int32(rank), &part), "MPI_Comm_split")
+        return MPICommunicator(part!)
     }
 
     /// In-place `MPI_Allreduce` of `values`, in pieces of at most `Int32.max` elements (MPI counts
@@ -74,7 +82,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         while start < values.count {
             let n = min(values.count - start, Int(Int32.max))
             check(
-                MPI_Allreduce(pmpi_in_place(), base + start, Int32(n), type, op, pmpi_comm_world()),
+                MPI_Allreduce(pmpi_in_place(), base + start, Int32(n), type, op, comm),
                 "MPI_Allreduce")
             start += n
         }

@@ -27,6 +27,9 @@ public protocol Communicator: AnyObject, Sendable {
     func barrier()
     /// Ends every rank of the job with exit status `code`; call after printing this rank's error.
     func abort(code: Int32) -> Never
+    /// The ranks whose `group` equals this rank's, as a communicator of their own (ranked in this
+    /// one's order). Every rank must call it (a collective).
+    func split(group: Int) -> any Communicator
 }
 
 extension Communicator {
@@ -64,4 +67,5 @@ public final class SingleProcess: Communicator {
     public func maximum(_ values: UnsafeMutableBufferPointer<Double>) {}
     public func barrier() {}
     public func abort(code: Int32) -> Never { exit(code) }
+    public func split(group: Int) -> any Communicator { self }
 }

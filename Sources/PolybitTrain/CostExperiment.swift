@@ -66,14 +66,17 @@ public struct CostExperiment {
     }
 
     /// Trains the named runs of `plan()` only (resuming any started), e.g. to share the arms
-    /// between processes or machines; `run()` then only reads them. With several ranks in
-    /// `communicator`, rank r of n trains the r-th, (r+n)-th, ... of `names`, each as one process,
-    /// and returns when every rank has finished its runs.
+    /// between processes or machines; `run()` then only reads them. With n ranks in
+    /// `communicator`, the ranks form g = min(n, runs) groups of consecutive ranks; group k trains
+    /// runs k, k+g, ..., data parallel over its ranks. Returns when every rank has finished.
     public func train(_ names: [String], sharedBy communicator: any Communicator = SingleProcess()) throws {
         let planned = try plan()
         try Self.checkArms(names, base: base, coresetFraction: coresetFraction)
-        for (i, name) in names.enumerated() where i % communicator.size == communicator.rank {
-            _ = try train(name, planned.first { $0.name == name }!.recipe)
+        let groups = max(1, min(communicator.size, names.count))
+        let group = communicator.rank * groups / communicator.size
+        let members = communicator.split(group: group)
+        for (i, name) in names.enumerated() where i % groups == group {
+            _ = try train(name, planned.first { $0.name == name }!.recipe, communicator: members)
         }
         communicator.barrier()
     }
@@ -86,10 +89,13 @@ public struct CostExperiment {
         }
     }
 
-    private func train(_ name: String, _ recipe: TrainingRecipe) throws -> TrainingSummary {
-        progress.finish("experiment: \(name)")
+    private func train(
+        _ name: String, _ recipe: TrainingRecipe, communicator: any Communicator = SingleProcess()
+    ) throws -> TrainingSummary {
+        if communicator.isRoot { progress.finish("experiment: \(name)") }
         let trainer = try Trainer(
-            recipe: recipe, splits: splits, runDirectory: directory + "/" + name, progress: progress)
+            recipe: recipe, splits: splits, runDirectory: directory + "/" + name, progress: progress,
+            communicator: communicator)
         return try trainer.run(resume: true)
     }
 

@@ -18,6 +18,7 @@ public final class TimedCommunicator: Communicator, @unchecked Sendable {
     public func maximum(_ values: UnsafeMutableBufferPointer<Double>) { timed { base.maximum(values) } }
     public func barrier() { timed { base.barrier() } }
     public func abort(code: Int32) -> Never { base.abort(code: code) }
+    public func split(group: Int) -> any Communicator { TimedCommunicator(base.split(group: group)) }
 
     /// Sets the counts to zero (e.g. after warm-up steps).
     public func reset() { calls = 0; seconds = 0 }

@@ -7,7 +7,8 @@ extension Trainer {
     /// part of the test split; the figures are those of the whole split.
     func evaluate(_ state: TrainingState, epoch: Int, totals: EpochTotals, seconds: Double) -> EpochRecord {
         let passes = state.schedule.passes
-        let test = state.data.test.slice(communicator.share(of: state.data.test.count))
+        let whole = state.data.test
+        let test = communicator.size > 1 ? whole.slice(communicator.share(of: whole.count)) : whole
         var byPrecision: [String: Double]?
         let eval: EvaluationResult
         if let quant = state.quant, let trained = state.trained {

@@ -104,7 +104,7 @@ extension Trainer {
         }
         guard communicator.agree(on: checksum) else {
             throw InputError(
-                "rank \(communicator.rank): the ranks' models differ after epoch \(epoch + 1); every rank must read the same data and checkpoint"
+                "the ranks' models differ after epoch \(epoch + 1); every rank must read the same data and checkpoint"
             )
         }
     }

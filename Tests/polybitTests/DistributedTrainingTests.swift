@@ -76,6 +76,19 @@ struct DistributedTrainingTests {
         #expect(a.arms.count == 4)
     }
 
+    @Test func threeRanksTrainTwoArmsInGroupsOfTwoAndOne() throws {
+        let dir = CLI.temporaryDirectory()
+        let arms = ["multibit-full", "multibit-random"]
+        let r = try CLI.mpirun(
+            3,
+            ["experiment", "cost", "--quick", "--limit", "256", "--epochs", "1", "--threads", "1", "--out", dir]
+                + arms.flatMap { ["--arm", $0] })
+        #expect(r.status == 0, "\(r.stderr)")
+        for arm in arms {
+            #expect(try Checkpoint.read(from: "\(dir)/\(arm)/checkpoint.h5").epochsCompleted == 1)
+        }
+    }
+
     @Test func otherCommandsRefuseToRunUnderMPI() throws {
         let r = try CLI.mpirun(
             1, ["cost", "--network", "resnet20", "--bits", "8", "--profile", "hwprofiles/eyeriss.yaml"])

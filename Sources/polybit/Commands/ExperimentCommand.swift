@@ -24,8 +24,8 @@ struct CostExperimentCommand: ParsableCommand, DistributedCommand {
             rerunning resumes; --arm trains single arms (e.g. one per process). Every training flag of `train` \
             sets that field of every arm's recipe. The experiment's base recipe differs from train's defaults: \
             trained bit-widths {2,4,8}, deployed 2-8, coreset fraction 0.2 (hours). --quick: ResNet-8, 2000 \
-            images, 3 epochs, deployed {2,4,8} (minutes). Under mpirun the arms are shared out over the ranks \
-            (one arm per rank at a time) and rank 0 writes the report (docs/distributed.md).
+            images, 3 epochs, deployed {2,4,8} (minutes). Under mpirun the arms are shared out over groups of ranks \
+            (each arm data parallel over its group) and rank 0 writes the report (docs/distributed.md).
             """)
 
     @Flag(help: "The small size, for tests and demos.") var quick = false
