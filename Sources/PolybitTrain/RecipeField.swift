@@ -5,6 +5,7 @@ public enum RecipeField: String, CaseIterable, Sendable {
     case weightDecay, warmupEpochs, labelSmoothing, cropPadding, flip, patch, dim, depth, heads
     case bits, deployBits, quantizeFirstLast, distillation, batchNorm, residual
     case oneShot, subnets, bitSampling, hasbSigma, hasbImages, bitScheduler, fairnessRegularization, idm
+    case quantizationError
     /// `quantizer.<name>`
     case biasCorrection, correctionStatistics, weightStep, stepGradientScale, weightRounding, alrs
     /// `coreset.<name>` (`coresetHardCut` is `coreset.hardCut`)
@@ -17,6 +18,7 @@ public enum RecipeField: String, CaseIterable, Sendable {
     /// The settings of one-shot training other than `oneShot` itself (meaningful only with it).
     public static let oneShotOptions: [RecipeField] = [
         .subnets, .bitSampling, .hasbSigma, .hasbImages, .bitScheduler, .fairnessRegularization, .idm,
+        .quantizationError,
     ]
 
     /// The field's path in the recipe's JSON: `epochs`, `quantizer.alrs`, `coreset.hardCut`.

@@ -132,6 +132,11 @@ extension Trainer {
                 FairnessRegularization.apply(state.quant!, policy: policy, weightDecay: recipe.weightDecay)
             }
         }
+        if recipe.quantizationError > 0 && communicator.isRoot {
+            let weight = QuantizationErrorLoss.weight(
+                recipe.quantizationError, update: update, total: state.schedule.firstUpdate(recipe.epochs))
+            if weight > 0 { QuantizationErrorLoss.apply(state.quant!, lowest: lowest, weight: weight) }
+        }
         state.gradients.run()
         state.optimizer.step(parameters)
         return top

@@ -12,6 +12,9 @@ extension TrainingRecipe {
         }
         guard hasbImages > 0 else { throw RecipeError(.hasbImages, "\(hasbImages): expected a positive number") }
         guard idm.isFinite && idm >= 0 else { throw RecipeError(.idm, "\(idm): expected a weight ≥ 0") }
+        guard quantizationError.isFinite && quantizationError >= 0 else {
+            throw RecipeError(.quantizationError, "\(quantizationError): expected a weight ≥ 0")
+        }
         guard oneShot else {
             let defaults = TrainingRecipe()
             let changed: [(RecipeField, Bool)] = [
@@ -20,6 +23,7 @@ extension TrainingRecipe {
                 (.bitScheduler, bitScheduler != defaults.bitScheduler),
                 (.fairnessRegularization, fairnessRegularization != defaults.fairnessRegularization),
                 (.idm, idm != defaults.idm),
+                (.quantizationError, quantizationError != defaults.quantizationError),
             ]
             if let field = changed.first(where: \.1)?.0 { throw RecipeError(field, "needs \(.oneShot)") }
             return

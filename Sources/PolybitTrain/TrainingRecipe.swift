@@ -88,6 +88,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// Weight of one-shot information distortion mitigation (`InformationDistortionMitigation`);
     /// 0 is off.
     public var idm: Float = 0
+    /// Final weight λ of one-shot training's late quantization-error loss (`QuantizationErrorLoss`);
+    /// 0 is off.
+    public var quantizationError: Float = 0
 
     public init() {}
 
@@ -122,6 +125,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         try read(.oneShot, &oneShot); try read(.subnets, &subnets); try read(.bitSampling, &bitSampling)
         try read(.hasbSigma, &hasbSigma); try read(.hasbImages, &hasbImages); try read(.bitScheduler, &bitScheduler)
         try read(.fairnessRegularization, &fairnessRegularization); try read(.idm, &idm)
+        try read(.quantizationError, &quantizationError)
     }
 
     /// The trained bit-widths, or nil for float training.

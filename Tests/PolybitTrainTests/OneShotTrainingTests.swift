@@ -80,6 +80,38 @@ import Testing
         #expect(plain != nil && plain != regularized)
     }
 
+    /// The quantization-error loss pulls the weights toward the lowest candidate's grid: after a
+    /// run with it (a large weight, so that 3 epochs show it), every sampled layer's mean squared
+    /// distance to its 2-bit grid is below the same run's without it.
+    @Test func quantizationErrorLossPullsWeightsToTheLowestGrid() throws {
+        let (recipe, splits) = Self.oneShotRecipe(epochs: 3)
+        var pulled = recipe
+        pulled.quantizationError = 50
+        let a = temporaryRunDirectory(), b = temporaryRunDirectory()
+        try Self.train(recipe, splits, in: a)
+        try Self.train(pulled, splits, in: b)
+        let plain = try Self.gridDistances(a, splits), near = try Self.gridDistances(b, splits)
+        #expect(!plain.isEmpty && plain.count == near.count)
+        for (name, d) in plain { #expect(near[name]! < d, "\(name): \(near[name]!) vs \(d)") }
+    }
+
+    /// Each quantized layer's (but the stem's and classifier's) mean squared distance of its
+    /// weights to their 2-bit grid points, in the run folder's final checkpoint.
+    static func gridDistances(_ dir: String, _ splits: DatasetSplits) throws -> [String: Double] {
+        let file = dir + "/checkpoint.h5"
+        let checkpoint = try Checkpoint.read(from: file)
+        let model = try checkpoint.instantiate(for: splits.train, file: file)
+        var out: [String: Double] = [:]
+        for l in model.quantized!.layers
+        where l.name != ResNetTopology.stemName && l.name != ResNetTopology.classifierName {
+            let w = l.layer.weight.value, form = l.weights.integerForm(w, bits: 2)
+            out[l.name] =
+                zip(w.storage, form.q).reduce(0.0) { $0 + pow(Double($1.0 - Float($1.1) * form.step), 2) }
+                / Double(w.count)
+        }
+        return out
+    }
+
     /// The rules: one-shot options need `oneShot`; one-shot needs two quantized candidates and no
     /// float, and no coreset; σ is a probability.
     @Test func validation() {

@@ -104,7 +104,7 @@ import polybit
         r.quantizer.weightRounding = .doubleFloor; r.quantizer.alrs = true
         r.quantizeFirstLast = true; r.distillation = 0.5; r.batchNorm = .switchable; r.residual = .bits(12)
         r.oneShot = true; r.subnets = 5; r.bitSampling = .hasb; r.hasbSigma = 0.25; r.hasbImages = 500
-        r.bitScheduler = true; r.fairnessRegularization = true; r.idm = 0.02
+        r.bitScheduler = true; r.fairnessRegularization = true; r.idm = 0.02; r.quantizationError = 0.1
         var c = CoresetConfig(fraction: 0.3)
         c.redrawEpochs = 3; c.warmupEpochs = 0; c.score = .random; c.selection = .top; c.hardCut = 0.2
         c.shared = true; c.candidatePool = 2; c.statisticsRefreshBatches = 5; c.classBalanced = false
@@ -144,7 +144,7 @@ import polybit
             "--coreset-score", "random", "--coreset-selection", "top", "--coreset-shared", "--coreset-pool", "2",
             "--coreset-bn-refresh", "5", "--no-class-balance", "--one-shot", "--subnets", "5", "--bit-sampling",
             "hasb", "--hasb-sigma", "0.25", "--hasb-images", "500", "--bit-scheduler", "--fairness-regularization",
-            "--idm", "0.02",
+            "--idm", "0.02", "--quantization-error", "0.1",
         ]
         var r = try RecipeOptions.parse(flags).apply(to: TrainingRecipe())
         #expect(r.coreset?.hardCut == 0.1)  // --coreset-hard-cut applies to stratified selection only

@@ -39,6 +39,11 @@ struct OneShotArguments: ParsableArguments {
             "One-shot information distortion mitigation: weight λ of the MSE between a subnet's BatchNorm outputs and the max subnet's (detached), at the layers the subnet runs at their lowest candidate weight width (ResNets; 0 is off; the paper's code uses 0.01). [default: \(defaults.idm)]"
     )
     var idm: Float?
+    @Option(
+        help:
+            "One-shot late quantization-error loss: from 40% of the updates, λ(t)·Σ mean((w − q)²) pulls each layer's weights toward the grid of its lowest candidate width, λ(t) rising to this weight by a cosine (0 is off; the paper uses 0.1). [default: \(defaults.quantizationError)]"
+    )
+    var quantizationError: Float?
 
     /// Applies the given flags; `--one-shot` without `--bits` trains the candidates 2-6, and
     /// without `--distill` (`distillGiven`; nor any in the base recipe) distills with weight 1.
@@ -55,5 +60,6 @@ struct OneShotArguments: ParsableArguments {
         if bitScheduler { r.bitScheduler = true }
         if fairnessRegularization { r.fairnessRegularization = true }
         if let idm { r.idm = idm }
+        if let quantizationError { r.quantizationError = quantizationError }
     }
 }

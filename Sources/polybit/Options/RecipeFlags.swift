@@ -47,6 +47,7 @@ extension RecipeField {
         case .bitScheduler: "--bit-scheduler"
         case .fairnessRegularization: "--fairness-regularization"
         case .idm: "--idm"
+        case .quantizationError: "--quantization-error"
         case .coresetFraction: "--coreset"
         case .coresetRedrawEpochs: "--redraw"
         case .coresetWarmupEpochs: "--coreset-warmup"
