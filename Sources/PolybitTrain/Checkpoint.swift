@@ -11,7 +11,8 @@ import PolybitTensor
 /// `epochs_completed`, `steps_completed`; float32 datasets `parameters/<name>` (every parameter and
 /// buffer, e.g. `parameters/stage1.block0.conv1.weight`; a switchable BatchNorm has a set per
 /// bit-width, e.g. `parameters/stem.bn.4bit.gamma`), `optimizer/<name>` (optimizer state),
-/// and `normalization/mean`, `normalization/std` (per input channel).
+/// `averaged/<name>` (with a weight average: the averaged parameters and buffers, which
+/// `instantiate` loads) and `normalization/mean`, `normalization/std` (per input channel).
 public struct Checkpoint {
     public static let format = "polybit-checkpoint"
     public static let formatVersion = 1
@@ -22,26 +23,30 @@ public struct Checkpoint {
     /// Parameter and buffer values by name.
     public var parameters: [String: Tensor]
     public var optimizerState: [String: Tensor]
+    /// The weight average's values by name (`WeightAverage`); empty without one.
+    public var averaged: [String: Tensor]
     public var normalization: ChannelNormalization
 
     public init(
         recipe: TrainingRecipe, epochsCompleted: Int, stepsCompleted: Int, parameters: [String: Tensor],
-        optimizerState: [String: Tensor], normalization: ChannelNormalization
+        optimizerState: [String: Tensor], averaged: [String: Tensor] = [:], normalization: ChannelNormalization
     ) {
         self.recipe = recipe; self.epochsCompleted = epochsCompleted; self.stepsCompleted = stepsCompleted
-        self.parameters = parameters; self.optimizerState = optimizerState; self.normalization = normalization
+        self.parameters = parameters; self.optimizerState = optimizerState; self.averaged = averaged
+        self.normalization = normalization
     }
 
-    /// Captures a model's parameters and an optimizer's state.
+    /// Captures a model's parameters, an optimizer's state and a weight average.
     public init(
         recipe: TrainingRecipe, epochsCompleted: Int, stepsCompleted: Int, model: any ImageClassifier,
-        optimizer: (any Optimizer)?, normalization: ChannelNormalization
+        optimizer: (any Optimizer)?, average: WeightAverage? = nil, normalization: ChannelNormalization
     ) {
         var params: [String: Tensor] = [:]
         for p in model.parameters { params[p.name] = p.value }
         self.init(
             recipe: recipe, epochsCompleted: epochsCompleted, stepsCompleted: stepsCompleted,
-            parameters: params, optimizerState: optimizer?.state ?? [:], normalization: normalization)
+            parameters: params, optimizerState: optimizer?.state ?? [:], averaged: average?.values ?? [:],
+            normalization: normalization)
     }
 
     /// Writes the checkpoint to `path` atomically.
@@ -59,6 +64,9 @@ public struct Checkpoint {
             }
             for (name, t) in optimizerState.sorted(by: { $0.key < $1.key }) {
                 try root.write("optimizer/" + name, t.storage, shape: t.shape)
+            }
+            for (name, t) in averaged.sorted(by: { $0.key < $1.key }) {
+                try root.write("averaged/" + name, t.storage, shape: t.shape)
             }
             try root.write("normalization/mean", normalization.mean, shape: [normalization.mean.count])
             try root.write("normalization/std", normalization.std, shape: [normalization.std.count])
@@ -94,15 +102,17 @@ public struct Checkpoint {
         }
         let params = try tensors("parameters")
         guard !params.isEmpty else { throw InputError("\(path): no parameters group") }
-        let optimizer = try tensors("optimizer")
+        let optimizer = try tensors("optimizer"), averaged = try tensors("averaged")
         let mean = try root.read("normalization/mean", as: Float.self).values
         let std = try root.read("normalization/std", as: Float.self).values
         let epochs = try root.attribute("epochs_completed").intValue ?? 0
         let steps = try root.attribute("steps_completed").intValue ?? 0
-        try checkValues(path, params: params, optimizer: optimizer, mean: mean, std: std, counters: [epochs, steps])
+        try checkValues(
+            path, groups: [("parameters", params), ("optimizer", optimizer), ("averaged", averaged)], mean: mean,
+            std: std, counters: [epochs, steps])
         return Checkpoint(
             recipe: recipe, epochsCompleted: epochs, stepsCompleted: steps,
-            parameters: params, optimizerState: optimizer,
+            parameters: params, optimizerState: optimizer, averaged: averaged,
             normalization: ChannelNormalization(mean: mean, std: std))
     }
 
@@ -110,10 +120,9 @@ public struct Checkpoint {
     /// that diverged keeps its last finite checkpoint, so a non-finite one is damage), one finite
     /// mean and one finite positive std per input channel, non-negative epoch and step counts.
     private static func checkValues(
-        _ path: String, params: [String: Tensor], optimizer: [String: Tensor], mean: [Float], std: [Float],
-        counters: [Int]
+        _ path: String, groups: [(String, [String: Tensor])], mean: [Float], std: [Float], counters: [Int]
     ) throws {
-        for (group, tensors) in [("parameters", params), ("optimizer", optimizer)] {
+        for (group, tensors) in groups {
             for (name, t) in tensors.sorted(by: { $0.key < $1.key }) {
                 if let i = t.storage.firstIndex(where: { !$0.isFinite }) {
                     throw InputError(
@@ -137,13 +146,13 @@ public struct Checkpoint {
         }
     }
 
-    /// Copies the stored values into `model`; every model parameter must be present with its
-    /// shape, except quantizer steps of bit-widths the checkpoint never had (learned steps are
-    /// left uninitialized, for interpolation from the trained ones; statistics steps are
-    /// recomputed from the weights on use).
-    public func restore(into model: any ImageClassifier, file: String) throws {
+    /// Copies the stored values into `model` (with `averaged`, the weight average's values where it
+    /// has them); every model parameter must be present with its shape, except quantizer steps of
+    /// bit-widths the checkpoint never had (learned steps are left uninitialized, for interpolation
+    /// from the trained ones; statistics steps are recomputed from the weights on use).
+    public func restore(into model: any ImageClassifier, averaged useAverage: Bool = false, file: String) throws {
         for p in model.parameters {
-            guard let t = parameters[p.name] else {
+            guard let t = (useAverage ? averaged[p.name] : nil) ?? parameters[p.name] else {
                 if p.role == .stepSize || p.role == .statisticsStep { continue }
                 throw InputError("\(file): parameters/\(p.name) is missing (checkpoint of another model?)")
             }
@@ -157,7 +166,8 @@ public struct Checkpoint {
 }
 
 extension Checkpoint {
-    /// The checkpoint's network, restored, for images shaped like `data`; for a multi-bit
+    /// The checkpoint's network, restored (the weight average when it has one), for images shaped
+    /// like `data`; for a multi-bit
     /// checkpoint also its quantizers, with steps for `extraBits` as well (untrained widths are
     /// interpolated from the trained ones before use).
     public func instantiate(for data: Dataset, extraBits: [Int] = [], file: String) throws
@@ -180,7 +190,7 @@ extension Checkpoint {
                 model: model, bitWidths: trained.bits + recipe.deployedBits().bits + extraBits,
                 options: recipe.quantizer, quantizeFirstLast: recipe.quantizeFirstLast, residual: recipe.residual)
         }
-        try restore(into: model, file: file)
+        try restore(into: model, averaged: true, file: file)
         if let trained = recipe.trainedBits() { quantized?.interpolateUntrainedSteps(trained: trained.bits) }
         return (model, quantized)
     }

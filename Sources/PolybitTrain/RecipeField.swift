@@ -2,7 +2,7 @@
 /// maps each field to its flag, and a test checks that every stored field of the recipe is one.
 public enum RecipeField: String, CaseIterable, Sendable {
     case model, width, dataset, dataDir, validation, limit, epochs, batch, seed, optimizer, learningRate, momentum
-    case weightDecay, warmupEpochs, labelSmoothing, cropPadding, flip, patch, dim, depth, heads
+    case weightDecay, warmupEpochs, labelSmoothing, weightAverage, cropPadding, flip, patch, dim, depth, heads
     case bits, deployBits, quantizeFirstLast, distillation, batchNorm, residual
     case oneShot, subnets, bitSampling, hasbSigma, hasbImages, bitScheduler, fairnessRegularization, idm
     case quantizationError

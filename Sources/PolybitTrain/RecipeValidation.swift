@@ -17,6 +17,9 @@ extension TrainingRecipe {
         guard (0..<1).contains(labelSmoothing) else {
             throw RecipeError(.labelSmoothing, "\(labelSmoothing): expected a value in [0, 1)")
         }
+        guard (0..<1).contains(weightAverage) else {
+            throw RecipeError(.weightAverage, "\(weightAverage): expected a decay in [0, 1) (0 is off)")
+        }
         guard cropPadding >= 0 else { throw RecipeError(.cropPadding, "\(cropPadding): must not be negative") }
         guard warmupEpochs >= 0 else { throw RecipeError(.warmupEpochs, "\(warmupEpochs): must not be negative") }
         if let bits { try validateQuantized(trained: bits) } else { try validateFloat() }

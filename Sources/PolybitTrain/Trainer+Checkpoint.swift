@@ -11,7 +11,8 @@ extension Trainer {
         try TrainingLog(runDirectory: runDirectory).write(state.records)
         try Checkpoint(
             recipe: recipe, epochsCompleted: state.epochsCompleted, stepsCompleted: state.stepsCompleted,
-            model: state.model, optimizer: state.optimizer, normalization: state.normalization
+            model: state.model, optimizer: state.optimizer, average: state.average,
+            normalization: state.normalization
         )
         .write(to: checkpointPath)
     }

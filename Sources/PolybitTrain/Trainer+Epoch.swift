@@ -66,6 +66,7 @@ extension Trainer {
         state.model.backward(communicator.size > 1 ? r.gradient * share : r.gradient)
         state.gradients.run()
         state.optimizer.step(parameters)
+        state.average?.update()
         return r
     }
 

@@ -139,6 +139,7 @@ extension Trainer {
         }
         state.gradients.run()
         state.optimizer.step(parameters)
+        state.average?.update()
         return top
     }
 }

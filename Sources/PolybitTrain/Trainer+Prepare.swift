@@ -52,7 +52,11 @@ extension Trainer {
             model: model, quant: quant, optimizer: optimizer, trained: trained, deployed: deployed,
             normalization: normalization, data: data, schedule: schedule, records: records,
             epochsCompleted: epochsCompleted, draw: try savedDraw(before: epochsCompleted),
-            gradients: GradientReduction(parameters: model.parameters, communicator: communicator))
+            gradients: GradientReduction(parameters: model.parameters, communicator: communicator),
+            average: recipe.weightAverage > 0
+                ? WeightAverage(
+                    parameters: model.parameters, decay: recipe.weightAverage, stored: checkpoint?.averaged ?? [:])
+                : nil)
     }
 
     /// Reads the run folder's checkpoint into `model` and `optimizer` after checking that it was

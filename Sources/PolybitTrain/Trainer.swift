@@ -64,7 +64,12 @@ public final class Trainer {
             try redrawCoresets(&state, epoch: epoch)
             let totals = try runEpoch(state, epoch: epoch, lastEpoch: lastEpoch, started: epochStart)
             refreshStatistics(state, epoch: epoch)
-            let record = evaluate(state, epoch: epoch, totals: totals, seconds: Clock.seconds() - epochStart)
+            let seconds = Clock.seconds() - epochStart
+            let record =
+                state.average.map { a in
+                    a.withAverages { evaluate(state, epoch: epoch, totals: totals, seconds: seconds) }
+                }
+                ?? evaluate(state, epoch: epoch, totals: totals, seconds: seconds)
             try checkConverging(record)
             try checkReplicasAgree(state, epoch: epoch)
             state.records.append(record)

@@ -41,6 +41,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// Epochs of linear warm-up.
     public var warmupEpochs = 1
     public var labelSmoothing: Float = 0
+    /// Decay of the weight average that is evaluated and deployed (`WeightAverage`); 0 is off.
+    public var weightAverage: Float = 0
     /// Random-crop padding in pixels (0 disables) and horizontal flips.
     public var cropPadding = 2
     public var flip = true
@@ -114,6 +116,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         try read(.epochs, &epochs); try read(.batch, &batch); try read(.seed, &seed)
         try read(.optimizer, &optimizer); try read(.learningRate, &learningRate); try read(.momentum, &momentum)
         try read(.weightDecay, &weightDecay); try read(.warmupEpochs, &warmupEpochs)
+        try read(.weightAverage, &weightAverage)
         try read(.labelSmoothing, &labelSmoothing); try read(.cropPadding, &cropPadding); try read(.flip, &flip)
         try read(.patch, &patch); try read(.dim, &dim); try read(.depth, &depth); try read(.heads, &heads)
         try read(.bits, &_bits); try read(.deployBits, &_deployBits)

@@ -24,6 +24,8 @@ struct TrainingState {
     var draw: CoresetDraw?
     /// Sums each update's gradients over the ranks of the job.
     let gradients: GradientReduction
+    /// The weight average updated after every step (nil without one).
+    let average: WeightAverage?
 
     /// Optimizer updates made so far.
     var stepsCompleted: Int { schedule.firstUpdate(epochsCompleted) }

@@ -96,7 +96,8 @@ import polybit
         r.model = .vit; r.width = 2; r.dataset = "synthetic"; r.dataDir = "/data"; r.validation = .images(700);
         r.limit = 300
         r.epochs = 7; r.batch = 64; r.seed = (1 << 63) + 5; r.optimizer = .adamw; r.learningRate = 0.0123
-        r.momentum = 0.8; r.weightDecay = 1e-5; r.warmupEpochs = 2; r.labelSmoothing = 0.1; r.cropPadding = 4
+        r.momentum = 0.8; r.weightDecay = 1e-5; r.warmupEpochs = 2; r.labelSmoothing = 0.1; r.weightAverage = 0.99;
+        r.cropPadding = 4
         r.flip = false; r.patch = 2; r.dim = 32; r.depth = 3; r.heads = 8
         r.bits = widths("2,3,8,32"); r.deployBits = widths("2-6,32")
         r.quantizer.biasCorrection = .exact; r.quantizer.correctionStatistics = .perTensor
@@ -135,7 +136,8 @@ import polybit
             "--limit", "300",
             "--epochs", "7", "--batch", "64", "--seed", "\((1 << 63) + 5 as UInt64)", "--optimizer", "adamw",
             "--lr", "0.0123", "--momentum", "0.8", "--weight-decay", "1e-5", "--warmup-epochs", "2",
-            "--label-smoothing", "0.1", "--crop-padding", "4", "--no-flip", "--patch", "2", "--dim", "32",
+            "--label-smoothing", "0.1", "--weight-ema", "0.99", "--crop-padding", "4", "--no-flip", "--patch", "2",
+            "--dim", "32",
             "--depth", "3", "--heads", "8", "--bits", "2,3,8,32", "--deploy-bits", "2-6,32",
             "--bias-correction", "exact", "--correction-statistics", "tensor", "--weight-step", "learned",
             "--no-step-gradient-scale", "--weight-rounding", "double-floor", "--alrs", "--quantize-first-last",

@@ -21,6 +21,7 @@ extension RecipeField {
         case .weightDecay: "--weight-decay"
         case .warmupEpochs: "--warmup-epochs"
         case .labelSmoothing: "--label-smoothing"
+        case .weightAverage: "--weight-ema"
         case .cropPadding: "--crop-padding"
         case .flip: "--no-flip"
         case .patch: "--patch"

@@ -45,6 +45,12 @@ public struct RecipeOptions: ParsableArguments {
     @Option(help: help("Weight decay of conv/linear weights.", recipeDefaults.weightDecay)) var weightDecay: Float?
     @Option(help: help("Epochs of linear warm-up.", recipeDefaults.warmupEpochs)) var warmupEpochs: Int?
     @Option(help: help("Label smoothing.", recipeDefaults.labelSmoothing)) var labelSmoothing: Float?
+    @Option(
+        name: .customLong("weight-ema"),
+        help: help(
+            "Decay of an exponential moving average of the weights, the model evaluated and deployed (0: off; RFQuant uses 0.9997).",
+            recipeDefaults.weightAverage))
+    var weightAverage: Float?
     @Option(help: help("Random-crop padding in pixels (0: none).", recipeDefaults.cropPadding)) var cropPadding: Int?
     @Flag(help: "No horizontal flips (flips are on by default).") var noFlip = false
     @Option(help: help("ViT patch size.", recipeDefaults.patch)) var patch: Int?
@@ -80,6 +86,7 @@ public struct RecipeOptions: ParsableArguments {
         if let weightDecay { r.weightDecay = weightDecay }
         if let warmupEpochs { r.warmupEpochs = warmupEpochs }
         if let labelSmoothing { r.labelSmoothing = labelSmoothing }
+        if let weightAverage { r.weightAverage = weightAverage }
         if let cropPadding { r.cropPadding = cropPadding }
         if noFlip { r.flip = false }
         if let patch { r.patch = patch }
