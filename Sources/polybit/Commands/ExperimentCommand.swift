@@ -10,7 +10,32 @@ struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "Experiments that produce the figures of docs/results-coreset.md.",
-        subcommands: [CostExperimentCommand.self])
+        subcommands: [CostExperimentCommand.self, MergeExperimentCommand.self])
+}
+
+/// `polybit experiment merge`: several cost experiments (seeds, fractions, machines) in one table.
+struct MergeExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract:
+            "Merge the results of several `experiment cost` folders: per arm and width the mean accuracy and its range.",
+        discussion: """
+            Each folder is a finished `polybit experiment cost --out DIR` (e.g. one per --seed, each run as its own \
+            job, locally with xargs -P or as a Slurm job array); they must report the same arms and widths. Prints \
+            the Markdown table, or writes it with --out.
+            """)
+
+    @Argument(help: "Experiment folders, each holding experiment.csv.") var directories: [String]
+    @Option(help: "Write the Markdown table to this file.") var out: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let merged = try ExperimentMerge(directories: directories)
+        if let out { try merged.markdown.write(toFile: out, atomically: true, encoding: .utf8) }
+        if json { try printJSON(merged); return }
+        print(merged.markdown, terminator: "")
+        if let out { print("wrote \(out)") }
+    }
 }
 
 /// `polybit experiment cost`: dedicated vs multi-bit (full data, bit-wise coreset, random subsets).
