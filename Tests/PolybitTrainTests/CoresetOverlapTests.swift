@@ -77,20 +77,6 @@ import Testing
         #expect(failingField { try shared.setOverlap(.free) } == nil)
     }
 
-    func recipe(_ coreset: CoresetConfig) -> (TrainingRecipe, DatasetSplits) {
-        var (r, splits) = tinyRecipe(epochs: 4)
-        r.bits = widths("2,4,8")
-        r.coreset = coreset
-        return (r, splits)
-    }
-
-    func run(_ coreset: CoresetConfig, stopAfter: Int? = nil, resume: Bool = false, dir: String) throws {
-        let (r, splits) = recipe(coreset)
-        let t = try Trainer(recipe: r, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
-        t.stopAfterEpochs = stopAfter
-        _ = try t.run(resume: resume)
-    }
-
     func draws(_ dir: String) throws -> (CoresetDraw, CoresetDraw) {
         (
             try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1)),
@@ -105,8 +91,8 @@ import Testing
         var config = CoresetConfig(fraction: 0.25)
         config.selection = .top; config.overlap = .disjoint
         let dir = temporaryRunDirectory()
-        try run(config, dir: dir)
-        let labels = recipe(config).1.train.labels
+        try trainCoreset(config, dir: dir)
+        let labels = coresetRecipe(config).1.train.labels
         let (first, second) = try draws(dir)
         for draw in [first, second] {
             #expect(Set(draw.subsets.joined()).count == 3 * 64, "pairwise disjoint")
@@ -135,7 +121,7 @@ import Testing
         var config = CoresetConfig(fraction: 0.25)
         config.overlap = .fresh; config.hardCut = 0
         let dir = temporaryRunDirectory()
-        try run(config, dir: dir)
+        try trainCoreset(config, dir: dir)
         let (first, second) = try draws(dir)
         let left = Set(0..<256).subtracting(first.subsets.joined())
         #expect(left.count == 64 && Set(second.subsets[1]) == left)
@@ -148,9 +134,9 @@ import Testing
         var config = CoresetConfig(fraction: 0.25)
         config.overlap = .fresh
         let straight = temporaryRunDirectory(), resumed = temporaryRunDirectory()
-        try run(config, dir: straight)
-        try run(config, stopAfter: 2, dir: resumed)
-        try run(config, resume: true, dir: resumed)
+        try trainCoreset(config, dir: straight)
+        try trainCoreset(config, stopAfter: 2, dir: resumed)
+        try trainCoreset(config, resume: true, dir: resumed)
         #expect(try draws(straight).1 == draws(resumed).1)
         let a = try Checkpoint.read(from: straight + "/checkpoint.h5"),
             b = try Checkpoint.read(from: resumed + "/checkpoint.h5")

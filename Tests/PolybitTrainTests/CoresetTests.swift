@@ -118,31 +118,17 @@ import Testing
         #expect(try JSONDecoder().decode(CoresetConfig.self, from: JSONEncoder().encode(stratified)) == stratified)
     }
 
-    func recipe(_ coreset: CoresetConfig) -> (TrainingRecipe, DatasetSplits) {
-        var (r, splits) = tinyRecipe(epochs: 4)
-        r.bits = widths("2,4,8")
-        r.coreset = coreset
-        return (r, splits)
-    }
-
-    func run(_ coreset: CoresetConfig, stopAfter: Int? = nil, resume: Bool = false, dir: String) throws {
-        let (r, splits) = recipe(coreset)
-        let t = try Trainer(recipe: r, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
-        t.stopAfterEpochs = stopAfter
-        _ = try t.run(resume: resume)
-    }
-
     @Test func bitWiseSubsetsHaveTheSizeDifferChangeAtRedrawAndRepeat() throws {
         var config = CoresetConfig(fraction: 0.25)
         config.redrawEpochs = 2
         let dir = temporaryRunDirectory(), again = temporaryRunDirectory()
-        try run(config, dir: dir)
-        try run(config, dir: again)
+        try trainCoreset(config, dir: dir)
+        try trainCoreset(config, dir: again)
         let first = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1))
         let second = try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 3))
         #expect(!FileManager.default.fileExists(atPath: CoresetDraw.path(runDirectory: dir, epoch: 2)))
         #expect(first.precisions == ["8-bit", "4-bit", "2-bit"])
-        let (_, splits) = recipe(config)
+        let (_, splits) = coresetRecipe(config)
         for subset in first.subsets {
             #expect(subset.count == 64)  // 25% of 256, 16 of each of 4 classes
             let histogram = subset.reduce(into: [Int](repeating: 0, count: 4)) { $0[Int(splits.train.labels[$1])] += 1 }
@@ -169,7 +155,7 @@ import Testing
     /// Trains two epochs (warm-up, then the first subsets) and reads the draw of epoch 1.
     func firstDraw(_ config: CoresetConfig) throws -> CoresetDraw {
         let dir = temporaryRunDirectory()
-        try run(config, stopAfter: 2, dir: dir)
+        try trainCoreset(config, stopAfter: 2, dir: dir)
         return try CoresetDraw.read(from: CoresetDraw.path(runDirectory: dir, epoch: 1))
     }
 
@@ -183,7 +169,7 @@ import Testing
         func top(_ scores: [Float]) -> [Int] {
             var rng = SeededRNG(seed: 0)
             return CoresetSelection.select(
-                .top, scores: scores, labels: recipe(config).1.train.labels,
+                .top, scores: scores, labels: coresetRecipe(config).1.train.labels,
                 classes: 4, fraction: 0.25, classBalanced: true, rng: &rng)
         }
         #expect(t.subsets[0] == top(t.scores[0]), "top keeps the highest scores")
@@ -194,7 +180,7 @@ import Testing
         var config = CoresetConfig(fraction: 0.25)
         config.candidatePool = 2
         let d = try firstDraw(config)
-        let labels = recipe(config).1.train.labels
+        let labels = coresetRecipe(config).1.train.labels
         for (scores, subset) in zip(d.scores, d.subsets) {
             let scored = scores.indices.filter { !scores[$0].isNaN }
             #expect(scored.count == 128, "2 × 16 candidates in each of 4 classes")
@@ -217,8 +203,8 @@ import Testing
         var on = off
         on.statisticsRefreshBatches = 3
         let plain = temporaryRunDirectory(), refreshed = temporaryRunDirectory()
-        try run(off, stopAfter: 2, dir: plain)
-        try run(on, stopAfter: 2, dir: refreshed)
+        try trainCoreset(off, stopAfter: 2, dir: plain)
+        try trainCoreset(on, stopAfter: 2, dir: refreshed)
         let a = try Checkpoint.read(from: plain + "/checkpoint.h5"),
             b = try Checkpoint.read(from: refreshed + "/checkpoint.h5")
         var statisticsDiffer = 0
@@ -232,7 +218,7 @@ import Testing
         #expect(statisticsDiffer > 0)
         // The same updates, made here to the un-refreshed model: 3 augmented batches of epoch 1,
         // each at 8, 4 and 2 bits, momentum 0.1, starting from the subset epoch's statistics.
-        let (r, splits) = recipe(on)
+        let (r, splits) = coresetRecipe(on)
         let model = try ModelFactory.make(r, for: splits.train)
         let quant = try QuantizedNetwork(
             model: model, bitWidths: r.trainedBits()!.bits + r.deployedBits().bits,
@@ -260,9 +246,9 @@ import Testing
     @Test func resumeReusesTheSavedSubsets() throws {
         let config = CoresetConfig(fraction: 0.25)
         let straight = temporaryRunDirectory(), resumed = temporaryRunDirectory()
-        try run(config, dir: straight)
-        try run(config, stopAfter: 2, dir: resumed)
-        try run(config, resume: true, dir: resumed)
+        try trainCoreset(config, dir: straight)
+        try trainCoreset(config, stopAfter: 2, dir: resumed)
+        try trainCoreset(config, resume: true, dir: resumed)
         let a = try Checkpoint.read(from: straight + "/checkpoint.h5"),
             b = try Checkpoint.read(from: resumed + "/checkpoint.h5")
         for (name, t) in a.parameters { #expect(t == b.parameters[name], "\(name) differs after resume") }

@@ -17,18 +17,6 @@ import Testing
         return (recipe, splits)
     }
 
-    /// Runs `recipe` in `dir`, stopping after `stopAfter` epochs when given.
-    @discardableResult
-    static func train(
-        _ recipe: TrainingRecipe, _ splits: DatasetSplits, in dir: String, stopAfter: Int? = nil,
-        resume: Bool = false
-    ) throws -> TrainingSummary {
-        let trainer = try Trainer(
-            recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
-        trainer.stopAfterEpochs = stopAfter
-        return try trainer.run(resume: resume)
-    }
-
     /// A stopped and resumed one-shot run equals an uninterrupted one (the subnets' widths come
     /// from the update index, HASB's probes from the epoch, the scheduler's decisions from the run
     /// folder; fairness regularisation on); 9 epochs put a scheduler decision at epoch 6, before the stop.
@@ -37,9 +25,9 @@ import Testing
         var (recipe, splits) = Self.oneShotRecipe(epochs: 9)
         recipe.bitSampling = sampling; recipe.bitScheduler = true; recipe.fairnessRegularization = true
         let straight = temporaryRunDirectory(), resumed = temporaryRunDirectory()
-        let summary = try Self.train(recipe, splits, in: straight)
-        try Self.train(recipe, splits, in: resumed, stopAfter: 8)
-        try Self.train(recipe, splits, in: resumed, resume: true)
+        let summary = try trainQuietly(recipe, splits, in: straight)
+        try trainQuietly(recipe, splits, in: resumed, stopAfter: 8)
+        try trainQuietly(recipe, splits, in: resumed, resume: true)
         let a = try Checkpoint.read(from: straight + "/checkpoint.h5")
         let b = try Checkpoint.read(from: resumed + "/checkpoint.h5")
         for (name, t) in a.parameters { #expect(t == b.parameters[name], "\(name) differs after resume") }
@@ -60,8 +48,8 @@ import Testing
         let dir = temporaryRunDirectory()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "{not json".write(toFile: dir + "/bit-scheduler.json", atomically: true, encoding: .utf8)
-        #expect(throws: InputError.self) { try Self.train(recipe, splits, in: dir) }
-        do { try Self.train(recipe, splits, in: dir) } catch {
+        #expect(throws: InputError.self) { try trainQuietly(recipe, splits, in: dir) }
+        do { try trainQuietly(recipe, splits, in: dir) } catch {
             #expect("\(error)".contains(dir + "/bit-scheduler.json"), "\(error)")
         }
     }
@@ -72,8 +60,8 @@ import Testing
         var fair = recipe
         fair.fairnessRegularization = true
         let a = temporaryRunDirectory(), b = temporaryRunDirectory()
-        try Self.train(recipe, splits, in: a)
-        try Self.train(fair, splits, in: b)
+        try trainQuietly(recipe, splits, in: a)
+        try trainQuietly(fair, splits, in: b)
         let name = "stage1.block0.conv1.weight"
         let plain = try Checkpoint.read(from: a + "/checkpoint.h5").parameters[name]
         let regularized = try Checkpoint.read(from: b + "/checkpoint.h5").parameters[name]
@@ -88,8 +76,8 @@ import Testing
         var pulled = recipe
         pulled.quantizationError = 50
         let a = temporaryRunDirectory(), b = temporaryRunDirectory()
-        try Self.train(recipe, splits, in: a)
-        try Self.train(pulled, splits, in: b)
+        try trainQuietly(recipe, splits, in: a)
+        try trainQuietly(pulled, splits, in: b)
         let plain = try Self.gridDistances(a, splits), near = try Self.gridDistances(b, splits)
         #expect(!plain.isEmpty && plain.count == near.count)
         for (name, d) in plain { #expect(near[name]! < d, "\(name): \(near[name]!) vs \(d)") }

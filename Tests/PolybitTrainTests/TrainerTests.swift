@@ -20,6 +20,31 @@ func tinyRecipe(epochs: Int) -> (TrainingRecipe, DatasetSplits) {
     return (r, splits)
 }
 
+/// Runs `recipe` on `splits` in `dir` without progress output, stopping after `stopAfter` epochs
+/// when given.
+@discardableResult
+func trainQuietly(
+    _ recipe: TrainingRecipe, _ splits: DatasetSplits, in dir: String, stopAfter: Int? = nil, resume: Bool = false
+) throws -> TrainingSummary {
+    let trainer = try Trainer(recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
+    trainer.stopAfterEpochs = stopAfter
+    return try trainer.run(resume: resume)
+}
+
+/// The tiny recipe trained at {2, 4, 8} for 4 epochs with `coreset`.
+func coresetRecipe(_ coreset: CoresetConfig) -> (TrainingRecipe, DatasetSplits) {
+    var (r, splits) = tinyRecipe(epochs: 4)
+    r.bits = widths("2,4,8")
+    r.coreset = coreset
+    return (r, splits)
+}
+
+/// `coresetRecipe(coreset)` trained in `dir` (see `trainQuietly`).
+func trainCoreset(_ coreset: CoresetConfig, stopAfter: Int? = nil, resume: Bool = false, dir: String) throws {
+    let (r, splits) = coresetRecipe(coreset)
+    try trainQuietly(r, splits, in: dir, stopAfter: stopAfter, resume: resume)
+}
+
 /// The bit-widths `text` names (`2,4,8`, `2-8`, `32` for float).
 func widths(_ text: String) -> BitWidthSet {
     try! BitWidthSet(parsing: text, flag: "widths")

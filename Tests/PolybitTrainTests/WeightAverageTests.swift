@@ -30,15 +30,9 @@ import Testing
         var (recipe, splits) = tinyRecipe(epochs: 3)
         recipe.bits = widths("2,4"); recipe.deployBits = widths("2,4"); recipe.weightAverage = 0.9
         let straight = temporaryRunDirectory(), resumed = temporaryRunDirectory()
-        func train(_ dir: String, stopAfter: Int? = nil, resume: Bool = false) throws {
-            let trainer = try Trainer(
-                recipe: recipe, splits: splits, runDirectory: dir, progress: ProgressLine(enabled: false))
-            trainer.stopAfterEpochs = stopAfter
-            _ = try trainer.run(resume: resume)
-        }
-        try train(straight)
-        try train(resumed, stopAfter: 2)
-        try train(resumed, resume: true)
+        try trainQuietly(recipe, splits, in: straight)
+        try trainQuietly(recipe, splits, in: resumed, stopAfter: 2)
+        try trainQuietly(recipe, splits, in: resumed, resume: true)
         let a = try Checkpoint.read(from: straight + "/checkpoint.h5")
         let b = try Checkpoint.read(from: resumed + "/checkpoint.h5")
         let name = "stage1.block0.conv1.weight"
