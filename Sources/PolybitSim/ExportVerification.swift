@@ -61,8 +61,8 @@ public enum ExportVerification {
     }
 
     /// Compares, tensor by tensor, the codes of every activation quantizer of `net` (fake
-    /// quantization, evaluation mode, current precision) with the integer tensor that carries it in the
-    /// network's integer plan, on the first `limit` images of `data` (pixels in [0, 1]), in layer order. The first
+    /// quantization, evaluation mode, current precision; a ResNet or a ViT) with the integer tensor
+    /// that carries it in the network's integer plan, on the first `limit` images of `data` (pixels in [0, 1]), in layer order. The first
     /// tensor with mismatches is where the two models part.
     public static func compareCodes(
         _ net: QuantizedNetwork, normalization: ChannelNormalization,
@@ -79,9 +79,13 @@ public enum ExportVerification {
         let batch = BatchLoader.evaluation(test, batchSize: test.count).epoch(0).first { _ in true }!
         _ = net.model.forward(batch.images, training: false)
 
-        let plan = try ResNetExporter.plan(of: net, inputShape: model.inputShape)
-        let names = Dictionary(
-            uniqueKeysWithValues: observed.keys.compactMap { q in plan.tensor(carrying: q).map { ($0, q) } })
+        let carrying: (String) -> String?
+        if net.model is ViT {
+            carrying = try ViTExporter.plan(of: net).tensor(carrying:)
+        } else {
+            carrying = try ResNetExporter.plan(of: net, inputShape: model.inputShape).tensor(carrying:)
+        }
+        let names = Dictionary(uniqueKeysWithValues: observed.keys.compactMap { q in carrying(q).map { ($0, q) } })
         let inputs = try InputSet(dataset: subset, model: model)
         let simulator = try IntegerSimulator(model: model, config: SimulationConfig(threads: 1))
         let (_, traces) = simulator.trace(images: inputs.images, count: inputs.count, layers: Set(names.keys))

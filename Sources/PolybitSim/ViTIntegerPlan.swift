@@ -97,6 +97,13 @@ public struct ViTIntegerPlan: Sendable {
 
     /// The planned layer named `name`.
     public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+
+    /// The last layer whose output is on the grid of activation quantizer `quantizer` (for the
+    /// projection's input, the merged heads `[tokens, dim]`, the float model's layout, rather than
+    /// the per-head context before them).
+    public func tensor(carrying quantizer: String) -> String? {
+        layers.last { $0.output.scale == .quantizer(quantizer) }?.name
+    }
 }
 
 extension ViTIntegerPlan {

@@ -47,27 +47,23 @@ import Testing
         #expect(agreement.top1_agreement >= (bits == 8 ? 0.98 : 0.85), "\(agreement)")
     }
 
-    /// The first quantized tensor (block 0's LayerNorm on the qkv input grid) has the fake-quantized
-    /// model's codes but where the integer LayerNorm rounds across a code boundary.
+    /// `compareCodes` pairs every activation quantizer of the ViT with the integer tensor on its
+    /// grid (the projection's input with the merged heads), and the first one (block 0's LayerNorm on
+    /// the qkv input grid) has the fake-quantized model's codes but where the integer LayerNorm
+    /// rounds across a code boundary.
     @Test(arguments: [8, 4])
-    func firstLayerNormCodesMatch(bits: Int) throws {
+    func layerCodesMatchFromTheFirstLayerNorm(bits: Int) throws {
         let (net, normalization, model, data) = try exported(bits: bits)
-        let quantizer = net.activationQuantizer(named: "block0.attn.qkv.input")!
-        var observed: Tensor?
-        quantizer.observer = { observed = $0 }
-        defer { quantizer.observer = nil }
-        let batch = BatchLoader.evaluation(normalization.apply(to: data), batchSize: data.count).epoch(0).first { _ in
-            true
-        }!
-        _ = net.model.forward(batch.images, training: false)
-        let step = quantizer.steps[bits]!.value.storage[0]
-        let inputs = try InputSet(dataset: data, model: model)
-        let (_, traces) = try IntegerSimulator(model: model).trace(
-            images: inputs.images, count: inputs.count, layers: ["block0.norm1"])
-        let codes = traces[0].output
-        let differences = zip(codes, observed!.storage).map { abs(Int($0) - Int(($1 / step).rounded())) }
-        #expect(differences.max()! <= 1)
-        #expect(Double(differences.filter { $0 != 0 }.count) / Double(codes.count) < 0.01)
+        let codes = try ExportVerification.compareCodes(
+            net, normalization: normalization, model: model, data: data, limit: 64)
+        let blocks = (0..<2).flatMap { b in
+            ["norm1", "attn.merge", "norm2", "gelu"].map { "block\(b).\($0)" }
+        }
+        #expect(codes.map(\.tensor) == blocks + ["norm"])
+        #expect(Set(codes.map(\.quantizer)) == Set(net.activationQuantizers.map(\.name)))
+        #expect(codes.allSatisfy { $0.values > 0 })
+        let first = try #require(codes.first)
+        #expect(first.max_difference <= 1 && first.mismatched < 0.01, "\(first)")
     }
 
     @Test func exportedModelHasThePlannedLayout() throws {

@@ -125,12 +125,9 @@ struct ExportCommand: ParsableCommand {
                 net, normalization: ckpt.normalization, model: model,
                 data: splits.test, limit: verify,
                 config: SimulationConfig(threads: threads))
-            codes =
-                net.model is ViT
-                ? nil
-                : try ExportVerification.compareCodes(
-                    net, normalization: ckpt.normalization, model: model,
-                    data: splits.test, limit: min(verify, Self.codeImages))
+            codes = try ExportVerification.compareCodes(
+                net, normalization: ckpt.normalization, model: model,
+                data: splits.test, limit: min(verify, Self.codeImages))
         }
         let precision = bits.map { "\($0)-bit" } ?? "policy \(policy!)"
         switch format {
