@@ -2,18 +2,21 @@
 # The pick of a trained multi-bit run against what it deploys (docs/results.md, "Picking a bit-width
 # for a budget"): `pick` under an energy budget on BitFusion (validation on the run's held-out
 # images), then the picked policy exported, costed with `cost --model` and simulated on all 10,000
-# test images; prints pick's figures beside the export's and their ratio.
-#   bash tools/pick_check.sh RUN [ENERGY_uJ] [THREADS]
+# test images; prints pick's figures beside the export's and their ratio. For a ViT run give
+# ATTENTION_BITS 8 (BitFusion runs operands of at most 8 bits; export reads the width from the policy).
+#   bash tools/pick_check.sh RUN [ENERGY_uJ] [THREADS] [ATTENTION_BITS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 1 ] || { echo "usage: bash tools/pick_check.sh RUN [ENERGY_uJ] [THREADS]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: bash tools/pick_check.sh RUN [ENERGY_uJ] [THREADS] [ATTENTION_BITS]" >&2; exit 2; }
 run=$1; budget=${2:-90}; threads=${3:-2}
+attention=()
+[ $# -ge 4 ] && attention=(--attention-bits "$4")
 polybit=.build/release/polybit
 [ -x "$polybit" ] || swift build -c release --product polybit
 profile=hwprofiles/bitfusion.yaml
 "$polybit" pick --checkpoint "$run/checkpoint.h5" --profile "$profile" --budget "energy_uJ=$budget" \
   --validation 1000 --threads "$threads" --out-policy "$run/pick-${budget}uJ.json" \
-  --out-report "$run/pick-${budget}uJ-report.json" >&2
+  --out-report "$run/pick-${budget}uJ-report.json" "${attention[@]}" >&2
 "$polybit" export --checkpoint "$run/checkpoint.h5" --policy "$run/pick-${budget}uJ.json" \
   --out "$run/int-pick-${budget}uJ.h5" >&2
 "$polybit" cost --model "$run/int-pick-${budget}uJ.h5" --profile "$profile" --json > "$run/cost-pick-${budget}uJ.json"
