@@ -89,17 +89,24 @@ let package = Package(
         tests("PolybitSearch"),
         tests("PolybitONNX", ["PolybitTestSupport"]),
         .testTarget(name: "polybitTests", dependencies: ["polybit", "PolybitTrain"], swiftSettings: releaseFlags),
+        // The readers under fuzzing (tools/fuzz/Readers), shared by libFuzzer's harness below and
+        // the suite's short mutation run.
+        .target(
+            name: "PolybitFuzzReaders",
+            dependencies: ["PolybitData", "PolybitSim", "PolybitTrain", "PolybitHardware", "PolybitSearch"],
+            path: "tools/fuzz/Readers", swiftSettings: releaseFlags),
+        .testTarget(
+            name: "PolybitFuzzTests", dependencies: ["PolybitFuzzReaders", "PolybitTestSupport"],
+            swiftSettings: releaseFlags),
     ]
 )
 
-/// `POLYBIT_FUZZ=1` adds the libFuzzer harnesses (tools/fuzz/), built only by tools/fuzz.sh with
+/// `POLYBIT_FUZZ=1` adds the libFuzzer harness (tools/fuzz/Harness), built only by tools/fuzz.sh with
 /// `-sanitize=fuzzer,address`; a normal build does not see the target.
 if ProcessInfo.processInfo.environment["POLYBIT_FUZZ"] == "1" {
     package.products.append(.executable(name: "polybit-fuzz", targets: ["polybit-fuzz"]))
     package.targets.append(
         .executableTarget(
-            name: "polybit-fuzz",
-            dependencies: ["PolybitData", "PolybitSim", "PolybitTrain", "PolybitHardware", "PolybitSearch"],
-            path: "tools/fuzz", exclude: ["make_seeds.py"],
+            name: "polybit-fuzz", dependencies: ["PolybitFuzzReaders"], path: "tools/fuzz/Harness",
             swiftSettings: releaseFlags + [.unsafeFlags(["-parse-as-library"])]))
 }

@@ -63,7 +63,7 @@ public enum CIFAR100 {
 }
 
 /// The record format shared by CIFAR-10 and CIFAR-100.
-enum CIFARBinary {
+public enum CIFARBinary {
     static let pixelBytes = 3 * 32 * 32
 
     /// `directory/subdirectory` when it exists and `directory` itself lacks `marker`.
@@ -74,8 +74,9 @@ enum CIFARBinary {
             ? nested : directory
     }
 
-    /// The records of `paths` in order, as one dataset; the label is the last label byte.
-    static func read(name: String, paths: [String], labelBytes: Int, classes: Int) throws -> Dataset {
+    /// The records of `paths` in order, as one dataset; the label is the last label byte
+    /// (`labelBytes` 1 for CIFAR-10, 2 for CIFAR-100), labels checked against `classes`.
+    public static func read(name: String, paths: [String], labelBytes: Int, classes: Int) throws -> Dataset {
         let recordBytes = labelBytes + pixelBytes
         var pixels: [UInt8] = [], labels: [Int32] = []
         for path in paths {

@@ -25,7 +25,7 @@ def main(root):
     policies = {
         "default.json": '{"default": {"weight_bits": 4, "activation_bits": 4}}',
         "layers.json": '{"layers": {"stage1.block0.conv1": {"weight_bits": 2, "activation_bits": 8}},'
-        ' "default": {"weight_bits": 8, "activation_bits": null}}',
+        ' "default": {"weight_bits": 8, "activation_bits": 6}}',
         "stem.json": '{"layers": {"stem.conv": {"weight_bits": 8}}, "default": {"weight_bits": 6, "activation_bits": 6}}',
     }
     for name, text in policies.items():

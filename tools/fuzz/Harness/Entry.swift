@@ -1,4 +1,5 @@
 import Foundation
+import PolybitFuzzReaders
 
 /// libFuzzer's entry point: one input, given to the reader named by `POLYBIT_FUZZ_READER`
 /// (tools/fuzz.sh sets it; libFuzzer owns the command line). A reader may throw, that is the
@@ -29,7 +30,7 @@ public func fuzzInitialize(
     }
     _ = FuzzTarget.selected
     atexit {
-        for ext in ["idx", "bin", "h5"] { unlink(FuzzTarget.scratch + "." + ext) }
+        for ext in ["idx", "bin", "h5"] { unlink(FuzzTarget.selected.scratchFile(ext)) }
     }
     return 0
 }

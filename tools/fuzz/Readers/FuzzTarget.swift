@@ -1,4 +1,5 @@
 import Foundation
+import PolybitData
 import PolybitHardware
 import PolybitQuant
 import PolybitSearch
@@ -6,14 +7,13 @@ import PolybitSim
 import PolybitTensor
 import PolybitTrain
 
-@testable import PolybitData
-
-/// The readers under fuzzing, one per input format.
-enum FuzzTarget: String, CaseIterable {
+/// The readers under fuzzing, one per input format: libFuzzer's harness (tools/fuzz/Harness) and
+/// the test suite's short mutation run (Tests/PolybitFuzzTests) feed them the same way.
+public enum FuzzTarget: String, CaseIterable, Sendable {
     case idx, cifar, dataset, model, checkpoint, profile, policy, budget, recipe
 
     /// The reader `POLYBIT_FUZZ_READER` names (the process stops with a list when it names none).
-    static let selected: FuzzTarget = {
+    public static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["POLYBIT_FUZZ_READER"] ?? ""
         guard let target = FuzzTarget(rawValue: name) else {
             let all = allCases.map(\.rawValue).joined(separator: ", ")
@@ -23,27 +23,31 @@ enum FuzzTarget: String, CaseIterable {
         return target
     }()
 
-    /// Where file-based readers find the input (one file per fuzzing process), in memory when
+    /// The stem of the scratch files file-based readers read the input from, in memory when
     /// /dev/shm exists: ext4 flushes a truncated-and-rewritten file on close, 100× slower.
-    static let scratch =
+    public static let scratch =
         (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
         + "/polybit-fuzz-\(getpid())"
 
     /// Feeds `data` to the reader; thrown errors are the readers' normal answer to bad input.
-    func run(_ data: Data) {
+    /// Returns whether the reader accepted it (the IDX and CIFAR readers: in any of the forms tried).
+    @discardableResult
+    public func run(_ data: Data) -> Bool {
         do {
             switch self {
             case .idx:
-                let path = try Self.file(data, "idx")
-                _ = try? IDX.readImages(path)
-                _ = try IDX.readLabels(path, classes: 10)
+                let path = try file(data, "idx")
+                let images = (try? IDX.readImages(path)) != nil
+                let labels = (try? IDX.readLabels(path, classes: 10)) != nil
+                return images || labels
             case .cifar:
-                let path = try Self.file(data, "bin")
-                _ = try? CIFARBinary.read(name: "fuzz", paths: [path], labelBytes: 1, classes: 10)
-                _ = try CIFARBinary.read(name: "fuzz", paths: [path], labelBytes: 2, classes: 100)
-            case .dataset: _ = try HDF5ImageDataset.load(path: try Self.file(data, "h5"))
-            case .model: _ = try IntegerModel.read(path: try Self.file(data, "h5"))
-            case .checkpoint: _ = try Checkpoint.read(from: try Self.file(data, "h5")).recipe.validate()
+                let path = try file(data, "bin")
+                let ten = (try? CIFARBinary.read(name: "fuzz", paths: [path], labelBytes: 1, classes: 10)) != nil
+                let hundred = (try? CIFARBinary.read(name: "fuzz", paths: [path], labelBytes: 2, classes: 100)) != nil
+                return ten || hundred
+            case .dataset: _ = try HDF5ImageDataset.load(path: try file(data, "h5"))
+            case .model: _ = try IntegerModel.read(path: try file(data, "h5"))
+            case .checkpoint: _ = try Checkpoint.read(from: try file(data, "h5")).recipe.validate()
             case .profile: _ = try ProfileLoader.parse(yaml: String(decoding: data, as: UTF8.self), file: "fuzz.yaml")
             case .policy:
                 try PrecisionPolicy.parse(data, file: "fuzz.json").validate(
@@ -51,12 +55,17 @@ enum FuzzTarget: String, CaseIterable {
             case .budget: _ = try Budget(parsing: String(decoding: data, as: UTF8.self))
             case .recipe: try JSONDecoder().decode(TrainingRecipe.self, from: data).validate()
             }
-        } catch {}
+            return true
+        } catch { return false }
     }
 
-    /// Writes `data` to this process's scratch file with extension `ext` and returns its path.
-    static func file(_ data: Data, _ ext: String) throws -> String {
-        let path = scratch + "." + ext
+    /// This reader's scratch file with extension `ext` (one per process and reader, so readers
+    /// can run side by side).
+    public func scratchFile(_ ext: String) -> String { Self.scratch + "-" + rawValue + "." + ext }
+
+    /// Writes `data` to this reader's scratch file with extension `ext` and returns its path.
+    func file(_ data: Data, _ ext: String) throws -> String {
+        let path = scratchFile(ext)
         guard let f = fopen(path, "wb") else { throw CocoaError(.fileWriteUnknown) }
         defer { fclose(f) }
         _ = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }

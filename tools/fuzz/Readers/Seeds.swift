@@ -8,8 +8,9 @@ import PolybitTrain
 
 /// Valid files for the HDF5 readers' seed corpora, made with Polybit's own writers: a small
 /// image dataset, a synthetic integer ResNet-8, a multi-bit ResNet-8 checkpoint and recipes.
-enum Seeds {
-    static func write(to dir: String) throws {
+public enum Seeds {
+    /// Writes the files into `dir/dataset`, `dir/model`, `dir/checkpoint` and `dir/recipe`.
+    public static func write(to dir: String) throws {
         for sub in ["dataset", "model", "checkpoint", "recipe"] {
             try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
         }
