@@ -35,6 +35,7 @@ public final class HDF5File: @unchecked Sendable {
                     file: path, object: "/",
                     message: "not an HDF5 file (no HDF5 signature; truncated or another format)")
             }
+            try HDF5GlobalHeapCheck.validate(path: path)
             let flags = mode == .readOnly ? ph5_f_acc_rdonly() : ph5_f_acc_rdwr()
             let fapl = ph5_fapl_without_locking()
             defer { H5Pclose(fapl) }
