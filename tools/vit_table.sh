@@ -7,22 +7,23 @@
 # (`export --verify`), simulates it on tpu-v1.yaml (softmax, GELU and LayerNorm on its float32
 # special-function unit instead of the integer kernels) and costs 2, 4 and 8 bits on BitFusion
 # (integer kernels) and TPU-v1 (the unit); prints two Markdown tables.
+# IMAGES=N compares and simulates on the first N test images only (a quick check).
 #   bash tools/vit_table.sh MULTIBIT_RUN FLOAT_RUN [THREADS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: bash tools/vit_table.sh MULTIBIT_RUN FLOAT_RUN [THREADS]" >&2; exit 2; }
-run=$1; float_run=$2; threads=${3:-2}
+run=$1; float_run=$2; threads=${3:-2}; images=${IMAGES:-10000}
 polybit=.build/release/polybit
 [ -x "$polybit" ] || swift build -c release --product polybit
 for f in "$run/checkpoint.h5" "$float_run/log.jsonl"; do [ -f "$f" ] || { echo "$f: missing" >&2; exit 2; }; done
 for b in 2 3 4 5 6 7 8; do
   model="$run/vit-int$b.h5"
   if [ ! -f "$run/vit-export-int$b.json" ] || [ "$run/checkpoint.h5" -nt "$run/vit-export-int$b.json" ]; then
-    "$polybit" export --checkpoint "$run/checkpoint.h5" --bits "$b" --attention-bits 8 --verify 10000 \
+    "$polybit" export --checkpoint "$run/checkpoint.h5" --bits "$b" --attention-bits 8 --verify "$images" \
       --threads "$threads" --out "$model" --json > "$run/vit-export-int$b.json"
   fi
   "$polybit" simulate --model "$model" --dataset fashion-mnist --profile hwprofiles/tpu-v1.yaml \
-    --threads "$threads" --json > "$run/vit-simulate-tpu-int$b.json" 2> /dev/null
+    --limit "$images" --threads "$threads" --json > "$run/vit-simulate-tpu-int$b.json" 2> /dev/null
 done
 "$polybit" cost --model "$run/vit-int2.h5" --model "$run/vit-int4.h5" --model "$run/vit-int8.h5" \
   --profile hwprofiles/bitfusion.yaml --profile hwprofiles/tpu-v1.yaml --json > "$run/vit-cost.json"
@@ -33,7 +34,8 @@ def last(path):
     return [json.loads(l) for l in open(path) if l.strip()][-1]
 multi, flt = last(f"{run}/log.jsonl"), last(f"{float_run}/log.jsonl")
 print(f"float ViT ({float_run}, epoch {flt['epoch']}): test {100 * flt['test_accuracy']:.2f}%")
-print(f"multi-bit ViT ({run}, epoch {multi['epoch']}); integer = the export simulated on the 10,000 test images")
+images = json.load(open(f"{run}/vit-export-int8.json"))["verification"]["images"]
+print(f"multi-bit ViT ({run}, epoch {multi['epoch']}); integer = the export simulated on {images} test images")
 print("| bits | fake-quant test % | integer test % | top-1 agreement % | integer on TPU-v1's unit % |")
 print("|---|---|---|---|---|")
 for b in range(2, 9):
