@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""Cross-check Polybit's systolic-array compute cycles against SCALE-Sim v3.
+"""Cross-check Polybit's systolic-array cycles against SCALE-Sim v3.
 
-Runs `polybit cost --json` for ResNet-20 at 8x8 on systolic profiles, feeds the same conv layers
-to SCALE-Sim v3 (the profile's dataflow, ws or os, same array, InterfaceBandwidth CALC so memory
-never stalls the array), and compares compute cycles layer by layer. `--dataflow os` (or ws) costs
-each profile with its array switched to that dataflow (a temporary copy of the profile). Exits 1
-if any layer differs by more than --tolerance (default 10%). Installs scalesim with pip if it is
-missing.
+Runs `polybit cost --json` for ResNet-20 at 8x8 on systolic profiles and feeds the same conv layers
+to SCALE-Sim v3 (the profile's dataflow, ws or os, same array), comparing layer by layer:
+- `--bandwidth CALC` (default): InterfaceBandwidth CALC, so memory never stalls the array;
+  compares compute cycles.
+- `--bandwidth USER:N`: InterfaceBandwidth USER with N words per cycle on each DRAM port and the
+  profile's SRAM sizes; costs a copy of the profile with per-operand DRAM ports, half-buffer tiles,
+  im2col input fetches and unlimited SRAM ports, and compares cycles with stalls against SCALE-Sim's
+  "Total Cycles (incl. prefetch)". `--count-stalls-once` removes SCALE-Sim's doubled prefetch stall.
+`--dataflow os` (or ws) and `--array S` cost each profile with its array switched to that dataflow
+or size (temporary copies). Exits 1 if any layer differs by more than --tolerance (default 10%).
+Installs scalesim with pip if it is missing.
 
 SCALE-Sim has no padding, so each layer is given the input extent that yields Polybit's output
 size: H_in' = (H_out - 1) * stride + kernel.
 
 Usage: python3 tools/hw/scalesim_check.py [--input 1x28x28] [--profile hwprofiles/tpu-v1.yaml ...]
-       [--dataflow ws|os] [--polybit .build/debug/polybit]
+       [--dataflow ws|os] [--array 32] [--bandwidth CALC|USER:10] [--count-stalls-once]
+       [--polybit .build/debug/polybit]
 """
 import argparse
 import csv
