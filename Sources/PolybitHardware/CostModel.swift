@@ -145,7 +145,10 @@ public struct CostModel: Sendable {
         }
         // Without an on-chip level for weights, the array's weight reads go to DRAM.
         let dramW = weightsResident ? 0 : (levels.weights == nil ? reads.weights : weightStored) * passes.weights
-        let dramI = offChipInputBits * passes.inputs
+        let dramI =
+            fetchedInputBits(
+                layer, offChipInputBits: offChipInputBits, colFolds: mapping.colFolds,
+                capacity: levels.inputs.map { alloc.activationCapacity[$0] }) * passes.inputs
         let dramO = outputOnChip ? 0 : outputBits
 
         // On-chip traffic: fills from DRAM, reads by the array, writes of outputs and partial sums.
@@ -157,12 +160,14 @@ public struct CostModel: Sendable {
         // Time: compute plus the cycles the buffers stall it.
         let dramBPC = profile.dram.bitsPerCycle(clockMHz: profile.clockMHz)
         let levelCycles = mems.indices.map { Double(levelBits[$0]) / mems[$0].bandwidthBitsPerCycle }
-        let memoryCycles = max(Double(dramW + dramI + dramO) / dramBPC, levelCycles.max() ?? 0)
+        let dramCycles =
+            Double(profile.dram.ports == .shared ? dramW + dramI + dramO : max(dramW, dramI, dramO)) / dramBPC
+        let memoryCycles = max(dramCycles, levelCycles.max() ?? 0)
         let stalls = BufferStalls(
             computeCycles: mapping.cycles,
-            fillBits: Double(dramW) * mapping.schedule.firstFoldWeightShare + Double(dramI)
-                * mapping.schedule.firstFoldInputShare,
-            dramBits: dramW + dramI + dramO, dramBitsPerCycle: dramBPC, levelCycles: levelCycles,
+            dram: dramTransfers(
+                layer, mapping: mapping, levels: levels, alloc: alloc, bits: (dramW, dramI, dramO)),
+            levelCycles: levelCycles,
             outputStageCycles: profile.compute.outputStage.map {
                 Double(outputStageOutputs(layer, batch)) / $0.outputsPerCycle
             }
@@ -235,6 +240,45 @@ public struct CostModel: Sendable {
         guard capI > 0 else { return (1, nW) }
         let nI = (offChipInputBits + capI - 1) / capI
         return weightStored * nI + offChipInputBits < weightStored + offChipInputBits * nW ? (nI, 1) : (1, nW)
+    }
+
+    /// DRAM bits of a layer's off-chip input: the tensor, or with `dram.input_fetch: im2col` a
+    /// convolution's im2col matrix (groups·K·N values per image instead of C·H·W), fetched again
+    /// for every column fold (the systolic arrays sweep it once per fold of output channels) when
+    /// it does not fit the input buffer (`capacity`; half of it with `dram.tiles: half-buffer`).
+    private func fetchedInputBits(_ layer: LayerWorkload, offChipInputBits: Int, colFolds: Int, capacity: Int?) -> Int {
+        guard profile.dram.inputFetch == .im2col, layer.kind == .conv, offChipInputBits > 0 else {
+            return offChipInputBits
+        }
+        let (k, _, n) = layer.gemmShape
+        let im2col = offChipInputBits / layer.inputShape.elements * layer.groups * k * n
+        let buffer = (capacity ?? 0) / (profile.dram.tiles == .halfBuffer ? 2 : 1)
+        return im2col > buffer ? im2col * colFolds : im2col
+    }
+
+    /// The layer's DRAM traffic split into the fill before compute, the steady state and the drain
+    /// after it (`dram.tiles`): the first fold's shares, or half of each buffer (MAC layers only;
+    /// add and pool layers stream), on a shared interface or one port per operand (`dram.ports`).
+    private func dramTransfers(
+        _ layer: LayerWorkload, mapping: ArrayMapping, levels: Levels, alloc: Allocation,
+        bits: (weights: Int, inputs: Int, outputs: Int)
+    ) -> DRAMTransfers {
+        let schedule = mapping.schedule
+        let (w, i, o) = (Double(bits.weights), Double(bits.inputs), Double(bits.outputs))
+        var edges = (weights: w * schedule.firstFoldWeightShare, inputs: i * schedule.firstFoldInputShare, outputs: 0.0)
+        if profile.dram.tiles == .halfBuffer && layer.usesArray {
+            let half = { (capacity: [Int], level: Int?) in level.map { Double(capacity[$0]) / 2 } }
+            edges = (
+                half(alloc.weightCapacity, levels.weights) ?? edges.weights,
+                half(alloc.activationCapacity, levels.inputs) ?? edges.inputs,
+                half(alloc.activationCapacity, levels.outputs) ?? 0
+            )
+        }
+        return DRAMTransfers(
+            weights: .init(total: w, edge: edges.weights), inputs: .init(total: i, edge: edges.inputs),
+            outputs: .init(total: o, edge: edges.outputs),
+            bitsPerCycle: profile.dram.bitsPerCycle(clockMHz: profile.clockMHz), ports: profile.dram.ports,
+            tiles: profile.dram.tiles, computeCycles: mapping.cycles)
     }
 
     /// Energy split: MACs at the run widths, elementwise adds and the output stage, each memory's

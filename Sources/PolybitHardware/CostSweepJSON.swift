@@ -112,6 +112,7 @@ extension CostSweep {
                 ("compute_cycles", .integer(l.computeCycles)),
                 ("memory_cycles", .number(l.memoryCycles.rounded(.up))),
                 ("fill_cycles", .number(l.stalls.fillCycles.rounded(.up))),
+                ("drain_cycles", .number(l.stalls.drainCycles.rounded(.up))),
                 ("stall_cycles", .number(l.stallCycles.rounded(.up))),
                 ("memory_bound", .bool(l.memoryBound)),
                 ("cycles", .number(l.latencyCycles.rounded(.up))),

@@ -202,10 +202,22 @@ public struct OffChipMemory: Sendable, Hashable {
     public var bandwidthGBps: Double
     /// Energy per bit moved, in pJ.
     public var energyPJPerBit: Double
+    /// One bandwidth shared by all operands, or one port of `bandwidthGBps` per operand.
+    public var ports: DRAMPorts
+    /// What the first fill and the last drain of a layer move (per fold, or half of each buffer).
+    public var tiles: DRAMTiles
+    /// What a convolution fetches of an input held in DRAM (the tensor, or its im2col matrix).
+    public var inputFetch: InputFetch
 
-    public init(bandwidthGBps: Double, energyPJPerBit: Double) {
+    public init(
+        bandwidthGBps: Double, energyPJPerBit: Double, ports: DRAMPorts = .shared, tiles: DRAMTiles = .fold,
+        inputFetch: InputFetch = .tensor
+    ) {
         self.bandwidthGBps = bandwidthGBps
         self.energyPJPerBit = energyPJPerBit
+        self.ports = ports
+        self.tiles = tiles
+        self.inputFetch = inputFetch
     }
 
     /// Bits per clock cycle of an accelerator running at `clockMHz`.

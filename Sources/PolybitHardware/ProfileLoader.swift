@@ -55,13 +55,28 @@ public enum ProfileLoader {
                 file: file, field: "memory",
                 problem: "dataflow row-stationary needs a memory holding weights (the PEs' register files)")
         }
-        let dram = try top.fields("dram", known: ["bandwidth_GBps", "energy_pJ_per_bit"])
         return HardwareProfile(
             name: name, source: source, technologyNM: technology, clockMHz: clock, leakageMW: leakage,
-            compute: compute, memories: memories,
-            dram: OffChipMemory(
-                bandwidthGBps: try dram.number("bandwidth_GBps", positive: true),
-                energyPJPerBit: try dram.number("energy_pJ_per_bit", positive: false)))
+            compute: compute, memories: memories, dram: try offChipMemory(top, dataflow: compute.dataflow))
+    }
+
+    /// `dram`: bandwidth and energy, and the optional `ports` (default shared), `tiles` (default
+    /// fold) and `input_fetch` (default tensor).
+    /// `input_fetch: im2col` needs a systolic array (whose column folds sweep the im2col matrix).
+    private static func offChipMemory(_ top: YAMLFields, dataflow: Dataflow) throws -> OffChipMemory {
+        let dram = try top.fields(
+            "dram", known: ["bandwidth_GBps", "energy_pJ_per_bit", "ports", "tiles", "input_fetch"])
+        let inputFetch = dram.has("input_fetch") ? try dram.choice("input_fetch", InputFetch.self) : .tensor
+        if inputFetch == .im2col && ![.systolicWS, .systolicOS].contains(dataflow) {
+            throw dram.error(
+                "input_fetch", "im2col needs dataflow systolic-ws or systolic-os, found \(dataflow.rawValue)")
+        }
+        return OffChipMemory(
+            bandwidthGBps: try dram.number("bandwidth_GBps", positive: true),
+            energyPJPerBit: try dram.number("energy_pJ_per_bit", positive: false),
+            ports: dram.has("ports") ? try dram.choice("ports", DRAMPorts.self) : .shared,
+            tiles: dram.has("tiles") ? try dram.choice("tiles", DRAMTiles.self) : .fold,
+            inputFetch: inputFetch)
     }
 
     private static let computeFields = [
