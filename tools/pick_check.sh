@@ -4,30 +4,33 @@
 # images), then the picked policy exported, costed with `cost --model` and simulated on all 10,000
 # test images; prints pick's figures beside the export's and their ratio. For a ViT run give
 # ATTENTION_BITS 8 (BitFusion runs operands of at most 8 bits; export reads the width from the policy).
+# SEARCH=hasb (or uniform) picks with that `pick --search` instead of greedy; its files get the suffix.
 #   bash tools/pick_check.sh RUN [ENERGY_uJ] [THREADS] [ATTENTION_BITS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: bash tools/pick_check.sh RUN [ENERGY_uJ] [THREADS] [ATTENTION_BITS]" >&2; exit 2; }
 run=$1; budget=${2:-90}; threads=${3:-2}
+search=${SEARCH:-greedy}
+tag=${budget}uJ; [ "$search" = greedy ] || tag=${budget}uJ-$search
 attention=()
 [ $# -ge 4 ] && attention=(--attention-bits "$4")
 polybit=.build/release/polybit
 [ -x "$polybit" ] || swift build -c release --product polybit
 profile=hwprofiles/bitfusion.yaml
 "$polybit" pick --checkpoint "$run/checkpoint.h5" --profile "$profile" --budget "energy_uJ=$budget" \
-  --validation 1000 --threads "$threads" --out-policy "$run/pick-${budget}uJ.json" \
-  --out-report "$run/pick-${budget}uJ-report.json" "${attention[@]}" >&2
-"$polybit" export --checkpoint "$run/checkpoint.h5" --policy "$run/pick-${budget}uJ.json" \
-  --out "$run/int-pick-${budget}uJ.h5" >&2
-"$polybit" cost --model "$run/int-pick-${budget}uJ.h5" --profile "$profile" --json > "$run/cost-pick-${budget}uJ.json"
-"$polybit" simulate --model "$run/int-pick-${budget}uJ.h5" --dataset fashion-mnist --json \
-  > "$run/simulate-pick-${budget}uJ.json"
-python3 - "$run" "$budget" <<'PY'
+  --validation 1000 --threads "$threads" --search "$search" --out-policy "$run/pick-${tag}.json" \
+  --out-report "$run/pick-${tag}-report.json" "${attention[@]}" >&2
+"$polybit" export --checkpoint "$run/checkpoint.h5" --policy "$run/pick-${tag}.json" \
+  --out "$run/int-pick-${tag}.h5" >&2
+"$polybit" cost --model "$run/int-pick-${tag}.h5" --profile "$profile" --json > "$run/cost-pick-${tag}.json"
+"$polybit" simulate --model "$run/int-pick-${tag}.h5" --dataset fashion-mnist --json \
+  > "$run/simulate-pick-${tag}.json"
+python3 - "$run" "$tag" <<'PY'
 import json, sys
-run, budget = sys.argv[1], sys.argv[2]
-report = json.load(open(f"{run}/pick-{budget}uJ-report.json"))
-export = json.load(open(f"{run}/cost-pick-{budget}uJ.json"))["profiles"][0]["precisions"][0]
-sim = json.load(open(f"{run}/simulate-pick-{budget}uJ.json"))
+run, tag = sys.argv[1], sys.argv[2]
+report = json.load(open(f"{run}/pick-{tag}-report.json"))
+export = json.load(open(f"{run}/cost-pick-{tag}.json"))["profiles"][0]["precisions"][0]
+sim = json.load(open(f"{run}/simulate-pick-{tag}.json"))
 pick = report["mixed"] or report["uniform"]
 p = pick["costs"][0]
 memory = export["weight_stored_KiB"] + export["peak_activation_stored_KiB"]

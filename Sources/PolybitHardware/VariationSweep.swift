@@ -30,7 +30,7 @@ public struct VariationSweep: Sendable {
     public var table: String {
         guard let first = sweeps.first, let widest = bits.last else { return "" }
         let name = first.profiles.first?.profile.name ?? file
-        var out = "\(name) (\(file)): \(first.networkName) \(first.input), \(variation.fieldName) varied\n"
+        let out = "\(name) (\(file)): \(first.networkName) \(first.input), \(variation.fieldName) varied\n"
         let w = CostSweep.label(widest)
         var rows = [
             [

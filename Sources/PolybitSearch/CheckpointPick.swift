@@ -24,10 +24,13 @@ public struct PickRequest {
     public var testLimit: Int?
     /// Where the dataset's files are (nil: the checkpoint's).
     public var dataDir: String?
-    /// Run the mixed-precision search after the uniform sweep.
-    public var greedy = true
-    /// Accuracy evaluations the mixed search may make beyond the uniform sweep.
+    /// The mixed-precision search after the uniform sweep.
+    public var search = SearchMethod.greedy
+    /// Accuracy evaluations the greedy search may make beyond the uniform sweep.
     public var maxEvaluations = 300
+    /// Training images of the Hessian traces of `SearchMethod.hasb` (the first of the split, as
+    /// `train --hasb-images` takes them).
+    public var hessianImages = 1000
     /// A ViT's attention operand width, as `export --attention-bits` writes it (pick costs what
     /// export writes); `ViTIntegerPlan.attentionBitsRange`, nil for the export's default.
     public var attentionBits: Int?
@@ -88,9 +91,14 @@ public enum CheckpointPick {
             apply(a)
             return Evaluator.evaluate(net.model, on: data).accuracy
         }
+        let sensitivity = {
+            try weightSensitivity(
+                net, space: space, images: ckpt.normalization.apply(to: data.train.prefix(request.hessianImages)),
+                progress: progress)
+        }
         let picks = try search(
             request, space: space, widths: widths, profileNames: profileNames, figures: figures,
-            accuracy: { accuracy($0, on: data.validation) }, progress: progress)
+            accuracy: { accuracy($0, on: data.validation) }, sensitivity: sensitivity, progress: progress)
         progress.finish(
             "pick: \(picks.search.evaluations) evaluations on \(data.validation.count) validation images, \(picks.search.cacheHits) answered from the cache; testing the picks on \(data.test.count) test images"
         )
@@ -109,9 +117,9 @@ public enum CheckpointPick {
             budgets: request.budgets.map { PickReport.BudgetLimit(kind: $0.kind.rawValue, limit: $0.limit) },
             widths: widths, validation_images: data.validation.count, validation_first_index: data.first,
             validation_held_out: data.heldOut, validation_in_training: data.inTraining, test_images: data.test.count,
-            search: request.greedy ? "greedy" : "uniform", evaluations: picks.search.evaluations,
+            search: request.search.rawValue, evaluations: picks.search.evaluations,
             cache_hits: picks.search.cacheHits,
-            evaluation_limit_reached: request.greedy && picks.search.evaluations >= picks.limit,
+            evaluation_limit_reached: request.search == .greedy && picks.search.evaluations >= picks.limit,
             uniform_sweep: picks.sweep.map { point($0) },
             uniform: point(picks.uniform, test: uniformTest, policy: true),
             mixed: picks.mixed.map { point($0, test: mixedTest, policy: true) },
@@ -165,13 +173,29 @@ public enum CheckpointPick {
         var limit: Int
     }
 
-    /// Checks that the cheapest assignment fits the budgets, sweeps the uniform widths, then
-    /// (with `request.greedy`) runs the greedy search one width above the widest uniform fit.
+    /// HASB's sensitivity of each weight unit of `space`: its layer's Hessian trace over its
+    /// weight count (`LayerHessianTraces` on `images`, normalized training images).
+    private static func weightSensitivity(
+        _ net: QuantizedNetwork, space: SearchSpace, images: Dataset, progress: ProgressLine
+    ) throws -> [Double] {
+        progress.update("pick: Hessian traces of \(space.weightUnits.count) layers on \(images.count) training images")
+        var rng = SeededRNG(seed: 0)
+        let traces = LayerHessianTraces.estimate(
+            network: net, layers: space.weightUnits, images: images, batch: 100, rng: &rng)
+        return zip(space.weightUnits, traces).map { name, t in
+            let weights = net.layers.first { $0.name == name }!.layer.weight.value.count
+            return max(0, t) / Double(weights)
+        }
+    }
+
+    /// Checks that the cheapest assignment fits the budgets, sweeps the uniform widths, then runs
+    /// `request.search`: the greedy search one width above the widest uniform fit, or HASB's
+    /// allocation (`sensitivity` gives its weight units' Hessian traces per weight).
     /// - Throws: `InputError` naming the budgets the cheapest assignment breaks.
     private static func search(
         _ request: PickRequest, space: SearchSpace, widths: [Int], profileNames: [String],
         figures: @escaping (BitAssignment) throws -> CostFigures,
-        accuracy: @escaping (BitAssignment) -> Double, progress: ProgressLine
+        accuracy: @escaping (BitAssignment) -> Double, sensitivity: () throws -> [Double], progress: ProgressLine
     ) throws -> Picks {
         let budgets = Budgets(request.budgets)
         // The cheapest point: every unit at the lowest width.
@@ -185,7 +209,7 @@ public enum CheckpointPick {
         }
 
         var evaluationCount = 0
-        let limit = widths.count + (request.greedy ? request.maxEvaluations : 0)
+        let limit = widths.count + (request.search == .greedy ? request.maxEvaluations : 1)
         var search = GreedySearch(
             space: space, budgets: budgets, maxEvaluations: limit,
             accuracy: { a in
@@ -197,12 +221,18 @@ public enum CheckpointPick {
         let sweep = try widths.map { try search.candidate(space.uniform($0)) }
         let uniform = sweep.mostAccurateWithinBudget()!
         var mixed: Candidate?
-        if request.greedy {
+        switch request.search {
+        case .uniform: break
+        case .greedy:
             // RFQuant starts one level above its target (5/5 for 4-bit budgets); here one width
             // above the widest uniform assignment that fits.
             let widest = zip(widths, sweep).filter { $0.1.fits }.map(\.0).max()!
             _ = try search.run(from: space.uniform(widths.first { $0 > widest } ?? widest))
             mixed = search.evaluated.mostAccurateWithinBudget()
+        case .hasb:
+            let allocation = try HessianAllocation.run(
+                space: space, weightSensitivity: try sensitivity(), budgets: budgets, figures: figures)
+            mixed = try search.candidate(allocation)
         }
         return Picks(search: search, sweep: sweep, uniform: uniform, mixed: mixed, limit: limit)
     }

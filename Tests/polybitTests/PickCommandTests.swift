@@ -57,6 +57,16 @@ import Testing
         let policy = try String(contentsOfFile: dir + "/policy.json", encoding: .utf8)
         #expect(policy.contains("\"stage2.block0.shortcut.conv\"") && policy.contains("\"classifier\""))
 
+        // HASB: the sweep, Hessian traces, the allocation within budget, one more evaluation.
+        let hasb = try CLI.run(common + ["--budget", "energy_uJ=\(limit)", "--search", "hasb", "--json"])
+        #expect(hasb.status == 0, "\(hasb.stderr)")
+        let hasbReport = try #require(try JSONSerialization.jsonObject(with: Data(hasb.stdout.utf8)) as? [String: Any])
+        #expect(hasbReport["search"] as? String == "hasb" && hasbReport["evaluations"] as? Int == 3)
+        let allocated = try #require(hasbReport["mixed"] as? [String: Any])
+        #expect((allocated["budget_use"] as? Double ?? 2) <= 1)
+        let meanBits =
+            (allocated["mean_weight_bits"] as? Double ?? 0) + (allocated["mean_activation_bits"] as? Double ?? 0)
+        #expect(meanBits > 4, "the budget's slack above 2 bits is spent: \(allocated)")
         let text = try CLI.run(common + ["--budget", "energy_uJ=\(limit)", "--search", "uniform"])
         #expect(
             text.status == 0 && text.stdout.contains("uniform pick:") && !text.stdout.contains("mixed pick:"),
@@ -139,7 +149,7 @@ import Testing
             ),
             (common + ["--budget", "power_mW=3"], "--budget power_mW=3: unknown kind"),
             (common + ["--budget", "energy_uJ"], "--budget energy_uJ: expected KIND=VALUE"),
-            (common + ["--budget", "energy_uJ=1", "--search", "random"], "--search random"),
+            (common + ["--budget", "energy_uJ=1", "--search", "random"], "'random' is invalid for '--search"),
             (common, "--budget: give at least one budget"),
             (
                 common + ["--budget", "energy_uJ=\(limit)", "--out-report", dir + "/none/pick.json"],

@@ -5,6 +5,8 @@ import PolybitQuant
 import PolybitSearch
 import PolybitTensor
 
+extension SearchMethod: ExpressibleByArgument {}
+
 /// `polybit pick`: the best uniform bit-width and per-layer policy of a multi-bit checkpoint
 /// under device budgets (ALGORITHMS.md §7).
 struct PickCommand: ParsableCommand {
@@ -16,7 +18,8 @@ struct PickCommand: ParsableCommand {
             (train --validation; at most --validation of them; never the test split) and costed on each profile; the most accurate one within \
             every budget on every profile is the uniform pick. --search greedy (default) then runs the \
             bidirectional greedy per-layer search from one width above the widest uniform fit, caching every \
-            evaluation; the mixed pick is the most accurate assignment evaluated within budget. Only the picks \
+            evaluation; the mixed pick is the most accurate assignment evaluated within budget (--search hasb: the \
+            policy Double Rounding's Hessian-aware allocation ends at, on 1000 training images). Only the picks \
             are tested. Inference only, no retraining. Budget kinds: \
             \(BudgetKind.allCases.map(\.rawValue).joined(separator: ", ")) (memory = stored weights + peak \
             activations). Example: polybit pick --checkpoint RUN/checkpoint.h5 --profile hwprofiles/bitfusion.yaml \
@@ -39,7 +42,11 @@ struct PickCommand: ParsableCommand {
     )
     var validationFromTraining = false
     @Option(help: "Test the picks on the first N test images. [default: all]") var limit: Int?
-    @Option(help: "uniform (the sweep only) or greedy (the sweep, then the per-layer search).") var search = "greedy"
+    @Option(
+        help:
+            "uniform (the sweep only), greedy (the sweep, then the per-layer search on validation accuracy) or hasb (the sweep, then Double Rounding's Hessian-aware allocation: bits to the layers with the largest Hessian trace per weight, within the budgets; one evaluation)."
+    )
+    var search = SearchMethod.greedy
     @Option(help: "Accuracy evaluations the greedy search may make after the sweep.") var maxEvaluations = 300
     @Option(help: "Write the final pick as a policy JSON for 'polybit export --policy' (written atomically).")
     var outPolicy: String?
@@ -57,9 +64,6 @@ struct PickCommand: ParsableCommand {
     func run() throws {
         Compute.configure(threads: threads)
         let budgets = try budget.map { try Budget(parsing: $0) }
-        guard ["greedy", "uniform"].contains(search) else {
-            throw InputError("--search \(search): expected greedy or uniform")
-        }
         guard maxEvaluations >= 0 else { throw InputError("--max-evaluations \(maxEvaluations): expected 0 or more") }
         let widths = try bits.map { text -> [Int] in
             let set = try BitWidthSet(parsing: text, flag: "--bits")
@@ -86,7 +90,7 @@ struct PickCommand: ParsableCommand {
         request.attentionBits = attentionBits
         request.testLimit = limit
         request.dataDir = dataDir
-        request.greedy = search == "greedy"
+        request.search = search
         request.maxEvaluations = maxEvaluations
         let report = try CheckpointPick.run(request, progress: ProgressLine())
         if let outReport {
