@@ -16,17 +16,13 @@ import Testing
     /// Truncated copies per seed file of the HDF5 readers.
     static let truncationsPerSeed = 24
 
-    /// The package root (this file is Tests/PolybitFuzzTests/MutationRunTests.swift).
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// tools/fuzz.sh's seed corpus, one folder per reader: Polybit's writers (`Seeds`), the
     /// hand-made files of tools/fuzz/make_seeds.py and the shipped profiles.
     static let seeds: String = {
         let dir = NSTemporaryDirectory() + "polybit-fuzz-seeds-" + UUID().uuidString
         try! Seeds.write(to: dir)
-        try! runProgram("python3", [root.appendingPathComponent("tools/fuzz/make_seeds.py").path, dir])
-        let profiles = root.appendingPathComponent("hwprofiles")
+        try! runProgram("python3", [repositoryRoot + "/tools/fuzz/make_seeds.py", dir])
+        let profiles = URL(fileURLWithPath: repositoryRoot + "/hwprofiles")
         for name in try! FileManager.default.contentsOfDirectory(atPath: profiles.path) where name.hasSuffix(".yaml") {
             try! FileManager.default.copyItem(
                 atPath: profiles.appendingPathComponent(name).path, toPath: dir + "/profile/" + name)
